@@ -31,7 +31,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Returns the forbidden uses in one file's text, ignoring comments. */
-export function findViolations(text: string): string[] {
+function findViolations(text: string): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   const found: string[] = [];
   for (const { what, pattern } of forbidden) {
