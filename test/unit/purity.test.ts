@@ -10,7 +10,8 @@ const forbidden: ReadonlyArray<{ what: string; pattern: RegExp }> = [
   { what: 'a node: import', pattern: /\bfrom\s+['"]node:|\bimport\s*\(\s*['"]node:|\brequire\s*\(/ },
   {
     what: 'an import of a Node built-in or I/O package',
-    pattern: /\bfrom\s+['"](fs|net|http|https|os|path|child_process|worker_threads|ws|node-zookeeper-client)['"/]/,
+    pattern:
+      /\bfrom\s+['"](fs|net|http|https|os|path|child_process|worker_threads|ws|node-zookeeper-client)['"/]/,
   },
   { what: 'an import from a host folder', pattern: /\bfrom\s+['"](\.\.\/)+(runtime|sim|viz|cli|bench)\// },
   { what: 'the clock', pattern: /\bDate\b|\bperformance\s*\.|\bprocess\.hrtime/ },
@@ -49,7 +50,8 @@ describe('engine purity', () => {
   it('uses no I/O, clock, timer, process or global randomness', () => {
     const violations: string[] = [];
     for (const file of sourceFiles(join(root, 'engine'))) {
-      for (const v of findViolations(readFileSync(file, 'utf8'))) violations.push(`${relative(root, file)}: ${v}`);
+      for (const v of findViolations(readFileSync(file, 'utf8')))
+        violations.push(`${relative(root, file)}: ${v}`);
     }
     expect(violations).toEqual([]);
   });
