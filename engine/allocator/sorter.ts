@@ -24,6 +24,12 @@ export interface Sorter {
   removeTotal(agentId: string, quantities: Quantities): void;
   /** Active clients, most deserving first, with a full tie-break. */
   sort(): readonly string[];
+  /**
+   * The first client of `sort()`'s order that `accept` takes, or undefined. It may walk the order in
+   * place instead of copying it, so `accept` must not change the sorter. Optional: callers fall back
+   * to `sort().find(accept)`.
+   */
+  find?(accept: (client: string) => boolean): string | undefined;
   /** The client's (weighted) share as this policy measures it. */
   share(client: string): number;
   /** What the client holds in total. */

@@ -1,0 +1,415 @@
+// The hierarchical allocator's books: agents with their free resources and what each framework holds
+// on them (offered or in use), frameworks with their roles, one framework sorter per role, the role
+// sorter, quota accounting, and which agents are dirty (worth visiting in the next cycle).
+//
+// Invariant, per agent: total = free + the sum of all holdings (without allocation_info). Sorters count
+// a holding only while its framework is known; a framework is a client of a role's sorter while it
+// subscribes to the role or still holds resources allocated to it. The allocation loop records one
+// holding per offer, so recording one allocates as little as possible (no per-offer maps or sets).
+import { addQuantities, type Quantities, subtractQuantities } from '../quantities.ts';
+import {
+  add,
+  contains,
+  formatResources,
+  type Resources,
+  reservationRole,
+  subtract,
+  toQuantities,
+  unallocate,
+  validateRole,
+} from '../resources.ts';
+import type { AllocatorAgent, AllocatorFramework, Quota } from './allocator.ts';
+import { DirtyAgents } from './dirty-agents.ts';
+import type { AllocationPolicy } from './hierarchical.ts';
+import { unreservedScalars } from './offerable.ts';
+import { QuotaBook } from './quota.ts';
+import type { Sorter } from './sorter.ts';
+
+/** A framework as the allocator sees it. */
+export interface FrameworkState {
+  readonly id: string;
+  roles: Set<string>;
+  suppressed: Set<string>;
+  active: boolean;
+  /** Roles in whose framework sorter this framework is a client. */
+  readonly tracked: Set<string>;
+  /** Number of agents where it holds resources, by allocation role (counters updated in place). */
+  readonly heldRoles: Map<string, { count: number }>;
+}
+
+/** What one framework holds on one agent for one role, and what the sorters count of it. */
+export interface Holding {
+  readonly role: string;
+  /** Offered or used resources, carrying allocation_info.role. */
+  resources: Resources;
+  /** What the sorters were told, or undefined while the framework is unknown. */
+  measured: Quantities | undefined;
+}
+
+/** An agent as the allocator sees it. */
+export interface AgentState {
+  readonly id: string;
+  readonly info: AllocatorAgent;
+  readonly total: Resources;
+  /** Resources neither offered nor used, without allocation_info. */
+  free: Resources;
+  active: boolean;
+  /** Number of reserved entries in total; 0 means every role sees the same free resources. */
+  readonly reservedRoles: number;
+  /** Scalar quantities of total, and what sorters count of it. */
+  readonly totalQuantities: Quantities;
+  readonly measuredTotal: Quantities;
+  /** framework id -> its holdings here, one per role. */
+  readonly holdings: Map<string, Holding[]>;
+}
+
+/** A role known to the role sorter, with the sorter over its frameworks. */
+interface RoleState {
+  readonly sorter: Sorter;
+  clients: number;
+}
+
+/** The allocator's state and the bookkeeping that keeps sorters, quota and agents consistent. */
+export class AllocatorBook {
+  readonly agents = new Map<string, AgentState>();
+  readonly frameworks = new Map<string, FrameworkState>();
+  readonly roles = new Map<string, RoleState>();
+  readonly roleSorter: Sorter;
+  readonly quota = new QuotaBook();
+  readonly dirty = new DirtyAgents();
+  /** Agents where frameworks not (yet) added hold resources, as after a master failover. */
+  private readonly unknownHolders = new Map<string, Set<string>>();
+  private readonly policy: AllocationPolicy;
+
+  constructor(policy: AllocationPolicy) {
+    this.policy = policy;
+    this.roleSorter = policy.roleSorter();
+  }
+
+  /** The framework, or an Error naming the call that needed it. */
+  framework(id: string, what: string): FrameworkState {
+    const framework = this.frameworks.get(id);
+    if (framework === undefined) throw new Error(`${what}: unknown framework ${id}`);
+    return framework;
+  }
+
+  /** The agent, or an Error naming the call that needed it. */
+  agent(id: string, what: string): AgentState {
+    const agent = this.agents.get(id);
+    if (agent === undefined) throw new Error(`${what}: unknown agent ${id}`);
+    return agent;
+  }
+
+  addFramework(id: string, info: AllocatorFramework, active: boolean): void {
+    if (this.frameworks.has(id)) throw new Error(`addFramework: framework ${id} is already added`);
+    for (const role of info.roles) validateRole(role, `addFramework ${id}`);
+    const framework: FrameworkState = {
+      id,
+      roles: new Set(info.roles),
+      suppressed: new Set(info.suppressedRoles ?? []),
+      active,
+      tracked: new Set(),
+      heldRoles: new Map(),
+    };
+    this.frameworks.set(id, framework);
+    for (const role of framework.roles) this.track(framework, role);
+    // Resources it held before it was (re-)added now count in the sorters.
+    const agentIds = this.unknownHolders.get(id);
+    this.unknownHolders.delete(id);
+    for (const agentId of agentIds ?? []) {
+      const agent = this.agents.get(agentId)!;
+      for (const holding of agent.holdings.get(id)!) {
+        this.countHolding(id, framework, holding.role, agentId, 1);
+        this.account(agent, framework, holding);
+      }
+    }
+  }
+
+  /** Agents where the framework holds anything (a scan: only for removals). */
+  agentsHeldBy(frameworkId: string): AgentState[] {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework !== undefined && framework.heldRoles.size === 0) return [];
+    return [...this.agents.values()].filter((agent) => agent.holdings.has(frameworkId));
+  }
+
+  removeFramework(framework: FrameworkState): void {
+    if (framework.heldRoles.size > 0)
+      throw new Error(`removeFramework: ${framework.id} still holds resources`);
+    for (const role of [...framework.tracked]) this.untrack(framework, role);
+    this.frameworks.delete(framework.id);
+  }
+
+  updateFramework(framework: FrameworkState, info: AllocatorFramework): void {
+    for (const role of info.roles) validateRole(role, `updateFramework ${framework.id}`);
+    framework.roles = new Set(info.roles);
+    framework.suppressed = new Set(info.suppressedRoles ?? []);
+    for (const role of framework.roles) this.track(framework, role);
+    for (const role of [...framework.tracked]) this.untrackIfDone(framework, role);
+    this.syncActivation(framework);
+  }
+
+  /** Puts the framework in or out of each role sorter's order: active, subscribed and not suppressed. */
+  syncActivation(framework: FrameworkState): void {
+    for (const role of framework.tracked) {
+      const sorter = this.roles.get(role)!.sorter;
+      if (this.wantsOffers(framework, role)) sorter.activate(framework.id);
+      else sorter.deactivate(framework.id);
+    }
+  }
+
+  addAgent(id: string, info: AllocatorAgent, total: Resources): AgentState {
+    if (this.agents.has(id)) throw new Error(`addAgent: agent ${id} is already added`);
+    const totalQuantities = toQuantities(total);
+    const measuredTotal = this.policy.measureTotal?.(total) ?? totalQuantities;
+    let reservedRoles = 0;
+    for (const res of total) {
+      const role = reservationRole(res);
+      if (role === '*') continue;
+      reservedRoles++;
+      if (res.type === 'SCALAR') this.quota.reserve(role, { [res.name]: res.scalar!.value }, 1);
+    }
+    this.quota.pool(unreservedScalars(total), 1);
+    const agent: AgentState = {
+      id,
+      info,
+      total,
+      free: total,
+      active: true,
+      reservedRoles,
+      totalQuantities,
+      measuredTotal,
+      holdings: new Map(),
+    };
+    this.agents.set(id, agent);
+    this.roleSorter.addTotal(id, measuredTotal);
+    for (const { sorter } of this.roles.values()) sorter.addTotal(id, measuredTotal);
+    return agent;
+  }
+
+  removeAgent(agent: AgentState): void {
+    for (const [frameworkId, holdings] of [...agent.holdings]) {
+      agent.holdings.delete(frameworkId);
+      const framework = this.frameworks.get(frameworkId);
+      for (const holding of holdings) {
+        this.quota.hold(holding.role, unreservedScalars(holding.resources), -1);
+        holding.resources = [];
+        if (framework !== undefined) this.account(agent, framework, holding);
+        this.countHolding(frameworkId, framework, holding.role, agent.id, -1);
+      }
+      if (framework !== undefined)
+        for (const holding of holdings) this.untrackIfDone(framework, holding.role);
+    }
+    for (const res of agent.total) {
+      const role = reservationRole(res);
+      if (role !== '*' && res.type === 'SCALAR')
+        this.quota.reserve(role, { [res.name]: res.scalar!.value }, -1);
+    }
+    this.quota.pool(unreservedScalars(agent.total), -1);
+    this.roleSorter.removeTotal(agent.id, agent.measuredTotal);
+    for (const { sorter } of this.roles.values()) sorter.removeTotal(agent.id, agent.measuredTotal);
+    this.agents.delete(agent.id);
+    this.dirty.forget(agent.id);
+  }
+
+  /**
+   * Records that the framework was offered (or uses) `resources` (allocated to role) of the agent.
+   * `plain` is the same without allocation_info and `plainQuantities` its scalar quantities; the
+   * caller has already taken them out of `agent.free`.
+   */
+  hold(
+    agent: AgentState,
+    frameworkId: string,
+    role: string,
+    resources: Resources,
+    plain: Resources,
+    plainQuantities: Quantities,
+  ): void {
+    const framework = this.frameworks.get(frameworkId);
+    const holdings = agent.holdings.get(frameworkId);
+    let holding = holdings?.find((h) => h.role === role);
+    if (holding === undefined) {
+      holding = { role, resources, measured: undefined };
+      if (holdings === undefined) agent.holdings.set(frameworkId, [holding]);
+      else holdings.push(holding);
+      this.countHolding(frameworkId, framework, role, agent.id, 1);
+    } else {
+      holding.resources = add(holding.resources, resources);
+    }
+    if (this.quota.tracking) {
+      this.quota.hold(role, agent.reservedRoles === 0 ? plainQuantities : unreservedScalars(plain), 1);
+    }
+    if (framework !== undefined) this.account(agent, framework, holding, 1, plainQuantities);
+  }
+
+  /** Returns `part` (allocated to role) of what the framework holds on the agent to its free pool. */
+  release(agent: AgentState, frameworkId: string, role: string, part: Resources): void {
+    const holdings = agent.holdings.get(frameworkId);
+    const holding = holdings?.find((h) => h.role === role);
+    if (holdings === undefined || holding === undefined || !contains(holding.resources, part)) {
+      throw new Error(
+        `recoverResources: framework ${frameworkId} does not hold ${formatResources(part)} on agent ${agent.id}`,
+      );
+    }
+    holding.resources = subtract(holding.resources, part);
+    const plain = unallocate(part);
+    agent.free = add(agent.free, plain);
+    if (!contains(agent.total, agent.free)) {
+      throw new Error(`agent ${agent.id}: free ${formatResources(agent.free)} exceeds its total`);
+    }
+    this.quota.hold(role, unreservedScalars(plain), -1);
+    const framework = this.frameworks.get(frameworkId);
+    if (framework !== undefined) this.account(agent, framework, holding, -1, toQuantities(plain));
+    if (holding.resources.length > 0) return;
+    holdings.splice(holdings.indexOf(holding), 1);
+    if (holdings.length === 0) agent.holdings.delete(frameworkId);
+    this.countHolding(frameworkId, framework, role, agent.id, -1);
+    if (framework !== undefined) this.untrackIfDone(framework, role);
+  }
+
+  /** Sets (or clears) a role's quota; quota accounting starts with the first quota ever set. */
+  setQuota(role: string, quota: Quota): void {
+    validateRole(role, 'updateQuota');
+    this.quota.set(role, quota);
+    if (this.quota.tracking || this.quota.isEmpty()) return;
+    this.quota.tracking = true;
+    for (const agent of this.agents.values()) {
+      for (const holdings of agent.holdings.values()) {
+        for (const h of holdings) this.quota.hold(h.role, unreservedScalars(h.resources), 1);
+      }
+    }
+  }
+
+  /** Sets a role's weight (also for inner nodes of the hierarchy); the sorter keeps it for later roles. */
+  setWeight(role: string, weight: number): void {
+    validateRole(role, 'updateWeights');
+    if (!(weight > 0) || !Number.isFinite(weight))
+      throw new Error(`updateWeights: bad weight ${weight} for ${role}`);
+    this.roleSorter.updateWeight(role, weight);
+  }
+
+  /** Each role's share in the role sorter, and each framework's summed over its roles' sorters. */
+  shares(): { roles: Record<string, number>; frameworks: Record<string, number> } {
+    const roles: Record<string, number> = {};
+    for (const role of [...this.roles.keys()].sort()) roles[role] = this.roleSorter.share(role);
+    const frameworks: Record<string, number> = {};
+    for (const id of [...this.frameworks.keys()].sort()) {
+      let share = 0;
+      for (const role of this.frameworks.get(id)!.tracked) share += this.roles.get(role)!.sorter.share(id);
+      frameworks[id] = share;
+    }
+    return { roles, frameworks };
+  }
+
+  private wantsOffers(framework: FrameworkState, role: string): boolean {
+    return framework.active && framework.roles.has(role) && !framework.suppressed.has(role);
+  }
+
+  /**
+   * Tells the sorters what the holding now counts for. With the default, additive measure only the
+   * change (`sign`, `quantities`) is passed on; other measures are recomputed whole.
+   */
+  private account(
+    agent: AgentState,
+    framework: FrameworkState,
+    holding: Holding,
+    sign?: 1 | -1,
+    quantities?: Quantities,
+  ): void {
+    const role = holding.role;
+    this.track(framework, role);
+    const sorter = this.roles.get(role)!.sorter;
+    const before = holding.measured;
+    const measureHeld = this.policy.measureHeld;
+    if (quantities !== undefined && before !== undefined && measureHeld === undefined) {
+      if (sign === 1) {
+        sorter.allocated(framework.id, agent.id, quantities);
+        this.roleSorter.allocated(role, agent.id, quantities);
+        holding.measured = addQuantities(before, quantities);
+      } else {
+        sorter.unallocated(framework.id, agent.id, quantities);
+        this.roleSorter.unallocated(role, agent.id, quantities);
+        holding.measured =
+          holding.resources.length === 0 ? undefined : subtractQuantities(before, quantities);
+      }
+      return;
+    }
+    if (before !== undefined) {
+      sorter.unallocated(framework.id, agent.id, before);
+      this.roleSorter.unallocated(role, agent.id, before);
+    }
+    let measured: Quantities | undefined;
+    if (holding.resources.length > 0) {
+      if (measureHeld !== undefined) measured = measureHeld.call(this.policy, holding.resources);
+      else if (before === undefined && sign === 1 && quantities !== undefined) measured = quantities;
+      else measured = toQuantities(holding.resources);
+      sorter.allocated(framework.id, agent.id, measured);
+      this.roleSorter.allocated(role, agent.id, measured);
+    }
+    holding.measured = measured;
+  }
+
+  /** Counts a holding of the framework in a role coming (+1) or going (-1) on an agent. */
+  private countHolding(
+    frameworkId: string,
+    framework: FrameworkState | undefined,
+    role: string,
+    agentId: string,
+    delta: 1 | -1,
+  ): void {
+    if (framework !== undefined) {
+      const counter = framework.heldRoles.get(role);
+      if (counter === undefined) {
+        framework.heldRoles.set(role, { count: delta });
+        return;
+      }
+      counter.count += delta;
+      if (counter.count === 0) framework.heldRoles.delete(role);
+      return;
+    }
+    let agentIds = this.unknownHolders.get(frameworkId);
+    if (delta > 0) {
+      if (agentIds === undefined) {
+        agentIds = new Set();
+        this.unknownHolders.set(frameworkId, agentIds);
+      }
+      agentIds.add(agentId);
+    } else if (agentIds !== undefined && !this.agents.get(agentId)?.holdings.has(frameworkId)) {
+      agentIds.delete(agentId);
+      if (agentIds.size === 0) this.unknownHolders.delete(frameworkId);
+    }
+  }
+
+  private track(framework: FrameworkState, role: string): void {
+    if (framework.tracked.has(role)) return;
+    let state = this.roles.get(role);
+    if (state === undefined) {
+      const sorter = this.policy.frameworkSorter(role);
+      for (const agent of this.agents.values()) sorter.addTotal(agent.id, agent.measuredTotal);
+      state = { sorter, clients: 0 };
+      this.roles.set(role, state);
+      this.roleSorter.add(role);
+    }
+    state.sorter.add(framework.id);
+    state.clients++;
+    framework.tracked.add(role);
+    if (!this.wantsOffers(framework, role)) state.sorter.deactivate(framework.id);
+  }
+
+  private untrack(framework: FrameworkState, role: string): void {
+    const state = this.roles.get(role)!;
+    state.sorter.remove(framework.id);
+    state.clients--;
+    framework.tracked.delete(role);
+    if (state.clients === 0) {
+      this.roleSorter.remove(role);
+      this.roles.delete(role);
+    }
+  }
+
+  /** Stops tracking the framework in a role it left once it holds nothing there any more. */
+  private untrackIfDone(framework: FrameworkState, role: string): void {
+    if (framework.tracked.has(role) && !framework.roles.has(role) && !framework.heldRoles.has(role)) {
+      this.untrack(framework, role);
+    }
+  }
+}

@@ -1,0 +1,372 @@
+// Dominant Resource Fairness over a role hierarchy, kept sorted as allocations change.
+//
+// Siblings are ordered by weighted share, then by allocation count, then by path; `sort()` lists
+// the active clients depth first. An allocation loop asks for the order once per agent and changes
+// one client between calls, so the order is kept rather than recomputed: a change moves the client's
+// node and each of its ancestors within its parent's sorted list (binary search and a memmove) and,
+// while `sort()` is being called, moves its block of clients within the flat order it hands out.
+// `find()` walks the sorted lists in place and needs no flat order, which is the cheaper way to
+// take the first client that wants an offer. Only a change of the pool's total, which moves every
+// share, marks everything dirty for a full re-sort on the next `sort()` or `find()`.
+//
+// Each path has an inner node and each client a leaf below the inner node of its own path, so a
+// flat client `f` is the inner node `f` with one leaf. This orders exactly as Mesos's tree, where a
+// client is a leaf unless it also has sub-roles and then a virtual leaf: a lone leaf and its inner
+// node share path, weight, allocation and count.
+import type { Quantities } from '../quantities.ts';
+import {
+  addInto,
+  compareFiled,
+  type FiledNode,
+  LedgerSorter,
+  SiblingList,
+  subtractFrom,
+} from './role-tree.ts';
+import { dominantShare, type ShareFunction } from './share.ts';
+
+/** Options of a DRF sorter. */
+export interface DrfSorterOptions {
+  /** How a client's share is measured (default: dominant share). */
+  readonly share?: ShareFunction;
+}
+
+interface DrfNode extends FiledNode {
+  readonly parent: DrfNode | undefined;
+  readonly isLeaf: boolean;
+  /** Inner nodes by path segment; the client's own leaf is filed under ''. */
+  readonly children: Map<string, DrfNode>;
+  /** Children with at least one active client, most deserving first. */
+  readonly ordered: SiblingList<DrfNode>;
+  /** What the subtree holds (a leaf shares its client's record). */
+  readonly allocation: Record<string, number>;
+  count: number;
+  /** Number of active clients in the subtree. */
+  active: number;
+  weight: number;
+}
+
+/** Incremental, hierarchical DRF sorter (or any share function's, e.g. asset fairness). */
+export class DrfSorter extends LedgerSorter {
+  /** Nodes by id; ids of removed nodes are reused. */
+  private readonly nodes: DrfNode[] = [];
+  private readonly freeIds: number[] = [];
+  private readonly root: DrfNode;
+  private readonly inners = new Map<string, DrfNode>();
+  private readonly leaves = new Map<string, DrfNode>();
+  /** Set when the total changed: every key is stale until the next `sort()` re-sorts all. */
+  private sharesDirty = false;
+  /** Active clients in order; meaningful only while `orderValid`. */
+  private order: string[] = [];
+  private orderValid = true;
+  /** True once `order` was handed out: it is copied before the next change (copy on write). */
+  private orderShared = false;
+  /** True once `order` was patched for a change after it was last handed out. */
+  private orderPatched = false;
+  /** True while `find` walks the lists. */
+  private walking = false;
+
+  constructor(options: DrfSorterOptions = {}) {
+    super(options.share ?? dominantShare);
+    this.root = this.makeNode('', undefined, undefined);
+  }
+
+  override add(client: string): void {
+    this.checkIdle();
+    const record = this.ledger.add(client);
+    let parent = this.root;
+    let path = '';
+    for (const segment of client.split('/')) {
+      path = path === '' ? segment : `${path}/${segment}`;
+      let node = parent.children.get(segment);
+      if (node === undefined) {
+        node = this.makeNode(path, parent, undefined);
+        parent.children.set(segment, node);
+        this.inners.set(path, node);
+      }
+      parent = node;
+    }
+    const leaf = this.makeNode(client, parent, record.allocation);
+    parent.children.set('', leaf);
+    this.leaves.set(client, leaf);
+    this.changeActive(leaf, 1);
+  }
+
+  override remove(client: string): void {
+    this.checkIdle();
+    const leaf = this.leafOf(client);
+    if (leaf.active > 0) this.changeActive(leaf, -1);
+    const record = this.ledger.remove(client);
+    const home = leaf.parent!;
+    for (let node = home; node !== this.root; node = node.parent!) {
+      subtractFrom(node.allocation, record.allocation);
+      node.count -= record.count;
+    }
+    this.refile(home);
+    home.children.delete('');
+    this.leaves.delete(client);
+    this.dropNode(leaf);
+    // Inner nodes left without children go too, as in Mesos.
+    for (let node = home; node !== this.root && node.children.size === 0; node = node.parent!) {
+      node.parent!.children.delete(node.path.slice(node.path.lastIndexOf('/') + 1));
+      this.inners.delete(node.path);
+      this.dropNode(node);
+    }
+  }
+
+  override activate(client: string): void {
+    this.checkIdle();
+    const leaf = this.leafOf(client);
+    super.activate(client);
+    if (leaf.active === 0) this.changeActive(leaf, 1);
+  }
+
+  override deactivate(client: string): void {
+    this.checkIdle();
+    const leaf = this.leafOf(client);
+    super.deactivate(client);
+    if (leaf.active > 0) this.changeActive(leaf, -1);
+  }
+
+  override updateWeight(path: string, weight: number): void {
+    this.checkIdle();
+    super.updateWeight(path, weight);
+    const inner = this.inners.get(path);
+    const leaf = this.leaves.get(path);
+    if (inner !== undefined) inner.weight = weight;
+    if (leaf !== undefined) leaf.weight = weight;
+    // The leaf lies below the inner node of its path, so refiling its chain refiles both.
+    const node = leaf ?? inner;
+    if (node !== undefined) this.refile(node);
+  }
+
+  override allocated(client: string, agentId: string, quantities: Quantities): void {
+    this.checkIdle();
+    this.ledger.allocated(client, agentId, quantities);
+    const leaf = this.leaves.get(client)!;
+    leaf.count++;
+    for (let node = leaf.parent!; node !== this.root; node = node.parent!) {
+      addInto(node.allocation, quantities);
+      node.count++;
+    }
+    this.refile(leaf);
+  }
+
+  override unallocated(client: string, agentId: string, quantities: Quantities): void {
+    this.checkIdle();
+    this.ledger.unallocated(client, agentId, quantities);
+    const leaf = this.leaves.get(client)!;
+    for (let node = leaf.parent!; node !== this.root; node = node.parent!)
+      subtractFrom(node.allocation, quantities);
+    this.refile(leaf);
+  }
+
+  override addTotal(agentId: string, quantities: Quantities): void {
+    this.checkIdle();
+    super.addTotal(agentId, quantities);
+    this.sharesDirty = true;
+  }
+
+  override removeTotal(agentId: string, quantities: Quantities): void {
+    this.checkIdle();
+    super.removeTotal(agentId, quantities);
+    this.sharesDirty = true;
+  }
+
+  /** Active clients, most deserving first; the array is a snapshot later changes do not touch. */
+  sort(): readonly string[] {
+    if (this.sharesDirty) this.resortAll();
+    if (!this.orderValid) {
+      this.order = [];
+      this.collect(this.root, this.order);
+      this.orderValid = true;
+    }
+    this.orderShared = true;
+    this.orderPatched = false;
+    return this.order;
+  }
+
+  /** The first active client, in order, that `accept` takes; walks the order without copying it. */
+  override find(accept: (client: string) => boolean): string | undefined {
+    if (this.sharesDirty) this.resortAll();
+    this.walking = true;
+    try {
+      return this.findBelow(this.root, accept);
+    } finally {
+      this.walking = false;
+    }
+  }
+
+  private findBelow(node: DrfNode, accept: (client: string) => boolean): string | undefined {
+    const list = node.ordered;
+    for (let i = 0; i < list.length; i++) {
+      const child = list.at(i);
+      const found = child.isLeaf
+        ? accept(child.path)
+          ? child.path
+          : undefined
+        : this.findBelow(child, accept);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** Throws if called from an `accept` of `find`, which walks lists a change would move. */
+  private checkIdle(): void {
+    if (this.walking) throw new Error('drf sorter: changed while find() walks its order');
+  }
+
+  private makeNode(
+    path: string,
+    parent: DrfNode | undefined,
+    allocation: Record<string, number> | undefined,
+  ): DrfNode {
+    const node: DrfNode = {
+      id: this.freeIds.pop() ?? this.nodes.length,
+      path,
+      parent,
+      isLeaf: allocation !== undefined,
+      children: new Map(),
+      ordered: new SiblingList(this.nodes),
+      allocation: allocation ?? {},
+      count: 0,
+      active: 0,
+      weight: this.ledger.weight(path),
+      keyShare: 0,
+      keyCount: 0,
+    };
+    this.nodes[node.id] = node;
+    return node;
+  }
+
+  private dropNode(node: DrfNode): void {
+    this.freeIds.push(node.id);
+  }
+
+  private leafOf(client: string): DrfNode {
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined) throw new Error(`sorter: unknown client '${client}'`);
+    return leaf;
+  }
+
+  private keyShareOf(node: DrfNode): number {
+    return this.shareOf(node.allocation, this.ledger.total) / node.weight;
+  }
+
+  /** Adds `delta` active clients to a leaf and its ancestors, filing nodes that gain or lose all. */
+  private changeActive(leaf: DrfNode, delta: 1 | -1): void {
+    for (let node = leaf; node !== this.root; node = node.parent!) {
+      const wasListed = node.active > 0;
+      node.active += delta;
+      if (this.sharesDirty || wasListed === node.active > 0) continue;
+      const list = node.parent!.ordered;
+      if (wasListed) {
+        list.removeAt(list.indexOf(node));
+      } else {
+        node.keyShare = this.keyShareOf(node);
+        node.keyCount = node.count;
+        list.insert(list.lowerBound(node.keyShare, node.keyCount, node.path), node);
+      }
+    }
+    this.root.active += delta;
+    this.orderValid = false;
+  }
+
+  /** Refiles `target` and its ancestors, whose keys may have changed, top down. */
+  private refile(target: DrfNode): void {
+    if (this.sharesDirty) return;
+    // An order patched for an earlier change and not asked for since is not being read (callers use
+    // find, or sort rarely): stop keeping it, and rebuild it if `sort()` is called again.
+    if (this.orderPatched && !this.orderShared) this.orderValid = false;
+    this.refileChain(target);
+  }
+
+  /**
+   * Refiles the ancestors of `node`, then `node` within its parent's list, moving its block of
+   * clients within the parent's block of the flat order. Returns where `node`'s block starts in the
+   * flat order, or -1 when `node` is unlisted (inactive), and so is everything below it.
+   */
+  private refileChain(node: DrfNode): number {
+    const parent = node.parent!;
+    const base = parent === this.root ? 0 : this.refileChain(parent);
+    if (base < 0 || node.active === 0) return -1;
+    const list = parent.ordered;
+    const share = this.keyShareOf(node);
+    const count = node.count;
+    if (list.length === 1) {
+      // An only child (the leaf of a client without sub-roles) has nowhere to move.
+      node.keyShare = share;
+      node.keyCount = count;
+      return base;
+    }
+    const from = list.indexOf(node);
+    const fromOffset = this.orderValid ? this.offsetOf(parent, from) : 0;
+    if (share === node.keyShare && count === node.keyCount) return base + fromOffset;
+    // The list is still sorted with the node under its old key: entries before the new key's
+    // bound, other than the node itself, go before it.
+    const bound = list.lowerBound(share, count, node.path);
+    const to = from < bound ? bound - 1 : bound;
+    node.keyShare = share;
+    node.keyCount = count;
+    if (to === from) return base + fromOffset;
+    list.move(from, to);
+    if (!this.orderValid) return 0;
+    const toOffset = this.offsetOf(parent, to);
+    this.moveBlock(base + fromOffset, base + toOffset, node.active);
+    return base + toOffset;
+  }
+
+  /** Number of active clients listed before index `at` of `parent`'s ordered children. */
+  private offsetOf(parent: DrfNode, at: number): number {
+    const list = parent.ordered;
+    // When every listed child holds exactly one active client, the index is the offset.
+    if (parent.active === list.length) return at;
+    let offset = 0;
+    for (let i = 0; i < at; i++) offset += list.at(i).active;
+    return offset;
+  }
+
+  /** Moves `size` clients of the flat order from index `from` so that they start at index `to`. */
+  private moveBlock(from: number, to: number, size: number): void {
+    if (this.orderShared) {
+      this.order = this.order.slice();
+      this.orderShared = false;
+    }
+    this.orderPatched = true;
+    if (size === 1) {
+      const client = this.order[from]!;
+      this.order.splice(from, 1);
+      this.order.splice(to, 0, client);
+    } else {
+      this.order.splice(to, 0, ...this.order.splice(from, size));
+    }
+  }
+
+  /** Recomputes every key and re-sorts every list after the total changed. */
+  private resortAll(): void {
+    const visit = (node: DrfNode): void => {
+      const listed: DrfNode[] = [];
+      for (const child of node.children.values()) {
+        if (child.active > 0) {
+          child.keyShare = this.keyShareOf(child);
+          child.keyCount = child.count;
+          listed.push(child);
+        }
+        if (!child.isLeaf) visit(child);
+      }
+      node.ordered.fill(listed.sort(compareFiled));
+    };
+    visit(this.root);
+    this.sharesDirty = false;
+    this.orderValid = false;
+  }
+
+  /** Appends the active clients below `node` to `out`, depth first in order. */
+  private collect(node: DrfNode, out: string[]): void {
+    const list = node.ordered;
+    for (let i = 0; i < list.length; i++) {
+      const child = list.at(i);
+      if (child.isLeaf) out.push(child.path);
+      else this.collect(child, out);
+    }
+  }
+}

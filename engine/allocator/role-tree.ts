@@ -1,0 +1,386 @@
+// The client hierarchy every sorter shares. Clients are role paths split on '/' (`prod/hadoop`) or
+// flat framework ids. The ledger records what each client holds on each agent and the pool's total;
+// the role tree is the Mesos-shaped hierarchy built from it: an inner node per path prefix holding
+// the sum of its subtree, and a path that is both a client and an inner node (role `prod` with its
+// own frameworks and a sub-role `prod/hadoop`) keeps its client part as a virtual leaf child that
+// carries the same path, and so the same weight, as the inner node (as Mesos does). Incremental
+// sorters keep each node's children in a sibling list, filed under (share, count, path).
+import { type Quantities, roundScalar } from '../quantities.ts';
+import type { ShareFunction } from './share.ts';
+import type { Sorter } from './sorter.ts';
+
+/** What a sorter knows of one client. */
+export interface ClientRecord {
+  readonly path: string;
+  active: boolean;
+  /** What the client holds over all agents; updated in place by the ledger. */
+  readonly allocation: Record<string, number>;
+  /** Number of `allocated` calls, the second key of the DRF order (never decreases). */
+  count: number;
+  /** What the client holds on each agent, to check what it gives back. */
+  readonly agents: Map<string, Record<string, number>>;
+}
+
+/** Throws unless `path` is a non-empty role path without empty segments. */
+export function checkPath(path: string): void {
+  if (path.length === 0 || path.split('/').some((segment) => segment.length === 0)) {
+    throw new Error(`sorter: bad client path '${path}': expected names joined by '/', e.g. prod/hadoop`);
+  }
+}
+
+/** The path of the node above `path`, or '' for a top-level path. */
+export function parentPath(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at < 0 ? '' : path.slice(0, at);
+}
+
+/** Adds `amounts` into `target` in place, with the same fixed-point rounding as addQuantities. */
+export function addInto(target: Record<string, number>, amounts: Quantities): void {
+  for (const name in amounts) target[name] = roundScalar((target[name] ?? 0) + (amounts[name] ?? 0));
+}
+
+/** Subtracts `amounts` from `target` in place, dropping names that reach zero, as subtractQuantities. */
+export function subtractFrom(target: Record<string, number>, amounts: Quantities): void {
+  for (const name in amounts) {
+    const left = roundScalar((target[name] ?? 0) - (amounts[name] ?? 0));
+    if (left > 0) target[name] = left;
+    else delete target[name];
+  }
+}
+
+/** Throws unless every amount is a finite number at least 0. */
+function checkAmounts(what: string, amounts: Quantities): void {
+  for (const name in amounts) {
+    const value = amounts[name];
+    if (value === undefined || !Number.isFinite(value) || value < 0) {
+      throw new Error(`sorter: ${what} has a bad amount ${name}:${value}; amounts must be finite and >= 0`);
+    }
+  }
+}
+
+/** The first name of which `held` holds less than `amounts` (both fixed-point), if any. */
+function shortfall(held: Quantities, amounts: Quantities): string | undefined {
+  for (const name in amounts) if (roundScalar((held[name] ?? 0) - (amounts[name] ?? 0)) < 0) return name;
+  return undefined;
+}
+
+/** Clients, their holdings per agent, the pool's total per agent, and weights by path. */
+export class ClientLedger {
+  /** Clients in registration order (a removed and re-added client goes last). */
+  readonly clients = new Map<string, ClientRecord>();
+  private totalAmounts: Quantities = {};
+  private readonly agentTotals = new Map<string, Record<string, number>>();
+  private readonly weights = new Map<string, number>();
+
+  /** The pool shares are measured against; replaced, never mutated, when it changes. */
+  get total(): Quantities {
+    return this.totalAmounts;
+  }
+
+  /** Registers a new, active client; throws if the path is bad or already known. */
+  add(client: string): ClientRecord {
+    checkPath(client);
+    if (this.clients.has(client)) throw new Error(`sorter: client '${client}' is already added`);
+    const record: ClientRecord = { path: client, active: true, allocation: {}, count: 0, agents: new Map() };
+    this.clients.set(client, record);
+    return record;
+  }
+
+  /** Forgets a client and returns its record; throws if unknown. */
+  remove(client: string): ClientRecord {
+    const record = this.get(client);
+    this.clients.delete(client);
+    return record;
+  }
+
+  /** The record of a known client; throws if unknown. */
+  get(client: string): ClientRecord {
+    const record = this.clients.get(client);
+    if (record === undefined) throw new Error(`sorter: unknown client '${client}'`);
+    return record;
+  }
+
+  /** Sets the weight of a path (default 1); throws unless it is finite and above 0. */
+  updateWeight(path: string, weight: number): void {
+    checkPath(path);
+    if (!Number.isFinite(weight) || weight <= 0) {
+      throw new Error(`sorter: bad weight ${weight} for '${path}'; weights must be finite and > 0`);
+    }
+    this.weights.set(path, weight);
+  }
+
+  /** The weight of a path (1 unless set). */
+  weight(path: string): number {
+    return this.weights.get(path) ?? 1;
+  }
+
+  /** Records an allocation on an agent and returns the client's record. */
+  allocated(client: string, agentId: string, amounts: Quantities): ClientRecord {
+    const record = this.get(client);
+    checkAmounts(`client '${client}' on agent '${agentId}'`, amounts);
+    let held = record.agents.get(agentId);
+    if (held === undefined) {
+      held = {};
+      record.agents.set(agentId, held);
+    }
+    addInto(held, amounts);
+    addInto(record.allocation, amounts);
+    record.count++;
+    return record;
+  }
+
+  /** Records resources given back on an agent; throws if the client holds less there. */
+  unallocated(client: string, agentId: string, amounts: Quantities): ClientRecord {
+    const record = this.get(client);
+    checkAmounts(`client '${client}' on agent '${agentId}'`, amounts);
+    const held = record.agents.get(agentId) ?? {};
+    const short = shortfall(held, amounts);
+    if (short !== undefined) {
+      throw new Error(
+        `sorter: client '${client}' on agent '${agentId}' gives back ${short}:${amounts[short]} but holds only ${held[short] ?? 0}`,
+      );
+    }
+    subtractFrom(held, amounts);
+    if (Object.keys(held).length === 0) record.agents.delete(agentId);
+    subtractFrom(record.allocation, amounts);
+    return record;
+  }
+
+  /** Adds an agent's quantities to the pool. */
+  addTotal(agentId: string, amounts: Quantities): void {
+    checkAmounts(`total of agent '${agentId}'`, amounts);
+    const held = this.agentTotals.get(agentId) ?? {};
+    addInto(held, amounts);
+    this.agentTotals.set(agentId, held);
+    const total = { ...this.totalAmounts };
+    addInto(total, amounts);
+    this.totalAmounts = total;
+  }
+
+  /** Removes an agent's quantities from the pool; throws if the agent added less. */
+  removeTotal(agentId: string, amounts: Quantities): void {
+    checkAmounts(`total of agent '${agentId}'`, amounts);
+    const held = this.agentTotals.get(agentId) ?? {};
+    const short = shortfall(held, amounts);
+    if (short !== undefined) {
+      throw new Error(
+        `sorter: agent '${agentId}' removes ${short}:${amounts[short]} from the total but added only ${held[short] ?? 0}`,
+      );
+    }
+    subtractFrom(held, amounts);
+    if (Object.keys(held).length === 0) this.agentTotals.delete(agentId);
+    const total = { ...this.totalAmounts };
+    subtractFrom(total, amounts);
+    this.totalAmounts = total;
+  }
+}
+
+/** A sorter over a ledger: everything but the order, which each policy supplies. */
+export abstract class LedgerSorter implements Sorter {
+  protected readonly ledger = new ClientLedger();
+  protected readonly shareOf: ShareFunction;
+
+  constructor(shareOf: ShareFunction) {
+    this.shareOf = shareOf;
+  }
+
+  add(client: string): void {
+    this.ledger.add(client);
+  }
+  remove(client: string): void {
+    this.ledger.remove(client);
+  }
+  activate(client: string): void {
+    this.ledger.get(client).active = true;
+  }
+  deactivate(client: string): void {
+    this.ledger.get(client).active = false;
+  }
+  updateWeight(path: string, weight: number): void {
+    this.ledger.updateWeight(path, weight);
+  }
+  allocated(client: string, agentId: string, quantities: Quantities): void {
+    this.ledger.allocated(client, agentId, quantities);
+  }
+  unallocated(client: string, agentId: string, quantities: Quantities): void {
+    this.ledger.unallocated(client, agentId, quantities);
+  }
+  addTotal(agentId: string, quantities: Quantities): void {
+    this.ledger.addTotal(agentId, quantities);
+  }
+  removeTotal(agentId: string, quantities: Quantities): void {
+    this.ledger.removeTotal(agentId, quantities);
+  }
+  abstract sort(): readonly string[];
+  find(accept: (client: string) => boolean): string | undefined {
+    return this.sort().find(accept);
+  }
+  share(client: string): number {
+    const record = this.ledger.get(client);
+    return this.shareOf(record.allocation, this.ledger.total) / this.ledger.weight(client);
+  }
+  allocation(client: string): Quantities {
+    return { ...this.ledger.get(client).allocation };
+  }
+  contains(client: string): boolean {
+    return this.ledger.clients.has(client);
+  }
+  count(): number {
+    return this.ledger.clients.size;
+  }
+}
+
+/** A node of the role tree: an inner node (no client) or a leaf standing for one client. */
+export interface RoleNode {
+  readonly path: string;
+  /** The client of a leaf (a virtual leaf shares its path with its parent); undefined for inner nodes. */
+  readonly client: ClientRecord | undefined;
+  /** Children in path order. */
+  readonly children: RoleNode[];
+  /** Sum of what the subtree's clients hold. */
+  readonly allocation: Record<string, number>;
+  /** Sum of the subtree's clients' allocation counts. */
+  count: number;
+  /** Number of active clients in the subtree. */
+  active: number;
+}
+
+/** Builds the role tree of `clients` from scratch (the root has path ''). */
+export function buildRoleTree(clients: Iterable<ClientRecord>): RoleNode {
+  const records = [...clients];
+  const innerPaths = new Set<string>();
+  for (const { path } of records) {
+    for (let p = parentPath(path); p !== ''; p = parentPath(p)) innerPaths.add(p);
+  }
+  const root: RoleNode = { path: '', client: undefined, children: [], allocation: {}, count: 0, active: 0 };
+  const inner = new Map<string, RoleNode>([['', root]]);
+  // A parent sorts before its descendants ('a' < 'a/b'), so it exists when they are attached.
+  for (const path of [...innerPaths].sort()) {
+    const node: RoleNode = { path, client: undefined, children: [], allocation: {}, count: 0, active: 0 };
+    inner.get(parentPath(path))!.children.push(node);
+    inner.set(path, node);
+  }
+  for (const record of records) {
+    const leaf: RoleNode = {
+      path: record.path,
+      client: record,
+      children: [],
+      allocation: { ...record.allocation },
+      count: record.count,
+      active: record.active ? 1 : 0,
+    };
+    // The client part of an inner node's path becomes its virtual leaf.
+    inner.get(innerPaths.has(record.path) ? record.path : parentPath(record.path))!.children.push(leaf);
+  }
+  sumSubtree(root);
+  return root;
+}
+
+/** Sorts children by path and fills in the sums of every inner node below and at `node`. */
+function sumSubtree(node: RoleNode): void {
+  if (node.client !== undefined) return;
+  node.children.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const child of node.children) {
+    sumSubtree(child);
+    addInto(node.allocation, child.allocation);
+    node.count += child.count;
+    node.active += child.active;
+  }
+}
+
+/** A node filed in a sibling list under the key (share, count, path). */
+export interface FiledNode {
+  /** Index in the owner's node table, which sibling lists hold. */
+  readonly id: number;
+  readonly path: string;
+  /** The key this node is filed under in its parent's list. */
+  keyShare: number;
+  keyCount: number;
+}
+
+/** True when the key `node` is filed under orders before the key (share, count, path). */
+function filedBefore(node: FiledNode, share: number, count: number, path: string): boolean {
+  if (node.keyShare !== share) return node.keyShare < share;
+  if (node.keyCount !== count) return node.keyCount < count;
+  return node.path < path;
+}
+
+/** Compares two nodes by the keys they are filed under (a full order: paths differ). */
+export function compareFiled(a: FiledNode, b: FiledNode): number {
+  if (a === b) return 0;
+  return filedBefore(a, b.keyShare, b.keyCount, b.path) ? -1 : 1;
+}
+
+/**
+ * The children of one node, as ids in the order of the keys they are filed under. The ids sit in a
+ * typed array: V8 moves a typed array's entries with a plain memmove, while moving an array of
+ * objects pays a write barrier per entry, which at thousands of clients costs more than the rest of
+ * a change.
+ */
+export class SiblingList<T extends FiledNode> {
+  private ids = new Int32Array(4);
+  length = 0;
+  private readonly nodes: readonly T[];
+
+  constructor(nodes: readonly T[]) {
+    this.nodes = nodes;
+  }
+
+  at(index: number): T {
+    return this.nodes[this.ids[index]!]!;
+  }
+
+  /** The first index whose node's key does not order before (share, count, path). */
+  lowerBound(share: number, count: number, path: string): number {
+    let low = 0;
+    let high = this.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (filedBefore(this.nodes[this.ids[mid]!]!, share, count, path)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The index of `node`, found by the key it is filed under. */
+  indexOf(node: T): number {
+    const at = this.lowerBound(node.keyShare, node.keyCount, node.path);
+    if (at >= this.length || this.ids[at] !== node.id) {
+      throw new Error(`sorter: '${node.path}' is not where its key files it`);
+    }
+    return at;
+  }
+
+  insert(at: number, node: T): void {
+    if (this.length === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids.copyWithin(at + 1, at, this.length);
+    this.ids[at] = node.id;
+    this.length++;
+  }
+
+  removeAt(at: number): void {
+    this.ids.copyWithin(at, at + 1, this.length);
+    this.length--;
+  }
+
+  /** Moves the entry at `from` so that it ends at index `to`. */
+  move(from: number, to: number): void {
+    const id = this.ids[from]!;
+    if (from < to) this.ids.copyWithin(from, from + 1, to + 1);
+    else this.ids.copyWithin(to + 1, to, from);
+    this.ids[to] = id;
+  }
+
+  /** Replaces the contents with `nodes`, in their order. */
+  fill(nodes: readonly T[]): void {
+    if (this.ids.length < nodes.length) this.ids = new Int32Array(nodes.length);
+    nodes.forEach((node, i) => {
+      this.ids[i] = node.id;
+    });
+    this.length = nodes.length;
+  }
+}

@@ -1,0 +1,82 @@
+// Operator requests: tear a framework down, set role weights, set a role's quota. Bad requests
+// answer 400 and change nothing.
+import type { Quota } from '../allocator/allocator.ts';
+import type { Quantities } from '../quantities.ts';
+import { type Ctx, callError } from './context.ts';
+import { removeFramework } from './frameworks.ts';
+import { roleError } from './validation.ts';
+
+/** Tears a framework down on an operator's request. */
+export function operatorTeardown(ctx: Ctx, frameworkId: string): void {
+  const framework = ctx.state.frameworks.get(frameworkId);
+  if (framework === undefined) {
+    callError(ctx, 400, `No framework found with specified ID ${frameworkId}`);
+    return;
+  }
+  removeFramework(ctx, framework, 'teardown by the operator', 'Framework has been removed');
+}
+
+/** Sets role weights (each weight > 0). */
+export function updateWeights(
+  ctx: Ctx,
+  weights: ReadonlyArray<{ readonly role: string; readonly weight: number }>,
+): void {
+  if (!Array.isArray(weights)) {
+    callError(ctx, 400, 'weights must be a list of {role, weight}');
+    return;
+  }
+  for (const w of weights) {
+    const error = roleError(w?.role, 'weights');
+    if (error !== undefined) {
+      callError(ctx, 400, error);
+      return;
+    }
+    if (w.role === '*') {
+      callError(ctx, 400, "weights: role '*' cannot have a weight");
+      return;
+    }
+    if (typeof w.weight !== 'number' || !Number.isFinite(w.weight) || w.weight <= 0) {
+      callError(ctx, 400, `weights: weight of role '${w.role}' must be a positive number`);
+      return;
+    }
+  }
+  const copy = weights.map((w) => ({ role: w.role, weight: w.weight }));
+  for (const w of copy) ctx.state.weights.set(w.role, w.weight);
+  ctx.allocator.updateWeights(copy);
+  ctx.out.push({ type: 'registry', op: 'weights_updated', weights: copy });
+}
+
+/** Why a set of quantities is unusable in a quota, if it is. */
+function quantitiesError(q: unknown, what: string): string | undefined {
+  if (q === null || typeof q !== 'object') return `${what} must be an object of quantities`;
+  for (const [name, value] of Object.entries(q as Quantities)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      return `${what}.${name} must be a non-negative number`;
+    }
+  }
+  return undefined;
+}
+
+/** Sets a role's quota (guarantees no larger than limits). */
+export function updateQuota(ctx: Ctx, role: string, quota: Quota): void {
+  const error =
+    roleError(role, 'quota') ??
+    (role === '*' ? "quota: role '*' cannot have a quota" : undefined) ??
+    quantitiesError(quota?.guarantees, 'quota.guarantees') ??
+    (quota.limits === undefined ? undefined : quantitiesError(quota.limits, 'quota.limits'));
+  if (error !== undefined) {
+    callError(ctx, 400, error);
+    return;
+  }
+  if (quota.limits !== undefined) {
+    for (const [name, value] of Object.entries(quota.guarantees)) {
+      const limit = quota.limits[name];
+      if (limit !== undefined && value > limit) {
+        callError(ctx, 400, `quota: guarantee of ${name} (${value}) exceeds its limit (${limit})`);
+        return;
+      }
+    }
+  }
+  ctx.allocator.updateQuota(role, quota);
+  ctx.out.push({ type: 'registry', op: 'quota_updated', role, quota });
+}

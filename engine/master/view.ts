@@ -1,0 +1,214 @@
+// A read-only view of the master for hosts: what /master/state and the operator API need, as
+// structured data (the JSON page is the host's to write). Tasks are handed out as they are held,
+// without copying, so a view of a large cluster is cheap; callers must not change them.
+import { add, type Resources } from '../resources.ts';
+import type { ResolvedOptions } from './options.ts';
+import type {
+  AgentRecord,
+  ExecutorRecord,
+  FrameworkRecord,
+  MasterState,
+  OfferRecord,
+  TaskRecord,
+} from './state.ts';
+import type { AgentInfo, FrameworkInfo, MasterInfo, TaskState } from './v1.ts';
+
+/** A task in the view. */
+export interface TaskView {
+  readonly task_id: string;
+  readonly framework_id: string;
+  readonly agent_id: string;
+  readonly executor_id: string;
+  readonly name: string;
+  readonly role: string;
+  readonly resources: Resources;
+  readonly state: TaskState;
+  readonly statuses: ReadonlyArray<{ readonly state: TaskState; readonly timestamp: number }>;
+  readonly unreachableSinceMs: number | undefined;
+}
+
+/** An outstanding offer in the view. */
+export interface OfferView {
+  readonly id: string;
+  readonly framework_id: string;
+  readonly agent_id: string;
+  readonly role: string;
+  readonly resources: Resources;
+}
+
+/** An executor in the view. */
+export interface ExecutorView {
+  readonly framework_id: string;
+  readonly agent_id: string;
+  readonly executor_id: string;
+  readonly resources: Resources;
+}
+
+/** A registered agent in the view. */
+export interface AgentView {
+  readonly id: string;
+  readonly info: AgentInfo;
+  readonly hostname: string;
+  readonly port: number;
+  readonly ip: string;
+  readonly version: string | undefined;
+  readonly active: boolean;
+  readonly registered_time_ms: number;
+  readonly reregistered_time_ms: number | undefined;
+  readonly resources: Resources;
+  readonly used_resources: Resources;
+  readonly offered_resources: Resources;
+}
+
+/** A framework in the view (active or completed). */
+export interface FrameworkView {
+  readonly id: string;
+  readonly info: FrameworkInfo;
+  readonly roles: readonly string[];
+  readonly active: boolean;
+  readonly connected: boolean;
+  readonly recovered: boolean;
+  readonly registered_time_ms: number;
+  readonly reregistered_time_ms: number | undefined;
+  readonly unregistered_time_ms: number | undefined;
+  readonly used_resources: Resources;
+  readonly offered_resources: Resources;
+  readonly tasks: readonly TaskView[];
+  readonly unreachable_tasks: readonly TaskView[];
+  readonly completed_tasks: readonly TaskView[];
+  readonly offers: readonly OfferView[];
+  readonly executors: readonly ExecutorView[];
+}
+
+/** The whole view. */
+export interface MasterStateView {
+  readonly master_info: MasterInfo;
+  readonly start_time_ms: number;
+  readonly agents: readonly AgentView[];
+  readonly unreachable_agents: ReadonlyArray<{ readonly id: string; readonly since_ms: number }>;
+  /** Agents from the registry that have not re-registered yet. */
+  readonly recovered_agents: readonly string[];
+  readonly frameworks: readonly FrameworkView[];
+  readonly completed_frameworks: readonly FrameworkView[];
+  readonly weights: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
+}
+
+/** Sum of a list of resource bags. */
+function sum(bags: Iterable<Resources>): Resources {
+  let total: Resources = [];
+  for (const bag of bags) total = add(total, bag);
+  return total;
+}
+
+/** An offer as the view shows it. */
+function offerView(offer: OfferRecord): OfferView {
+  return {
+    id: offer.id,
+    framework_id: offer.framework_id,
+    agent_id: offer.agent_id,
+    role: offer.role,
+    resources: offer.resources,
+  };
+}
+
+/** An agent as the view shows it. */
+function agentView(state: MasterState, agent: AgentRecord): AgentView {
+  return {
+    id: agent.id,
+    info: agent.info,
+    hostname: agent.hostname,
+    port: agent.port,
+    ip: agent.ip,
+    version: agent.version,
+    active: agent.connected,
+    registered_time_ms: agent.registeredTimeMs,
+    reregistered_time_ms: agent.reregisteredTimeMs,
+    resources: agent.total,
+    used_resources: sum(agent.used.values()),
+    offered_resources: sum([...agent.offers].map((id) => state.offers.get(id)!.resources)),
+  };
+}
+
+/** A framework as the view shows it; `used` is what it holds on all agents. */
+function frameworkView(
+  state: MasterState,
+  framework: FrameworkRecord,
+  used: Resources,
+  executors: readonly ExecutorView[],
+  completedMax: number,
+): FrameworkView {
+  const offers = [...framework.offers].map((id) => offerView(state.offers.get(id)!));
+  return {
+    id: framework.id,
+    info: framework.info,
+    roles: framework.roles,
+    active: framework.streamId !== undefined,
+    connected: framework.streamId !== undefined,
+    recovered: framework.recovered,
+    registered_time_ms: framework.registeredTimeMs,
+    reregistered_time_ms: framework.reregisteredTimeMs,
+    unregistered_time_ms: framework.unregisteredTimeMs,
+    used_resources: used,
+    offered_resources: sum(offers.map((o) => o.resources)),
+    tasks: [...framework.tasks.values()] as readonly TaskRecord[],
+    unreachable_tasks: [...framework.unreachableTasks.values()],
+    completed_tasks: framework.completedTasks.slice(-completedMax),
+    offers,
+    executors,
+  };
+}
+
+/** Builds the read-only view of a master's state. */
+export function buildView(
+  state: MasterState,
+  options: ResolvedOptions,
+  masterInfo: MasterInfo,
+): MasterStateView {
+  // One pass over the agents gathers what each framework uses and runs, so the view costs
+  // O(agents + tasks) rather than O(agents x frameworks).
+  const usedByFramework = new Map<string, Resources[]>();
+  const executorsByFramework = new Map<string, ExecutorView[]>();
+  for (const agent of state.agents.values()) {
+    for (const [frameworkId, used] of agent.used) {
+      const list = usedByFramework.get(frameworkId);
+      if (list === undefined) usedByFramework.set(frameworkId, [used]);
+      else list.push(used);
+    }
+    for (const [frameworkId, executors] of agent.executors) {
+      const list = executorsByFramework.get(frameworkId) ?? [];
+      executorsByFramework.set(frameworkId, list);
+      for (const e of executors.values()) list.push(executorView(e));
+    }
+  }
+  const completedMax = options.completedTasksPerFrameworkMax;
+  return {
+    master_info: masterInfo,
+    start_time_ms: state.startTimeMs,
+    agents: [...state.agents.values()].map((a) => agentView(state, a)),
+    unreachable_agents: [...state.unreachableAgents].map(([id, u]) => ({ id, since_ms: u.sinceMs })),
+    recovered_agents: [...state.recoveredAgents.keys()],
+    frameworks: [...state.frameworks.values()].map((f) =>
+      frameworkView(
+        state,
+        f,
+        sum(usedByFramework.get(f.id) ?? []),
+        executorsByFramework.get(f.id) ?? [],
+        completedMax,
+      ),
+    ),
+    completed_frameworks: [...state.completedFrameworks.values()].map((f) =>
+      frameworkView(state, f, [], [], completedMax),
+    ),
+    weights: [...state.weights].map(([role, weight]) => ({ role, weight })),
+  };
+}
+
+/** An executor as the view shows it. */
+function executorView(e: ExecutorRecord): ExecutorView {
+  return {
+    framework_id: e.framework_id,
+    agent_id: e.agent_id,
+    executor_id: e.info.executor_id.value,
+    resources: e.resources,
+  };
+}

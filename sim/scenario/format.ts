@@ -1,0 +1,95 @@
+// How a scenario shows what happened: one line per event worth reading, in the order the master
+// produced them, in the scenario's names. Heartbeats, pings and TASK_STARTING are left out: they
+// happen every time and say nothing a reader needs.
+import type { ResourceSummary, TraceEvent } from '../../engine/events.ts';
+import type { MasterEffect } from '../../engine/master/effects.ts';
+import type { Offer } from '../../engine/master/v1.ts';
+import { formatResources, normalize, type Resources, unallocate } from '../../engine/resources.ts';
+import type { ScenarioNames } from './names.ts';
+import { formatDuration } from './values.ts';
+
+/** Resources as the scenario prints them: the agent flag form, without allocation roles. */
+export function showResources(resources: Resources): string {
+  const text = formatResources(unallocate(normalize(resources)));
+  return text === '' ? '(nothing)' : text;
+}
+
+/** A flat summary as `cpus:1;mem:4096`, leaving out zeros. */
+export function showSummary(summary: ResourceSummary): string {
+  const parts = Object.keys(summary)
+    .sort()
+    .filter((name) => summary[name] !== 0 && summary[name] !== '' && summary[name] !== '[]')
+    .map((name) => `${name}:${summary[name]}`);
+  return parts.length === 0 ? '(nothing)' : parts.join(';');
+}
+
+/** One offer as `offer O1 a1 -> A (role *): cpus:9;mem:18432`. */
+export function showOffer(offer: Offer, names: ScenarioNames): string {
+  const id = names.offer(offer.id.value);
+  const agent = names.agent(offer.agent_id.value);
+  const framework = names.framework(offer.framework_id.value);
+  return `offer ${id} ${agent} -> ${framework} (role ${offer.allocation_info.role}): ${showResources(offer.resources)}`;
+}
+
+/** Refuse seconds as the scenario writes durations. */
+function showSeconds(seconds: number): string {
+  return formatDuration(Math.round(seconds * 1000));
+}
+
+/** The line for a trace event, or undefined when it is not shown. */
+export function showTrace(event: TraceEvent, names: ScenarioNames): string | undefined {
+  switch (event.type) {
+    case 'agent_added':
+      names.learnAgent(event.agent_id, event.hostname);
+      return `agent ${event.hostname} ${event.reregistered ? 're-registered' : 'registered'}: ${showSummary(event.resources)}`;
+    case 'agent_removed':
+      return `agent ${names.agent(event.agent_id)} ${event.unreachable ? 'unreachable' : 'removed'}: ${event.reason}`;
+    case 'framework_added':
+      names.learnFramework(event.framework_id, event.name);
+      return `framework ${event.name} ${event.how} (roles ${event.roles.join(',')})`;
+    case 'framework_disconnected':
+      return `framework ${names.framework(event.framework_id)} disconnected (failover timeout ${showSeconds(event.failover_timeout_seconds)})`;
+    case 'framework_removed':
+      return `framework ${names.framework(event.framework_id)} removed: ${event.reason}`;
+    case 'offer_made':
+    case 'allocation_cycle':
+      // Offers are shown from the OFFERS events, with their full resources.
+      return undefined;
+    case 'offer_accepted':
+      return `${names.framework(event.framework_id)} accepts ${names.offer(event.offer_id)}: ${event.tasks_launched} task${event.tasks_launched === 1 ? '' : 's'}`;
+    case 'offer_declined':
+      return `${names.framework(event.framework_id)} declines ${names.offer(event.offer_id)} (refuse ${showSeconds(event.refuse_seconds)})`;
+    case 'offer_rescinded':
+      return `rescind ${names.offer(event.offer_id)} from ${names.framework(event.framework_id)}: ${event.reason}`;
+    case 'task_launched':
+      return `launch ${event.task_id} on ${names.agent(event.agent_id)}: ${showSummary(event.resources)}`;
+    case 'task_status': {
+      if (event.state === 'TASK_STARTING' || event.state === 'TASK_STAGING') return undefined;
+      const reason = event.reason === undefined ? '' : ` (${event.reason})`;
+      return `task ${event.task_id} on ${names.agent(event.agent_id)}: ${event.state}${reason}`;
+    }
+    case 'input_ignored':
+      return `ignored ${event.input}: ${event.reason}`;
+    default:
+      return `trace ${(event as { type: string }).type}`;
+  }
+}
+
+/** The lines for one master effect (none for most). */
+export function showEffect(effect: MasterEffect, names: ScenarioNames): string[] {
+  switch (effect.type) {
+    case 'trace': {
+      const line = showTrace(effect.event, names);
+      return line === undefined ? [] : [line];
+    }
+    case 'framework_event':
+      if (effect.event.type === 'OFFERS') return effect.event.offers.offers.map((o) => showOffer(o, names));
+      if (effect.event.type === 'ERROR')
+        return [`error to ${names.framework(effect.framework_id)}: ${effect.event.error.message}`];
+      return [];
+    case 'call_error':
+      return [`call refused (${effect.status}): ${effect.message}`];
+    default:
+      return [];
+  }
+}
