@@ -74,7 +74,7 @@ export function removeAgent(ctx: Ctx, agent: AgentRecord, reason: string, unreac
     sendEvent(ctx, framework, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
   }
   if (unreachable) {
-    state.unreachableAgents.set(agent.id, { info: agent.info, sinceMs: ctx.now });
+    state.unreachableAgents.set(agent.id, { info: agent.info, sinceMs: ctx.now, markedHere: true });
     trimUnreachable(ctx);
     ctx.out.push({ type: 'registry', op: 'agent_unreachable', agent_id: agent.id, time_ms: ctx.now });
   } else {
@@ -89,7 +89,7 @@ export function reregisterTimedOut(ctx: Ctx): void {
   const state = ctx.state;
   for (const [agentId, info] of [...state.recoveredAgents]) {
     state.recoveredAgents.delete(agentId);
-    state.unreachableAgents.set(agentId, { info, sinceMs: ctx.now });
+    state.unreachableAgents.set(agentId, { info, sinceMs: ctx.now, markedHere: false });
     trimUnreachable(ctx);
     ctx.out.push({ type: 'registry', op: 'agent_unreachable', agent_id: agentId, time_ms: ctx.now });
     trace(ctx, {

@@ -16,7 +16,7 @@ import { recoverFramework } from './frameworks.ts';
 import type { AgentReregisterInput } from './inputs.ts';
 import { rescindAgentOffers } from './offers.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './state.ts';
-import { addExecutor, addTask, endTask, isTerminal, task_states } from './tasks.ts';
+import { addExecutor, addTask, endTask, isPartitionAware, isTerminal, task_states } from './tasks.ts';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task } from './v1.ts';
 import { parseWireResources, validateId } from './validation.ts';
 
@@ -43,6 +43,9 @@ export function reregisterAgent(ctx: Ctx, input: AgentReregisterInput): void {
     refuseAgent(ctx, agentId, input.connection, parsed.error);
     return;
   }
+  // Frameworks that are not partition-aware were told this agent's tasks are lost when this master
+  // marked it unreachable; those tasks must not come back to life, so they are shut down (as Mesos).
+  const lostHere = ctx.state.unreachableAgents.get(agentId)?.markedHere === true;
   ctx.state.unreachableAgents.delete(agentId);
   ctx.state.recoveredAgents.delete(agentId);
   const agentInfo: AgentInfo = { ...info, resources: parsed.resources };
@@ -58,7 +61,7 @@ export function reregisterAgent(ctx: Ctx, input: AgentReregisterInput): void {
   agent.reregisteredTimeMs = ctx.now;
   ctx.state.agents.set(agentId, agent);
   ctx.state.agentsByAddress.set(`${agent.hostname}:${agent.port}`, agentId);
-  admitReportedWork(ctx, agent, input);
+  admitReportedWork(ctx, agent, input, lostHere);
   endUnreportedUnreachableTasks(ctx, agent);
   ctx.allocator.addAgent(agentId, allocatorAgent(agent), agent.total, agent.used);
   ctx.out.push({ type: 'registry', op: 'agent_admitted', agent_id: agentId, agent_info: agent.info });
@@ -109,9 +112,16 @@ function finish(ctx: Ctx, agent: AgentRecord): void {
 
 /**
  * Adds the executors and tasks the agent reports that the master does not know, recovering their
- * frameworks from the reported FrameworkInfos. Work of removed frameworks is shut down instead.
+ * frameworks from the reported FrameworkInfos. Work of removed frameworks is shut down instead, and
+ * so is the work of frameworks that are not partition-aware when `lostHere` (their tasks were
+ * reported lost when this master marked the agent unreachable).
  */
-function admitReportedWork(ctx: Ctx, agent: AgentRecord, input: AgentReregisterInput): void {
+function admitReportedWork(
+  ctx: Ctx,
+  agent: AgentRecord,
+  input: AgentReregisterInput,
+  lostHere = false,
+): void {
   const infos = new Map<string, FrameworkInfo>();
   for (const fi of input.frameworks ?? []) if (typeof fi?.id?.value === 'string') infos.set(fi.id.value, fi);
   const shutdown = new Set<string>();
@@ -121,6 +131,10 @@ function admitReportedWork(ctx: Ctx, agent: AgentRecord, input: AgentReregisterI
       return undefined;
     }
     const known = ctx.state.frameworks.get(frameworkId);
+    if (known !== undefined && lostHere && !isPartitionAware(known)) {
+      shutdown.add(frameworkId);
+      return undefined;
+    }
     if (known !== undefined) return known;
     const info = infos.get(frameworkId);
     return info === undefined ? undefined : recoverFramework(ctx, info);

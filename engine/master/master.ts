@@ -102,7 +102,11 @@ function recoverRegistry(
   for (const q of recovered.quotas ?? []) allocator.updateQuota(q.role, q.quota);
   for (const info of recovered.frameworks ?? []) recoverFramework(ctx, info);
   for (const u of recovered.unreachable ?? []) {
-    state.unreachableAgents.set(u.agent_id, { info: { hostname: '', resources: [] }, sinceMs: u.time_ms });
+    state.unreachableAgents.set(u.agent_id, {
+      info: { hostname: '', resources: [] },
+      sinceMs: u.time_ms,
+      markedHere: false,
+    });
   }
   for (const a of recovered.agents ?? []) {
     if (!state.unreachableAgents.has(a.agent_id)) state.recoveredAgents.set(a.agent_id, a.agent_info);

@@ -104,6 +104,11 @@ export interface OfferRecord {
 export interface UnreachableAgent {
   readonly info: AgentInfo;
   readonly sinceMs: number;
+  /**
+   * True when this master marked the agent unreachable (not learned from a registry after a
+   * failover): only then has it told non-partition-aware frameworks that the agent's tasks are lost.
+   */
+  readonly markedHere: boolean;
 }
 
 /** The whole state of one master. */

@@ -181,6 +181,35 @@ describe('master agents', () => {
     expect(plain.frameworkId).toBeDefined();
   });
 
+  it('shuts down the work of non-partition-aware frameworks when an unreachable agent comes back', () => {
+    const { h, agentId, plain, aware } = withTasks();
+    missPings(h);
+    const task = (frameworkId: string) => ({
+      name: `t-${frameworkId}`,
+      task_id: { value: `t-${frameworkId}` },
+      framework_id: { value: frameworkId },
+      agent_id: { value: agentId },
+      state: 'TASK_RUNNING' as const,
+      resources: cpusMem(1, 64),
+    });
+    const out = h.step({
+      type: 'agent_reregister',
+      connection: 'c2',
+      agent_info: { hostname: 'a1', port: 5051, resources: 'cpus:4;mem:4096', id: { value: agentId } },
+      tasks: [task(plain.frameworkId), task(aware.frameworkId)],
+    });
+    // The plain framework was told TASK_LOST: its task must not come back, the agent kills it.
+    expect(messagesOf(out, 'shutdown_framework')).toEqual([
+      { type: 'shutdown_framework', framework_id: { value: plain.frameworkId } },
+    ]);
+    const view = h.master.state();
+    expect(view.frameworks.find((f) => f.id === plain.frameworkId)!.tasks).toEqual([]);
+    expect(view.frameworks.find((f) => f.id === aware.frameworkId)!.tasks.map((t) => t.state)).toEqual([
+      'TASK_RUNNING',
+    ]);
+    expect(view.agents[0]!.used_resources.find((r) => r.name === 'cpus')?.scalar?.value).toBe(1);
+  });
+
   it('re-registration of a connected agent keeps its tasks and reconciles those it did not report', () => {
     const { h, agentId, plain, aware } = withTasks();
     h.step({ type: 'agent_disconnected', agent_id: agentId });
