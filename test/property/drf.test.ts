@@ -6,6 +6,7 @@
 // Amounts are whole tenths, and every check is done in integer tenths, so no rounding decides it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { divisibleDrf } from '../../engine/allocator/divisible-drf.ts';
 import { DrfSorter } from '../../engine/allocator/drf-sorter.ts';
 import { progressiveFilling } from '../../engine/allocator/progressive-filling.ts';
 import { assetShare, type ShareFunction } from '../../engine/allocator/share.ts';
@@ -245,5 +246,82 @@ describe('asset fairness', () => {
       { numRuns: 2000, seed: 3 },
     );
     expect(search.failed).toBe(true);
+  });
+});
+
+describe('DRF with divisible demands (the paper setting, where the four properties hold exactly)', () => {
+  /** A relative slack for float rounding, far below any effect a broken policy has. */
+  const slack = 1e-9;
+  const usersOf = (instance: Instance) => instance.demands.map((demand) => ({ demand }));
+  const dominant = (instance: Instance, demand: readonly number[]) =>
+    Math.max(...demand.map((d, r) => d / instance.capacity[r]!));
+  /** Tasks of `demand` that fit in `bundle` (the amounts a user was given). */
+  const tasksIn = (bundle: readonly number[], demand: readonly number[]) =>
+    Math.min(...demand.flatMap((d, r) => (d > 0 ? [bundle[r]! / d] : [])));
+  const bundle = (x: number, demand: readonly number[]) => demand.map((d) => x * d);
+
+  it('gives every user at least a 1/n dominant share (sharing incentive)', () => {
+    fc.assert(
+      fc.property(instances, (instance) => {
+        const x = divisibleDrf(instance.capacity, usersOf(instance));
+        const n = instance.demands.length;
+        return instance.demands.every((d, i) => x[i]! * dominant(instance, d) >= (1 / n) * (1 - slack));
+      }),
+      runs,
+    );
+  });
+
+  it('leaves no user preferring another user's bundle (envy-freeness)', () => {
+    fc.assert(
+      fc.property(instances, (instance) => {
+        const x = divisibleDrf(instance.capacity, usersOf(instance));
+        return instance.demands.every((di, i) =>
+          instance.demands.every(
+            (dj, j) => i === j || tasksIn(bundle(x[j]!, dj), di) <= x[i]! * (1 + slack),
+          ),
+        );
+      }),
+      runs,
+    );
+  });
+
+  it('blocks every user on a resource that is used up (Pareto efficiency)', () => {
+    fc.assert(
+      fc.property(instances, (instance) => {
+        const x = divisibleDrf(instance.capacity, usersOf(instance));
+        const used = instance.capacity.map((_, r) =>
+          instance.demands.reduce((s, d, i) => s + x[i]! * d[r]!, 0),
+        );
+        return instance.demands.every((d) =>
+          d.some((v, r) => v > 0 && used[r]! >= instance.capacity[r]! * (1 - 1e-6)),
+        );
+      }),
+      runs,
+    );
+  });
+
+  it('gives a user that misreports its demand no more of its true tasks (strategy-proofness)', () => {
+    const misreports = instances.chain((instance) =>
+      fc.record({
+        instance: fc.constant(instance),
+        liar: fc.integer({ min: 0, max: instance.demands.length - 1 }),
+        reported: demandOver(instance.capacity.length),
+      }),
+    );
+    fc.assert(
+      fc.property(misreports, ({ instance, liar, reported }) => {
+        const truthful = divisibleDrf(instance.capacity, usersOf(instance))[liar]!;
+        const told = usersOf(instance).map((u, i) => (i === liar ? { demand: reported } : u));
+        const given = divisibleDrf(instance.capacity, told)[liar]!;
+        return tasksIn(bundle(given, reported), instance.demands[liar]!) <= truthful * (1 + slack);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('matches the DRF paper's example: A gets 3 tasks, B 2, both at a dominant share of 2/3', () => {
+    const x = divisibleDrf([9, 18], [{ demand: [1, 4] }, { demand: [3, 1] }]);
+    expect(x[0]).toBeCloseTo(3, 9);
+    expect(x[1]).toBeCloseTo(2, 9);
   });
 });
