@@ -271,14 +271,12 @@ describe('DRF with divisible demands (the paper setting, where the four properti
     );
   });
 
-  it('leaves no user preferring another user's bundle (envy-freeness)', () => {
+  it('leaves no user preferring the bundle of another (envy-freeness)', () => {
     fc.assert(
       fc.property(instances, (instance) => {
         const x = divisibleDrf(instance.capacity, usersOf(instance));
         return instance.demands.every((di, i) =>
-          instance.demands.every(
-            (dj, j) => i === j || tasksIn(bundle(x[j]!, dj), di) <= x[i]! * (1 + slack),
-          ),
+          instance.demands.every((dj, j) => i === j || tasksIn(bundle(x[j]!, dj), di) <= x[i]! * (1 + slack)),
         );
       }),
       runs,
@@ -319,7 +317,7 @@ describe('DRF with divisible demands (the paper setting, where the four properti
     );
   });
 
-  it('matches the DRF paper's example: A gets 3 tasks, B 2, both at a dominant share of 2/3', () => {
+  it('matches the example of the DRF paper: A gets 3 tasks, B 2, both at a dominant share of 2/3', () => {
     const x = divisibleDrf([9, 18], [{ demand: [1, 4] }, { demand: [3, 1] }]);
     expect(x[0]).toBeCloseTo(3, 9);
     expect(x[1]).toBeCloseTo(2, 9);
