@@ -1,0 +1,191 @@
+// The master's HTTP routes: the scheduler and operator APIs, the state page, health, redirect,
+// metrics and the web UI's placeholder. Every answer is counted by route and status code; a
+// handler that throws (a bug) answers 500 and logs, and never takes the server down.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { summary } from '../../engine/resources.ts';
+import type { AgentChannel } from './agent-channel.ts';
+import type { FrameworkStreams } from './framework-streams.ts';
+import { discardBody, pathOf, sendEmpty, sendJson, sendText } from './http-util.ts';
+import { type LeaderDetector, leaderLocation } from './leader.ts';
+import type { Log } from './log.ts';
+import type { MasterHost } from './master-host.ts';
+import type { MasterMetrics, MasterStats } from './metrics.ts';
+import { handleOperatorRequest } from './operator-api.ts';
+import type { OperatorSubscribers } from './operator-stream.ts';
+import { handleSchedulerRequest } from './scheduler-api.ts';
+import { stateJson } from './state-json.ts';
+
+/** Everything the routes reach. */
+export interface MasterRoutes {
+  readonly host: MasterHost;
+  readonly streams: FrameworkStreams;
+  readonly channel: AgentChannel;
+  readonly subscribers: OperatorSubscribers;
+  readonly leader: LeaderDetector;
+  readonly log: Log;
+  readonly metrics: MasterMetrics;
+  readonly recovering: () => boolean;
+  readonly elected_time_ms: () => number;
+  readonly flags: Readonly<Record<string, string>>;
+}
+
+/** The route name of each path (for metrics), and the paths Mesos also serves without `/master`. */
+const route_of_path: ReadonlyMap<string, string> = new Map([
+  ['/api/v1/scheduler', 'scheduler'],
+  ['/master/api/v1/scheduler', 'scheduler'],
+  ['/api/v1', 'operator'],
+  ['/master/api/v1', 'operator'],
+  ['/master/state', 'state'],
+  ['/master/state.json', 'state'],
+  ['/state', 'state'],
+  ['/state.json', 'state'],
+  ['/master/health', 'health'],
+  ['/health', 'health'],
+  ['/master/redirect', 'redirect'],
+  ['/redirect', 'redirect'],
+  ['/metrics', 'metrics'],
+  ['/', 'index'],
+]);
+
+const index_page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>meso master</title></head>
+<body><h1>meso master</h1>
+<p>The web UI is not served yet. Meanwhile: <a href="/master/state">/master/state</a>,
+<a href="/metrics">/metrics</a>, <a href="/master/health">/master/health</a>.</p>
+</body></html>
+`;
+
+/** Routes one request; never rejects. */
+export function routeRequest(routes: MasterRoutes, req: IncomingMessage, res: ServerResponse): void {
+  const route = route_of_path.get(pathOf(req)) ?? 'other';
+  res.on('close', () => routes.metrics.httpRequest(route, res.statusCode));
+  handle(routes, route, req, res).catch((err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    routes.log.error('request failed', { route, url: req.url, error: error.message, stack: error.stack });
+    if (!res.headersSent) sendText(res, 500, 'Internal error in the master; it has been logged');
+    else res.destroy();
+  });
+}
+
+/** The 307 or 503 of a master that does not lead, for GET routes. */
+function notLeading(routes: MasterRoutes, req: IncomingMessage, res: ServerResponse): boolean {
+  if (routes.leader.isLeader()) return false;
+  const leader = routes.leader.leader();
+  if (leader === undefined) sendText(res, 503, 'No leading master is known; retry later');
+  else sendEmpty(res, 307, { Location: leaderLocation(leader, req.url ?? '') });
+  return true;
+}
+
+async function handle(
+  routes: MasterRoutes,
+  route: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (route === 'scheduler') {
+    await handleSchedulerRequest(routes, req, res);
+    return;
+  }
+  if (route === 'operator') {
+    await handleOperatorRequest(routes, req, res);
+    return;
+  }
+  discardBody(req);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendText(
+      res,
+      route === 'other' ? 404 : 405,
+      route === 'other' ? 'Not found' : 'Expecting a GET request',
+      {
+        ...(route === 'other' ? {} : { Allow: 'GET' }),
+      },
+    );
+    return;
+  }
+  switch (route) {
+    case 'state':
+      if (notLeading(routes, req, res)) return;
+      sendJson(
+        res,
+        200,
+        stateJson(routes.host.master.state(), {
+          elected_time_ms: routes.elected_time_ms(),
+          leader_info: routes.host.master.info,
+          flags: routes.flags,
+        }),
+      );
+      return;
+    case 'health':
+      sendEmpty(res, 200);
+      return;
+    case 'redirect': {
+      const leader = routes.leader.leader();
+      if (leader === undefined) sendText(res, 503, 'No leading master is known; retry later');
+      else sendEmpty(res, 307, { Location: leaderLocation(leader) });
+      return;
+    }
+    case 'metrics': {
+      const text = await routes.metrics.text();
+      res.writeHead(200, { 'Content-Type': routes.metrics.contentType });
+      res.end(text);
+      return;
+    }
+    case 'index':
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(index_page);
+      return;
+    default:
+      sendText(res, 404, 'Not found');
+  }
+}
+
+/** Adds the scalar totals of a summary into `into`. */
+function addScalars(into: Map<string, number>, flat: Record<string, number | string>): void {
+  for (const name of ['cpus', 'mem', 'disk', 'gpus']) {
+    const value = flat[name];
+    if (typeof value === 'number') into.set(name, (into.get(name) ?? 0) + value);
+  }
+}
+
+/** The gauges of /metrics, read from the master's state. */
+export function masterStats(routes: MasterRoutes): MasterStats {
+  const view = routes.host.master.state();
+  const kinds = {
+    total: new Map<string, number>(),
+    used: new Map<string, number>(),
+    offered: new Map<string, number>(),
+  };
+  let agentsActive = 0;
+  for (const agent of view.agents) {
+    if (agent.active) agentsActive++;
+    addScalars(kinds.total, summary(agent.resources));
+    addScalars(kinds.used, summary(agent.used_resources));
+    addScalars(kinds.offered, summary(agent.offered_resources));
+  }
+  const frameworksActive = view.frameworks.filter((f) => f.active).length;
+  let tasks = 0;
+  let offers = 0;
+  for (const f of view.frameworks) {
+    tasks += f.tasks.length;
+    offers += f.offers.length;
+  }
+  return {
+    elected: routes.leader.isLeader(),
+    uptime_seconds: (routes.host.now() - view.start_time_ms) / 1000,
+    agents_active: agentsActive,
+    agents_inactive: view.agents.length - agentsActive,
+    agents_unreachable: view.unreachable_agents.length,
+    frameworks_active: frameworksActive,
+    frameworks_inactive: view.frameworks.length - frameworksActive,
+    frameworks_completed: view.completed_frameworks.length,
+    tasks_active: tasks,
+    offers_outstanding: offers,
+    scheduler_streams: routes.streams.size,
+    agent_connections: routes.channel.size,
+    operator_subscribers: routes.subscribers.size,
+    timers_armed: routes.host.timers.size,
+    resources: Object.entries(kinds).flatMap(([kind, totals]) =>
+      [...totals].map(([name, value]) => ({ name, kind, value })),
+    ),
+  };
+}

@@ -1,0 +1,216 @@
+// POST /api/v1/scheduler: the v1 scheduler API over HTTP. The checks run in PROTOCOL.md's order,
+// each with its status code and a plain-text message; a call that passes them becomes one engine
+// input, and the engine's answer (a call_error, or none) becomes the HTTP answer. SUBSCRIBE opens a
+// stream (200, chunked, Mesos-Stream-Id) on which the engine's events are written.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SchedulerCall } from '../../engine/master/scheduler-api.ts';
+import { checkJson, scheduler_call_schema } from './call-schema.ts';
+import type { FrameworkStreams } from './framework-streams.ts';
+import {
+  accepts,
+  application_json,
+  application_protobuf,
+  discardBody,
+  header,
+  mediaType,
+  readBody,
+  request_body_bytes_max,
+  sendEmpty,
+  sendText,
+} from './http-util.ts';
+import { type LeaderDetector, leaderLocation } from './leader.ts';
+import type { Log } from './log.ts';
+import type { MasterHost } from './master-host.ts';
+
+/** What the scheduler endpoint works with. */
+export interface SchedulerApiContext {
+  readonly host: MasterHost;
+  readonly streams: FrameworkStreams;
+  readonly leader: LeaderDetector;
+  /** True while the master recovers its state after an election (calls are refused with 503). */
+  readonly recovering: () => boolean;
+  readonly log: Log;
+}
+
+/** An answer decided before the engine is asked: status, message and extra headers. */
+interface Refusal {
+  readonly status: number;
+  readonly message: string;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Checks 1-3 of the protocol, common to the v1 endpoints: leadership (307 to the leader, 503
+ * without one), recovery (503), and the method (405).
+ */
+export function leadershipRefusal(
+  req: IncomingMessage,
+  leader: LeaderDetector,
+  recovering: () => boolean,
+): Refusal | undefined {
+  if (!leader.isLeader()) {
+    const current = leader.leader();
+    if (current === undefined) return { status: 503, message: 'No leading master is known; retry later' };
+    return {
+      status: 307,
+      message: `This master is not the leader; the leader is ${current.hostname}:${current.port}`,
+      headers: { Location: leaderLocation(current, req.url ?? '') },
+    };
+  }
+  if (recovering()) return { status: 503, message: 'The master is still recovering its state; retry later' };
+  if (req.method !== 'POST') {
+    return {
+      status: 405,
+      message: `Expecting a POST request, got ${req.method}`,
+      headers: { Allow: 'POST' },
+    };
+  }
+  return undefined;
+}
+
+/** The parsed Call of a request, or the answer refusing it (checks 4-6). */
+export async function readCall(
+  req: IncomingMessage,
+  kind: string,
+): Promise<{ readonly call: Record<string, unknown> } | { readonly refusal: Refusal }> {
+  const type = mediaType(header(req, 'content-type'));
+  if (type === undefined || type === '') {
+    discardBody(req);
+    return { refusal: { status: 400, message: "Expecting 'Content-Type' to be present" } };
+  }
+  // A protobuf body cannot be judged without a protobuf decoder: meso speaks JSON only.
+  if (type === application_protobuf) {
+    discardBody(req);
+    return {
+      refusal: {
+        status: 415,
+        message: `meso accepts ${kind} calls as ${application_json} only, not protobuf`,
+      },
+    };
+  }
+  const read = await readBody(req);
+  if ('too_large' in read) {
+    return {
+      refusal: { status: 413, message: `Request body is larger than ${request_body_bytes_max} bytes` },
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read.body.toString('utf8'));
+  } catch (err) {
+    return { refusal: { status: 400, message: `Failed to parse body into JSON: ${(err as Error).message}` } };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return {
+      refusal: { status: 400, message: `Failed to convert JSON into a ${kind} Call: expected an object` },
+    };
+  }
+  if (type !== application_json) {
+    return {
+      refusal: {
+        status: 415,
+        message: `Expecting 'Content-Type' of ${application_json} or ${application_protobuf}, got '${type}'`,
+      },
+    };
+  }
+  return { call: parsed as Record<string, unknown> };
+}
+
+/** Check 7: the call's JSON fits the Call message, and SUBSCRIBE carries no stream id. */
+function validateCall(req: IncomingMessage, raw: Record<string, unknown>): { call: SchedulerCall } | Refusal {
+  const checked = checkJson(raw, scheduler_call_schema, '');
+  if ('error' in checked)
+    return { status: 400, message: `Failed to validate scheduler::Call: ${checked.error}` };
+  const call = checked.value as SchedulerCall;
+  if (call.type === 'SUBSCRIBE' && header(req, 'mesos-stream-id') !== undefined) {
+    return { status: 400, message: "Subscribe calls should not include the 'Mesos-Stream-Id' header" };
+  }
+  return { call };
+}
+
+/** Handles one request to the scheduler endpoint. */
+export async function handleSchedulerRequest(
+  ctx: SchedulerApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const early = leadershipRefusal(req, ctx.leader, ctx.recovering);
+  if (early !== undefined) {
+    discardBody(req);
+    sendText(res, early.status, early.message, early.headers);
+    return;
+  }
+  const read = await readCall(req, 'scheduler');
+  if ('refusal' in read) {
+    sendText(res, read.refusal.status, read.refusal.message, read.refusal.headers);
+    return;
+  }
+  const valid = validateCall(req, read.call);
+  if (!('call' in valid)) {
+    sendText(res, valid.status, valid.message);
+    return;
+  }
+  const call = valid.call;
+  if (call.type === 'SUBSCRIBE') {
+    const accept = header(req, 'accept');
+    if (!accepts(accept, application_json)) {
+      sendText(res, 406, `meso streams events as ${application_json}; the request accepts only '${accept}'`);
+      return;
+    }
+    subscribe(ctx, call, res);
+    return;
+  }
+  const streamId = header(req, 'mesos-stream-id');
+  const result = ctx.host.step({
+    type: 'scheduler_call',
+    ...(streamId === undefined ? {} : { stream_id: streamId }),
+    call,
+  });
+  if (result.failure !== undefined) {
+    sendText(res, 500, 'Internal error in the master; it has been logged');
+    return;
+  }
+  if (result.callError !== undefined) {
+    sendText(res, result.callError.status, result.callError.message);
+    return;
+  }
+  sendEmpty(res, call.type === 'UPDATE_FRAMEWORK' ? 200 : 202);
+}
+
+/** SUBSCRIBE: opens the stream, then lets the engine write SUBSCRIBED and the first HEARTBEAT on it. */
+function subscribe(
+  ctx: SchedulerApiContext,
+  call: SchedulerCall & { type: 'SUBSCRIBE' },
+  res: ServerResponse,
+): void {
+  const streamId = randomUUID();
+  ctx.streams.open(res, streamId);
+  const result = ctx.host.step({ type: 'scheduler_call', stream_id: streamId, call }, (effects) => {
+    if (effects.some((e) => e.type === 'call_error')) ctx.streams.drop(streamId);
+  });
+  if (result.failure !== undefined) {
+    ctx.streams.drop(streamId);
+    sendText(res, 500, 'Internal error in the master; it has been logged');
+    return;
+  }
+  if (result.callError !== undefined) {
+    sendText(res, result.callError.status, result.callError.message);
+    return;
+  }
+  ctx.streams.flushHeaders(streamId);
+  for (const effect of result.effects) {
+    if (
+      effect.type === 'framework_event' &&
+      effect.stream_id === streamId &&
+      effect.event.type === 'SUBSCRIBED'
+    ) {
+      ctx.log.info('framework subscribed', {
+        framework_id: effect.framework_id,
+        name: call.subscribe.framework_info.name,
+        failover: call.subscribe.framework_info.id !== undefined,
+        stream_id: streamId,
+      });
+    }
+  }
+}

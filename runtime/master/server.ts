@@ -1,0 +1,293 @@
+// The live master: one engine master inside a node:http server. `startMaster` listens, builds the
+// engine master with the address it got, and wires the parts together: the scheduler API and its
+// streams, the operator API and its stream, the agent channel, the state page, metrics, timers,
+// the journal and the leader detector.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createAllocator, type PolicyName, policyNames } from '../../engine/allocator/policies.ts';
+import {
+  allocation_interval_ms as default_allocation_interval_ms,
+  heartbeat_interval_seconds as default_heartbeat_interval_seconds,
+} from '../../engine/constants.ts';
+import { createMaster } from '../../engine/master/master.ts';
+import { createRng } from '../../engine/rng.ts';
+import { agent_channel_path } from '../wire/agent-protocol.ts';
+import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
+import { createAgentChannel } from './agent-channel.ts';
+import { createFrameworkStreams } from './framework-streams.ts';
+import { openJournal } from './journal.ts';
+import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
+import { createLog, type Log, type LogLevel } from './log.ts';
+import { createMasterHost, type MasterHost, type TraceFeed } from './master-host.ts';
+import { createMasterMetrics } from './metrics.ts';
+import { createOperatorSubscribers } from './operator-stream.ts';
+import { createMemoryRegistry } from './registry.ts';
+import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
+
+/** Options of `startMaster`. */
+export interface StartMasterOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  readonly ip?: string;
+  /** Port to listen on (default 5050; 0 picks a free one). */
+  readonly port?: number;
+  /** Hostname announced in MasterInfo and redirects (default: the ip). */
+  readonly hostname?: string;
+  /** Allocation policy (default drf). */
+  readonly policy?: PolicyName;
+  readonly allocation_interval_ms?: number;
+  readonly heartbeat_interval_seconds?: number;
+  /** Seed of the allocator's generator (default: a random one, logged at start). */
+  readonly seed?: string | number;
+  /** File to write the journal of engine inputs to. */
+  readonly journal?: string;
+  /** The master's id (default: a random uuid). */
+  readonly master_id?: string;
+  /** Where log lines go (default: JSON lines on stderr at `log_level`). */
+  readonly log?: Log;
+  readonly log_level?: LogLevel;
+  /** Makes the leader detector (default: standalone, this master leads). */
+  readonly leader?: (self: MasterAddress) => LeaderDetector;
+}
+
+/** A running master. */
+export interface RunningMaster {
+  /** `http://ip:port`. */
+  readonly url: string;
+  readonly port: number;
+  readonly master_id: string;
+  /** The live feed of trace events. */
+  readonly feed: TraceFeed;
+  readonly leader: LeaderDetector;
+  /** Stops serving, ends every stream and connection, and closes the journal. */
+  stop(): Promise<void>;
+}
+
+/** Checks the options; throws naming the first bad one. */
+function checkOptions(o: StartMasterOptions): void {
+  if (o.ip !== undefined && !isDottedQuad(o.ip))
+    throw new Error(`ip must be a dotted IPv4 address, got '${o.ip}'`);
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) {
+    throw new Error(`port must be an integer in [0, 65535], got ${o.port}`);
+  }
+  if (o.policy !== undefined && !policyNames.includes(o.policy)) {
+    throw new Error(`policy must be one of ${policyNames.join(', ')}, got '${o.policy}'`);
+  }
+  if (o.hostname !== undefined && !/^[A-Za-z0-9.-]+$/.test(o.hostname)) {
+    throw new Error(`hostname must be letters, digits, '.' and '-', got '${o.hostname}'`);
+  }
+}
+
+/** Listens on `ip:port` and resolves with the port bound. */
+function listen(server: Server, ip: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EADDRINUSE')
+        reject(new Error(`${ip}:${port} is already in use; choose another port`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`${ip} is not an address of this machine`));
+      else reject(err);
+    };
+    server.once('error', fail);
+    server.listen(port, ip, () => {
+      server.off('error', fail);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The options with defaults filled in (the port is the one bound). */
+interface Settings {
+  readonly ip: string;
+  readonly port: number;
+  readonly hostname: string;
+  readonly policy: PolicyName;
+  readonly seed: string;
+  readonly master_id: string;
+  readonly allocation_interval_ms: number;
+  readonly heartbeat_interval_seconds: number;
+  readonly journal: string | undefined;
+  readonly log: Log;
+}
+
+/** Starts a live master and resolves once it listens. */
+export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
+  checkOptions(options);
+  const ip = options.ip ?? '127.0.0.1';
+  const log = options.log ?? createLog('meso-master', options.log_level ?? 'info');
+  const server = createServer();
+  const port = await listen(server, ip, options.port ?? 5050);
+  const settings: Settings = {
+    ip,
+    port,
+    hostname: options.hostname ?? ip,
+    policy: options.policy ?? 'drf',
+    seed: String(options.seed ?? randomUUID()),
+    master_id: options.master_id ?? randomUUID(),
+    allocation_interval_ms: options.allocation_interval_ms ?? default_allocation_interval_ms,
+    heartbeat_interval_seconds: options.heartbeat_interval_seconds ?? default_heartbeat_interval_seconds,
+    journal: options.journal,
+    log,
+  };
+  try {
+    const routes = assemble(settings, options.leader ?? createStandaloneLeaderDetector);
+    serve(server, routes);
+    routes.host.step({ type: 'start' });
+    const url = `http://${ip}:${port}`;
+    const { hostname, policy, seed, master_id, journal } = settings;
+    log.info('master started', { url, master_id, hostname, policy, seed, journal });
+    return running(server, routes, url, settings);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+}
+
+/** Builds the engine master, its host and every part the routes reach. */
+function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetector): MasterRoutes {
+  const log = s.log;
+  const master = createMaster({
+    masterId: s.master_id,
+    createAllocator: () => createAllocator({ policy: s.policy, rng: createRng(s.seed) }),
+    hostname: s.hostname,
+    ip: s.ip,
+    port: s.port,
+    allocationIntervalMs: s.allocation_interval_ms,
+    heartbeatIntervalSeconds: s.heartbeat_interval_seconds,
+  });
+  const { master_id, hostname, ip, port, policy, seed, allocation_interval_ms, heartbeat_interval_seconds } =
+    s;
+  const journal =
+    s.journal === undefined
+      ? undefined
+      : openJournal(s.journal, {
+          opened_ms: Date.now(),
+          master: {
+            master_id,
+            hostname,
+            ip,
+            port,
+            policy,
+            seed,
+            allocation_interval_ms,
+            heartbeat_interval_seconds,
+          },
+        });
+  // The metrics read the routes at scrape time, after they are built.
+  let routes: MasterRoutes | undefined;
+  const metrics = createMasterMetrics(() => masterStats(routes!));
+  const registry = createMemoryRegistry();
+  const host = createMasterHost({
+    master,
+    registry,
+    log,
+    metrics,
+    ...(journal === undefined ? {} : { journal }),
+  });
+  const started_ms = host.now();
+  const streams = createFrameworkStreams(log, metrics, (stream) => {
+    if (stream.framework_id === undefined) return;
+    log.info('framework disconnected', { framework_id: stream.framework_id, stream_id: stream.id });
+    host.step({ type: 'framework_disconnected', framework_id: stream.framework_id, stream_id: stream.id });
+  });
+  const channel = createAgentChannel(host, log, metrics);
+  host.attach({
+    frameworkEvent: (e) => streams.write(e),
+    closeFrameworkStream: (e) => streams.close(e),
+    agentMessage: (e) => channel.deliver(e),
+  });
+  logRemovals(host, log);
+  routes = {
+    host,
+    streams,
+    channel,
+    subscribers: createOperatorSubscribers(host, log, heartbeat_interval_seconds),
+    leader: makeLeader({ ip, hostname, port }),
+    log,
+    metrics,
+    recovering: () => false,
+    elected_time_ms: () => started_ms,
+    flags: flagsOf(s),
+  };
+  return routes;
+}
+
+/** The flags /master/state shows, as text. */
+function flagsOf(s: Settings): Record<string, string> {
+  return {
+    ip: s.ip,
+    port: String(s.port),
+    hostname: s.hostname,
+    allocator_policy: s.policy,
+    seed: s.seed,
+    allocation_interval: `${s.allocation_interval_ms / 1000}secs`,
+    heartbeat_interval: `${s.heartbeat_interval_seconds}secs`,
+    ...(s.journal === undefined ? {} : { journal: s.journal }),
+  };
+}
+
+/** One log line per framework or agent leaving the cluster. */
+function logRemovals(host: MasterHost, log: Log): void {
+  host.feed.on('trace', (event) => {
+    if (event.type === 'framework_removed') {
+      log.info('framework removed', { framework_id: event.framework_id, reason: event.reason });
+    } else if (event.type === 'agent_removed') {
+      log.info('agent removed', {
+        agent_id: event.agent_id,
+        unreachable: event.unreachable,
+        reason: event.reason,
+      });
+    }
+  });
+}
+
+/** Serves the routes and the agent channel's upgrades on `server`. */
+function serve(server: Server, routes: MasterRoutes): void {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => routeRequest(routes, req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = upgradeRefusal(req, routes.leader);
+    if (refusal === undefined) routes.channel.upgrade(req, socket, head);
+    else socket.end(refusal);
+  });
+}
+
+/**
+ * The raw HTTP answer refusing an upgrade, if it must be refused: 404 off the agent channel's
+ * path; 307 to the leader's channel (or 503 without a leader) when this master does not lead.
+ */
+function upgradeRefusal(req: IncomingMessage, leader: LeaderDetector): string | undefined {
+  const end = 'Content-Length: 0\r\nConnection: close\r\n\r\n';
+  if ((req.url ?? '').split('?')[0] !== agent_channel_path) return `HTTP/1.1 404 Not Found\r\n${end}`;
+  if (leader.isLeader()) return undefined;
+  const current = leader.leader();
+  if (current === undefined) return `HTTP/1.1 503 Service Unavailable\r\n${end}`;
+  return `HTTP/1.1 307 Temporary Redirect\r\nLocation: ${leaderLocation(current, agent_channel_path)}\r\n${end}`;
+}
+
+/** The handle of a started master. */
+function running(server: Server, routes: MasterRoutes, url: string, s: Settings): RunningMaster {
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Refuse further steps and close the journal first, so nothing is journaled after the stop.
+    routes.host.stop();
+    routes.streams.closeAll();
+    routes.subscribers.closeAll();
+    routes.channel.closeAll();
+    server.closeAllConnections();
+    await closed;
+    await routes.leader.stop();
+    s.log.info('master stopped', { url, master_id: s.master_id });
+  };
+  return {
+    url,
+    port: s.port,
+    master_id: s.master_id,
+    feed: routes.host.feed,
+    leader: routes.leader,
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
