@@ -1,5 +1,8 @@
 // The `meso` command line: one program, a subcommand per job.
 import { Command, CommanderError } from 'commander';
+import { type AgentCommandOptions, runAgentCommand } from './agent.ts';
+import { flag, runCommand } from './flags.ts';
+import { type MasterCommandOptions, runMasterCommand } from './master.ts';
 import { runScenarioCommand } from './scenario.ts';
 
 const program = new Command('meso')
@@ -12,9 +15,34 @@ program
   .command('scenario')
   .description('run a scenario file through the engine and print what happens')
   .argument('<file>', 'scenario file, e.g. test/scenarios/drf-example.txt')
-  .action((file: string) => {
-    process.exitCode = runScenarioCommand(file);
-  });
+  .action((file: string) => runCommand('scenario', () => runScenarioCommand(file)));
+
+program
+  .command('master')
+  .description('run a live master (scheduler and operator HTTP APIs, agent channel)')
+  .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
+  .addOption(flag('port', 'port to listen on', '5050'))
+  .addOption(flag('hostname', 'hostname the master announces (default: the ip)'))
+  .addOption(flag('policy', 'allocation policy: drf, asset, slots, static, fifo, random', 'drf'))
+  .addOption(flag('allocation_interval_ms', 'time between batched allocation cycles', '1000'))
+  .addOption(flag('heartbeat_interval_seconds', 'heartbeats to frameworks (below 10 s)'))
+  .addOption(flag('seed', 'seed of the allocator generator (default: random, logged)'))
+  .addOption(flag('journal', 'append every engine input to this NDJSON file, for replay'))
+  .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
+  .action((opts: MasterCommandOptions) => runCommand('master', () => runMasterCommand(opts)));
+
+program
+  .command('agent')
+  .description('run a live agent that registers with a master and runs its tasks')
+  .addOption(flag('master', 'address of the master, host:port'))
+  .addOption(flag('work_dir', 'where sandboxes and the agent checkpoint live'))
+  .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
+  .addOption(flag('port', 'port to listen on', '5051'))
+  .addOption(flag('hostname', 'hostname the agent announces (default: the ip)'))
+  .addOption(flag('resources', 'resources to offer, e.g. cpus:4;mem:8192;ports:[31000-32000]'))
+  .addOption(flag('attributes', 'attributes, e.g. rack:r1;zone:a'))
+  .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
+  .action((opts: AgentCommandOptions) => runCommand('agent', () => runAgentCommand(opts)));
 
 try {
   await program.parseAsync(process.argv);

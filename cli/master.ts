@@ -1,9 +1,11 @@
-// `meso master`: runs a live master until SIGINT or SIGTERM. Suggested flags (commander turns them
-// into the camelCase fields of MasterCommandOptions): --ip, --port, --hostname, --policy,
-// --allocation-interval-ms, --heartbeat-interval-seconds, --seed, --journal <file>, --log-level.
+// `meso master`: runs a live master until SIGINT or SIGTERM. Flags follow Mesos's names:
+// --ip, --port, --hostname, --policy, --allocation_interval_ms, --heartbeat_interval_seconds,
+// --seed, --journal <file>, --log_level (each also from MESO_<FLAG>).
+
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/master/log.ts';
 import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
+import { portOf } from './flags.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface MasterCommandOptions {
@@ -11,11 +13,11 @@ export interface MasterCommandOptions {
   readonly port?: string | number;
   readonly hostname?: string;
   readonly policy?: string;
-  readonly allocationIntervalMs?: string | number;
-  readonly heartbeatIntervalSeconds?: string | number;
+  readonly allocation_interval_ms?: string | number;
+  readonly heartbeat_interval_seconds?: string | number;
   readonly seed?: string;
   readonly journal?: string;
-  readonly logLevel?: string;
+  readonly log_level?: string;
 }
 
 /** A positive number from a flag, or an error naming the flag. */
@@ -28,18 +30,15 @@ function positive(value: string | number | undefined, flag: string): number | un
 
 /** The startMaster options of the command's flags; throws naming a bad flag. */
 export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions {
-  const port = opts.port === undefined ? undefined : Number(opts.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new Error(`--port must be an integer in [0, 65535], got '${opts.port}'`);
-  }
+  const port = portOf(opts.port);
   if (opts.policy !== undefined && !policyNames.includes(opts.policy as PolicyName)) {
     throw new Error(`--policy must be one of ${policyNames.join(', ')}, got '${opts.policy}'`);
   }
-  if (opts.logLevel !== undefined && !log_levels.includes(opts.logLevel as LogLevel)) {
-    throw new Error(`--log-level must be one of ${log_levels.join(', ')}, got '${opts.logLevel}'`);
+  if (opts.log_level !== undefined && !log_levels.includes(opts.log_level as LogLevel)) {
+    throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
   }
-  const allocation = positive(opts.allocationIntervalMs, 'allocation-interval-ms');
-  const heartbeat = positive(opts.heartbeatIntervalSeconds, 'heartbeat-interval-seconds');
+  const allocation = positive(opts.allocation_interval_ms, 'allocation_interval_ms');
+  const heartbeat = positive(opts.heartbeat_interval_seconds, 'heartbeat_interval_seconds');
   return {
     ...(opts.ip === undefined ? {} : { ip: opts.ip }),
     ...(port === undefined ? {} : { port }),
@@ -49,7 +48,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...(heartbeat === undefined ? {} : { heartbeat_interval_seconds: heartbeat }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     ...(opts.journal === undefined ? {} : { journal: opts.journal }),
-    ...(opts.logLevel === undefined ? {} : { log_level: opts.logLevel as LogLevel }),
+    ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
   };
 }
 

@@ -1,0 +1,72 @@
+// `meso agent`: runs a live agent until SIGINT or SIGTERM (it kills what it launched and stays a
+// member of the cluster: a restart with the same work_dir re-registers under its id), or SIGUSR1
+// (a graceful leave: it unregisters, as Mesos's agent does on that signal), or until the master
+// shuts it down. Flags follow Mesos's names: --master host:port, --ip, --port, --hostname,
+// --work_dir, --resources, --attributes, --log_level.
+
+import { type AgentOptions, startAgent } from '../runtime/agent/agent.ts';
+import { parseMasterAddress } from '../runtime/agent/registration.ts';
+import { type LogLevel, log_levels } from '../runtime/master/log.ts';
+import { portOf } from './flags.ts';
+
+/** The command's options, as text from the command line (numbers are accepted too). */
+export interface AgentCommandOptions {
+  readonly master?: string;
+  readonly ip?: string;
+  readonly port?: string | number;
+  readonly hostname?: string;
+  readonly work_dir?: string;
+  readonly resources?: string;
+  readonly attributes?: string;
+  readonly log_level?: string;
+}
+
+/** The startAgent options of the command's flags; throws naming a bad or missing flag. */
+export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
+  if (opts.master === undefined || opts.master === '') {
+    throw new Error('--master is required: the address of the master, e.g. --master 127.0.0.1:5050');
+  }
+  const master = parseMasterAddress(opts.master);
+  if (opts.work_dir === undefined || opts.work_dir === '') {
+    throw new Error(
+      '--work_dir is required: where sandboxes and the agent checkpoint live, e.g. --work_dir /var/lib/meso',
+    );
+  }
+  const port = portOf(opts.port);
+  if (opts.log_level !== undefined && !log_levels.includes(opts.log_level as LogLevel)) {
+    throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
+  }
+  return {
+    master,
+    work_dir: opts.work_dir,
+    ...(opts.ip === undefined ? {} : { ip: opts.ip }),
+    ...(port === undefined ? {} : { port }),
+    ...(opts.hostname === undefined ? {} : { hostname: opts.hostname }),
+    ...(opts.resources === undefined ? {} : { resources: opts.resources }),
+    ...(opts.attributes === undefined ? {} : { attributes: opts.attributes }),
+    ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
+  };
+}
+
+/** Runs an agent until a signal or the master's shutdown; resolves with the exit code once it stopped. */
+export async function runAgentCommand(opts: AgentCommandOptions): Promise<number> {
+  let code = 0;
+  const agent = await startAgent({
+    ...agentOptionsOf(opts),
+    // Told to shut down by the master: the agent was refused or removed, which an operator must see.
+    on_shutdown: (message) => {
+      process.stderr.write(`meso agent: the master shut this agent down: ${message}\n`);
+      code = 1;
+    },
+  });
+  const signals = { SIGINT: false, SIGTERM: false, SIGUSR1: true } as const;
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  for (const [signal, unregister] of Object.entries(signals) as Array<[NodeJS.Signals, boolean]>) {
+    const handler = (): void => void agent.stop({ unregister });
+    handlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+  await agent.stopped;
+  for (const [signal, handler] of handlers) process.off(signal, handler);
+  return code;
+}

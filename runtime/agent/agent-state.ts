@@ -1,0 +1,229 @@
+// What the agent says of itself: `GET /state` (Mesos's agent state JSON), `GET /monitor/statistics`
+// (per-executor usage read from /proc), and the re-registration message listing its work for a
+// master that lost track of it.
+import { flatAttributes } from '../../engine/master/agents.ts';
+import { master_version } from '../../engine/master/options.ts';
+import type { ExecutorInfo, FrameworkInfo, Task } from '../../engine/master/v1.ts';
+import { add, normalize, type Resources, scalarValue, summary } from '../../engine/resources.ts';
+import type { ReregisterMessage } from '../wire/agent-protocol.ts';
+import { type AgentCore, taskKey } from './core.ts';
+import type { AgentExecutor, AgentFramework, AgentTask } from './executors.ts';
+import { readGroupUsage } from './posix-launcher.ts';
+import { wireResources } from './resources.ts';
+
+/** The agent's libprocess-style pid, `slave(1)@ip:port`, as Mesos tools expect it. */
+export function agentPid(core: AgentCore): string {
+  return `slave(1)@${core.settings.ip}:${core.settings.port}`;
+}
+
+/** A task's resources in normal form (as TaskInfo carries them). */
+function taskResources(task: AgentTask): Resources {
+  return Array.isArray(task.info.resources) ? task.info.resources : [];
+}
+
+/** Resources in normal form; a list that does not parse (it came from elsewhere) counts as none. */
+function normalOrNone(list: unknown): Resources {
+  try {
+    return Array.isArray(list) ? normalize(list as Resources) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** An executor's own resources plus those of its live tasks. */
+function executorResources(executor: AgentExecutor): Resources {
+  let sum = normalOrNone(executor.info.resources);
+  for (const task of [...executor.tasks.values(), ...executor.queued.values()]) {
+    sum = add(sum, normalOrNone(task.info.resources));
+  }
+  return sum;
+}
+
+/** A task as the agent's /state shows it. */
+function taskJson(core: AgentCore, task: AgentTask): unknown {
+  return {
+    id: task.info.task_id.value,
+    name: task.info.name,
+    framework_id: task.framework_id,
+    executor_id: task.info.executor === undefined ? '' : task.executor_id,
+    slave_id: core.agent_id ?? '',
+    state: task.state,
+    resources: summary(normalOrNone(task.info.resources)),
+    statuses: task.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp })),
+    ...(task.info.labels === undefined ? {} : { labels: task.info.labels.labels }),
+  };
+}
+
+/** An executor as /state shows it. */
+function executorJson(core: AgentCore, executor: AgentExecutor): unknown {
+  return {
+    id: executor.executor_id,
+    name: executor.info.name ?? '',
+    source: executor.info.source ?? '',
+    container: executor.container_id,
+    directory: executor.directory,
+    type: executor.kind === 'default' ? 'DEFAULT' : 'CUSTOM',
+    resources: summary(executorResources(executor)),
+    tasks: [...executor.tasks.values()].map((t) => taskJson(core, t)),
+    queued_tasks: [...executor.queued.values()].map((t) => taskJson(core, t)),
+    completed_tasks: executor.completed.map((t) => taskJson(core, t)),
+  };
+}
+
+/** A framework as /state shows it. */
+function frameworkJson(core: AgentCore, framework: AgentFramework): unknown {
+  const info = framework.info;
+  return {
+    id: framework.id,
+    name: info.name,
+    user: info.user,
+    hostname: info.hostname ?? '',
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint === true,
+    role: info.role ?? info.roles?.[0] ?? '*',
+    roles: info.roles ?? (info.role === undefined ? [] : [info.role]),
+    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    executors: [...framework.executors.values()].map((e) => executorJson(core, e)),
+    completed_executors: framework.completed_executors.map((e) => executorJson(core, e)),
+  };
+}
+
+/** The body of `GET /state`. */
+export function agentStateJson(core: AgentCore): unknown {
+  const s = core.settings;
+  return {
+    version: master_version,
+    start_time: core.start_time_ms / 1000,
+    id: core.agent_id ?? '',
+    pid: agentPid(core),
+    hostname: s.hostname,
+    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'TASK_NO_EXECUTOR'],
+    resources: summary(core.resources),
+    unreserved_resources: summary(core.resources.filter((r) => (r.reservations ?? []).length === 0)),
+    attributes: flatAttributes(core.attributes),
+    master_hostname: core.link?.master()?.replace(/:\d+$/, '') ?? '',
+    registered: core.link?.registered() === true,
+    flags: {
+      work_dir: s.work_dir,
+      hostname: s.hostname,
+      ip: s.ip,
+      port: String(s.port),
+      master: core.link?.master() ?? '',
+      isolation: s.launcher.isolation,
+    },
+    frameworks: [...core.book.frameworks.values()].map((f) => frameworkJson(core, f)),
+    completed_frameworks: core.book.completed_frameworks.map((f) => frameworkJson(core, f)),
+  };
+}
+
+/** The pids of the live containers of an executor (its own, or its tasks'). */
+function containerPids(core: AgentCore, executor: AgentExecutor): number[] {
+  const pids: number[] = [];
+  if (executor.container !== undefined && executor.container.exit() === undefined)
+    pids.push(executor.container.pid);
+  for (const id of executor.tasks.keys()) {
+    const container = core.runners.get(taskKey(executor.framework_id, id))?.container();
+    if (container !== undefined && container.exit() === undefined) pids.push(container.pid);
+  }
+  return pids;
+}
+
+/** The body of `GET /monitor/statistics`: usage of every live executor's processes. */
+export async function monitorStatisticsJson(core: AgentCore): Promise<unknown[]> {
+  const executors: Array<{ executor: AgentExecutor; pids: number[] }> = [];
+  for (const framework of core.book.frameworks.values()) {
+    for (const executor of framework.executors.values()) {
+      const pids = containerPids(core, executor);
+      if (pids.length > 0) executors.push({ executor, pids });
+    }
+  }
+  const usage = await readGroupUsage(new Set(executors.flatMap((e) => e.pids)));
+  const timestamp = Date.now() / 1000;
+  return executors.map(({ executor, pids }) => {
+    const total = { user: 0, system: 0, rss: 0, processes: 0 };
+    for (const pid of pids) {
+      const u = usage.get(pid);
+      if (u === undefined) continue;
+      total.user += u.cpus_user_time_secs;
+      total.system += u.cpus_system_time_secs;
+      total.rss += u.mem_rss_bytes;
+      total.processes += u.processes;
+    }
+    const resources = executorResources(executor);
+    return {
+      executor_id: executor.executor_id,
+      executor_name: executor.info.name ?? '',
+      framework_id: executor.framework_id,
+      source: executor.info.source ?? '',
+      statistics: {
+        timestamp,
+        cpus_limit: scalarValue(resources, 'cpus'),
+        cpus_user_time_secs: total.user,
+        cpus_system_time_secs: total.system,
+        mem_limit_bytes: Math.round(scalarValue(resources, 'mem') * 1024 * 1024),
+        mem_rss_bytes: total.rss,
+        processes: total.processes,
+      },
+    };
+  });
+}
+
+/** A task as re-registration reports it (Mesos `Task`), with its update in flight, if any. */
+function reportedTask(core: AgentCore, task: AgentTask): Task {
+  const task_id = task.info.task_id.value;
+  const inFlight = core.updates.inFlight(task.framework_id, task_id);
+  return {
+    name: task.info.name,
+    task_id: { value: task_id },
+    framework_id: { value: task.framework_id },
+    ...(task.info.executor === undefined ? {} : { executor_id: { value: task.executor_id } }),
+    agent_id: { value: core.agent_id ?? '' },
+    state: task.state,
+    resources: taskResources(task),
+    statuses: task.statuses,
+    ...(inFlight === undefined
+      ? {}
+      : { status_update_state: inFlight.state, status_update_uuid: inFlight.uuid }),
+    ...(task.info.labels === undefined ? {} : { labels: task.info.labels }),
+  };
+}
+
+/** The re-registration message: the agent's info with its id, and all the work it holds. */
+export function reregisterMessage(
+  core: AgentCore,
+  agentInfo: Omit<ReregisterMessage['agent_info'], 'id'>,
+): ReregisterMessage {
+  const tasks: Task[] = [];
+  const executors: ExecutorInfo[] = [];
+  const frameworks: FrameworkInfo[] = [];
+  for (const framework of core.book.frameworks.values()) {
+    if (framework.terminating) continue;
+    frameworks.push(framework.info);
+    for (const executor of framework.executors.values()) {
+      // Mesos leaves out the executors it generates for command tasks: the master does not keep them.
+      if (executor.kind !== 'command' && executor.phase !== 'terminated') {
+        executors.push({ ...executor.info, framework_id: { value: framework.id } });
+      }
+      for (const task of [...executor.tasks.values(), ...executor.queued.values()])
+        tasks.push(reportedTask(core, task));
+    }
+  }
+  return {
+    type: 'reregister',
+    agent_info: { ...agentInfo, id: { value: core.agent_id ?? '' } },
+    tasks,
+    executors,
+    frameworks,
+    version: master_version,
+  };
+}
+
+/** The agent's info for (re-)registration. */
+export function agentInfo(core: AgentCore) {
+  return {
+    hostname: core.settings.hostname,
+    port: core.settings.port,
+    resources: wireResources(core.resources),
+    attributes: [...core.attributes],
+  };
+}

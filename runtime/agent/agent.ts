@@ -1,0 +1,336 @@
+// The live agent: it detects its resources, serves its HTTP endpoints (executor API, state, files,
+// statistics), registers with the master over the agent channel (re-registering with the id it
+// checkpointed in its work_dir after a restart or a lost connection), runs what the master sends
+// through the launcher, reports status updates reliably, and on stop kills everything it launched.
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { hostname as osHostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { agent_port_default } from '../../engine/master/agents.ts';
+import { master_version } from '../../engine/master/options.ts';
+import { createLog, type LogLevel } from '../master/log.ts';
+import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
+import { agentInfo, reregisterMessage } from './agent-state.ts';
+import { type AgentCore, type AgentSettings, acknowledged, track } from './core.ts';
+import { createExecutorHost } from './executor-host.ts';
+import { createExecutorBook, findExecutor } from './executors.ts';
+import { createAgentServer } from './http.ts';
+import { runTask, runTaskGroup } from './launch.ts';
+import { killEverything, killTask, shutdownExecutor, shutdownFramework } from './lifecycle.ts';
+import { createPosixLauncher, type Launcher } from './posix-launcher.ts';
+import { reconcileTasks } from './reconcile.ts';
+import { type AgentLog, createMasterLink, type MasterDetector, parseMasterAddress } from './registration.ts';
+import { agentResources, parseAttributes } from './resources.ts';
+import { createStatusUpdateManager } from './status-updates.ts';
+
+/** How long a custom executor has to subscribe, in ms (Mesos: executor_registration_timeout 1 min). */
+export const executor_registration_timeout_ms_default = 60_000;
+/** How long a custom executor has between SHUTDOWN and being killed, in ms (Mesos: 5 s). */
+export const executor_shutdown_grace_ms_default = 5000;
+/** Interval of HEARTBEAT events to subscribed executors, in ms (below the 10 s clients tolerate idle). */
+export const executor_heartbeat_interval_ms_default = 5000;
+/** How long stop waits for the processes it killed to end, in ms. */
+const stop_wait_ms = 5000;
+/** The variables executors inherit from the agent's environment (when it has them). */
+const inherited_variables = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+/** Options of startAgent. */
+export interface AgentOptions {
+  /** `host:port` of the master, or a detector of the leading master. */
+  readonly master: string | MasterDetector;
+  readonly ip?: string;
+  /** 0: any free port. */
+  readonly port?: number;
+  readonly hostname?: string;
+  readonly work_dir: string;
+  /** --resources text, e.g. `cpus:4;mem:8192;ports:[31000-32000]` (the rest is detected). */
+  readonly resources?: string;
+  /** --attributes text, e.g. `rack:r1;zone:a`. */
+  readonly attributes?: string;
+  readonly launcher?: Launcher;
+  readonly log?: AgentLog;
+  readonly log_level?: LogLevel;
+  readonly registration_backoff_ms_min?: number;
+  readonly registration_backoff_ms_max?: number;
+  readonly status_update_retry_ms_min?: number;
+  readonly status_update_retry_ms_max?: number;
+  readonly kill_grace_ms?: number;
+  readonly executor_registration_timeout_ms?: number;
+  readonly executor_shutdown_grace_ms?: number;
+  readonly executor_heartbeat_interval_ms?: number;
+  readonly executor_environment?: Readonly<Record<string, string>>;
+  /** Called when the master tells the agent to shut down (after the agent has stopped). */
+  readonly on_shutdown?: (message: string) => void;
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  /** `http://ip:port` of the agent's endpoints. */
+  readonly url: string;
+  readonly port: number;
+  /** The id the master gave the agent (undefined before its first registration). */
+  agentId(): string | undefined;
+  /** Resolves with the agent id once the agent is (re-)registered with a master. */
+  registered(): Promise<string>;
+  /** Follows the master at `host:port` from now on. */
+  followMaster(address: string): void;
+  /** Kills everything the agent launched and closes its sockets; `unregister` leaves the cluster for good. */
+  stop(options?: { readonly unregister?: boolean }): Promise<void>;
+  /** Resolves once the agent has stopped (by stop, or told to shut down by the master). */
+  readonly stopped: Promise<void>;
+}
+
+/** Where the agent checkpoints its id: `<work_dir>/meta/agent.json`. */
+export function agentCheckpointPath(work_dir: string): string {
+  return join(work_dir, 'meta', 'agent.json');
+}
+
+/** The agent id checkpointed in work_dir, if any. */
+export async function readCheckpointedAgentId(work_dir: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(agentCheckpointPath(work_dir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const id = (JSON.parse(text) as { agent_id?: unknown }).agent_id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    throw new Error(
+      `the agent checkpoint ${agentCheckpointPath(work_dir)} is corrupt: remove it to register anew`,
+    );
+  }
+}
+
+/** Checkpoints the agent id (written aside, then renamed over, so a crash leaves the old or the new). */
+async function checkpointAgentId(work_dir: string, agent_id: string): Promise<void> {
+  const path = agentCheckpointPath(work_dir);
+  await mkdir(join(work_dir, 'meta'), { recursive: true });
+  await writeFile(`${path}.tmp`, JSON.stringify({ agent_id }));
+  await rename(`${path}.tmp`, path);
+}
+
+/** The settings with their defaults. */
+function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
+  const base: Record<string, string> = {};
+  for (const name of inherited_variables) {
+    const value = process.env[name];
+    if (value !== undefined) base[name] = value;
+  }
+  base.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+  return {
+    work_dir,
+    hostname: options.hostname ?? osHostname(),
+    ip: options.ip ?? '127.0.0.1',
+    port: options.port ?? agent_port_default,
+    launcher: options.launcher ?? createPosixLauncher(),
+    kill_grace_ms: options.kill_grace_ms ?? 3000,
+    executor_shutdown_grace_ms: options.executor_shutdown_grace_ms ?? executor_shutdown_grace_ms_default,
+    executor_registration_timeout_ms:
+      options.executor_registration_timeout_ms ?? executor_registration_timeout_ms_default,
+    executor_heartbeat_interval_ms:
+      options.executor_heartbeat_interval_ms ?? executor_heartbeat_interval_ms_default,
+    executor_environment: options.executor_environment ?? base,
+  };
+}
+
+/** The agent's state before it listens: resources detected, checkpointed id read. */
+async function createCore(options: AgentOptions, settings: AgentSettings, log: AgentLog): Promise<AgentCore> {
+  const core: AgentCore = {
+    settings,
+    book: createExecutorBook(),
+    updates: createStatusUpdateManager({
+      retry_ms_min: options.status_update_retry_ms_min,
+      retry_ms_max: options.status_update_retry_ms_max,
+      forward: (framework_id, status) => core.link?.send({ type: 'status_update', framework_id, status }),
+    }),
+    log,
+    resources: await agentResources(options.resources, settings.work_dir),
+    attributes: parseAttributes(options.attributes),
+    start_time_ms: Date.now(),
+    runners: new Map(),
+    jobs: new Set(),
+    agent_id: await readCheckpointedAgentId(settings.work_dir),
+    link: undefined,
+    stopping: false,
+  };
+  return core;
+}
+
+/** Listens on the settings' ip and port, and records the port bound (port 0: any free one). */
+async function listen(server: Server, settings: AgentSettings): Promise<void> {
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(settings.port, settings.ip, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const address = server.address();
+  if (typeof address === 'object' && address !== null) settings.port = address.port;
+}
+
+/** Starts an agent: it listens, then registers with its master. */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const work_dir = resolve(options.work_dir);
+  await mkdir(work_dir, { recursive: true });
+  const settings = settingsOf(options, work_dir);
+  if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65_535) {
+    throw new Error(`agent port must be 0-65535, got ${settings.port}`);
+  }
+  // A bad master address is the caller's mistake: refuse it before anything listens.
+  if (typeof options.master === 'string') parseMasterAddress(options.master);
+  const log = options.log ?? createLog('meso-agent', options.log_level ?? 'info');
+  const core = await createCore(options, settings, log);
+  const server = createAgentServer(core, createExecutorHost(core));
+  await listen(server, settings);
+  log.info('agent listening', { ip: settings.ip, port: settings.port, work_dir, agent_id: core.agent_id });
+
+  const waiters: Array<(id: string) => void> = [];
+  let stopping: Promise<void> | undefined;
+  let markStopped: () => void = () => {};
+  const stopped = new Promise<void>((done) => {
+    markStopped = done;
+  });
+
+  // `shutdown`: the master's reason for shutting the agent down. It will not take this id back,
+  // so the checkpoint goes and the next start registers anew.
+  const stop = (
+    stopOptions: { readonly unregister?: boolean; readonly shutdown?: string } = {},
+  ): Promise<void> => {
+    stopping ??= (async () => {
+      core.stopping = true;
+      try {
+        if (stopOptions.unregister === true) core.link?.send({ type: 'unregister' });
+        await core.link?.stop();
+        await killEverything(core, stop_wait_ms);
+        core.updates.stop();
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        });
+        if (stopOptions.unregister === true || stopOptions.shutdown !== undefined) {
+          await rm(agentCheckpointPath(work_dir), { force: true });
+        }
+        log.info('agent stopped', { agent_id: core.agent_id });
+        if (stopOptions.shutdown !== undefined) options.on_shutdown?.(stopOptions.shutdown);
+      } finally {
+        markStopped();
+      }
+    })();
+    return stopping;
+  };
+
+  const onRegistered = (id: string): void => {
+    core.updates.resume();
+    for (const waiter of waiters.splice(0)) waiter(id);
+  };
+
+  core.link = createMasterLink({
+    master: options.master,
+    backoff_ms_min: options.registration_backoff_ms_min,
+    backoff_ms_max: options.registration_backoff_ms_max,
+    log,
+    hello: () =>
+      core.agent_id === undefined
+        ? { type: 'register', agent_info: agentInfo(core), version: master_version }
+        : reregisterMessage(core, agentInfo(core)),
+    onDisconnected: () => core.updates.pause(),
+    onMessage: (message) => {
+      try {
+        handleMasterMessage(core, message, {
+          registered: (id) => {
+            if (core.agent_id !== id) {
+              core.agent_id = id;
+              track(core, 'agent id checkpoint', checkpointAgentId(work_dir, id));
+            }
+            log.info('agent registered', { agent_id: id });
+            onRegistered(id);
+          },
+          shutdown: (text) => {
+            log.warn('the master shuts this agent down', { message: text });
+            void stop({ shutdown: text }).catch((error: unknown) =>
+              log.error('agent shutdown failed', { error: (error as Error).message }),
+            );
+          },
+        });
+      } catch (error) {
+        log.error('message from the master failed', { type: message.type, error: (error as Error).message });
+      }
+    },
+  });
+
+  return {
+    url: `http://${settings.ip}:${settings.port}`,
+    port: settings.port,
+    agentId: () => core.agent_id,
+    registered: () =>
+      core.link?.registered() === true && core.agent_id !== undefined
+        ? Promise.resolve(core.agent_id)
+        : new Promise<string>((done) => waiters.push(done)),
+    followMaster: (next) => core.link?.follow(next),
+    stop,
+    stopped,
+  };
+}
+
+/** What handling a master message may need from startAgent. */
+interface MessageHooks {
+  registered(agent_id: string): void;
+  shutdown(message: string): void;
+}
+
+/** Handles one message from the master. */
+function handleMasterMessage(core: AgentCore, m: MasterToAgentMessage, hooks: MessageHooks): void {
+  if (core.stopping) return;
+  switch (m.type) {
+    case 'registered':
+    case 'reregistered':
+      hooks.registered(m.agent_id.value);
+      return;
+    case 'run_task':
+      runTask(core, m.framework_info, m.task);
+      return;
+    case 'run_task_group':
+      runTaskGroup(core, m.framework_info, m.executor, m.task_group.tasks);
+      return;
+    case 'kill_task':
+      killTask(core, m.framework_id.value, m.task_id.value, m.kill_policy);
+      return;
+    case 'acknowledge':
+      acknowledged(core, m.framework_id.value, m.task_id.value, m.uuid);
+      return;
+    case 'reconcile_tasks':
+      reconcileTasks(core, m.framework_id.value, m.tasks);
+      return;
+    case 'shutdown_framework':
+      shutdownFramework(core, m.framework_id.value);
+      return;
+    case 'shutdown_executor':
+      shutdownExecutor(core, m.framework_id.value, m.executor_id.value);
+      return;
+    case 'framework_message': {
+      const executor = findExecutor(core.book, m.framework_id.value, m.executor_id.value);
+      if (executor?.subscription === undefined) {
+        core.log.warn('framework message for an executor not subscribed is dropped', {
+          executor_id: m.executor_id.value,
+        });
+        return;
+      }
+      executor.subscription.send({ type: 'MESSAGE', message: { data: m.data } });
+      return;
+    }
+    case 'ping':
+      core.link?.send({ type: 'pong' });
+      // The master lost track of this agent (a partition it saw end): introduce it again.
+      if (!m.connected && core.link?.registered() === true) core.link.reintroduce();
+      return;
+    case 'shutdown':
+      hooks.shutdown(m.message);
+      return;
+    case 'error':
+      core.log.warn('the master could not use a message of the agent', { message: m.message });
+      return;
+  }
+}

@@ -1,0 +1,123 @@
+// The built-in command executor, run inside the agent over the launcher, as Mesos's command
+// executor behaves: TASK_STARTING, then TASK_RUNNING once the command runs, then TASK_FINISHED
+// (exit 0), TASK_FAILED ("Command exited with status N") or, after a kill, TASK_KILLED. A kill
+// sends SIGTERM to the command's process tree and SIGKILL after the kill policy's grace period
+// (default 3 s). The default executor of task groups runs each task of a group the same way.
+import type { CommandInfo, TaskState } from '../../engine/master/v1.ts';
+import { commandExitMessage, commandTerminalState } from './command-messages.ts';
+import {
+  type ExitResult,
+  kill_grace_ms_default,
+  type LaunchedContainer,
+  type Launcher,
+} from './posix-launcher.ts';
+
+/** What the command executor reports of a task (the agent turns it into a status update). */
+export interface CommandTaskReport {
+  readonly state: TaskState;
+  readonly message?: string;
+  readonly reason?: string;
+}
+
+/** What the command executor needs to run one task. */
+export interface CommandTaskOptions {
+  readonly launcher: Launcher;
+  readonly sandbox_dir: string;
+  readonly command: CommandInfo;
+  /** The whole environment of the command. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Grace period of a kill that names none (the task's kill policy, else 3 s). */
+  readonly kill_grace_ms?: number;
+  /** The framework understands TASK_KILLING (capability TASK_KILLING_STATE). */
+  readonly killing_state?: boolean;
+  /** Receives every update, in order; the last is terminal. */
+  readonly report: (report: CommandTaskReport) => void;
+}
+
+/** A task being run by the command executor. */
+export interface CommandTask {
+  /** Kills the task: SIGTERM to its process tree, SIGKILL after the grace period. */
+  kill(grace_ms?: number): void;
+  /** The container of the command, once launched. */
+  container(): LaunchedContainer | undefined;
+  /** Resolves once the terminal update was reported and every process of the task is gone. */
+  readonly done: Promise<void>;
+}
+
+/** The process-tree form of a CommandInfo; a missing `shell` means true, as in Mesos. */
+export function launchCommand(command: CommandInfo): {
+  value: string;
+  shell: boolean;
+  arguments: string[];
+} {
+  const value = typeof command.value === 'string' ? command.value : '';
+  const shell = command.shell !== false;
+  const args = Array.isArray(command.arguments) ? command.arguments.filter((a) => typeof a === 'string') : [];
+  return { value, shell, arguments: shell ? [] : args.length > 0 ? args : [value] };
+}
+
+/** Starts a task's command; the first report (TASK_STARTING) is made before this returns. */
+export function runCommandTask(options: CommandTaskOptions): CommandTask {
+  const default_grace_ms = options.kill_grace_ms ?? kill_grace_ms_default;
+  let container: LaunchedContainer | undefined;
+  let killed = false;
+  let kill_grace_ms: number | undefined;
+  let ended = false;
+  const report = (r: CommandTaskReport): void => {
+    if (ended) return;
+    if (r.state !== 'TASK_STARTING' && r.state !== 'TASK_RUNNING' && r.state !== 'TASK_KILLING') ended = true;
+    options.report(r);
+  };
+
+  const run = async (): Promise<void> => {
+    report({ state: 'TASK_STARTING' });
+    const command = launchCommand(options.command);
+    if (command.value === '') {
+      report({ state: 'TASK_FAILED', message: 'Command has no value', reason: 'REASON_TASK_INVALID' });
+      return;
+    }
+    try {
+      container = await options.launcher.launch({
+        sandbox_dir: options.sandbox_dir,
+        command,
+        env: options.env,
+      });
+    } catch (error) {
+      report({
+        state: killed ? 'TASK_KILLED' : 'TASK_FAILED',
+        message: `Failed to launch command: ${(error as Error).message}`,
+        reason: 'REASON_COMMAND_EXECUTOR_FAILED',
+      });
+      return;
+    }
+    if (!killed) report({ state: 'TASK_RUNNING' });
+    // A kill that came while the launch was under way takes effect now.
+    else void container.kill(kill_grace_ms ?? default_grace_ms);
+    const exit: ExitResult = await container.exited;
+    report({ state: commandTerminalState(exit, killed), message: commandExitMessage(exit) });
+    // Processes the command left behind in its group die with the task, as its container would.
+    await container.kill(0);
+  };
+
+  const done = run().catch((error: unknown) => {
+    report({
+      state: 'TASK_FAILED',
+      message: `Command executor failed: ${(error as Error).message}`,
+      reason: 'REASON_COMMAND_EXECUTOR_FAILED',
+    });
+  });
+
+  return {
+    kill(grace_ms) {
+      if (ended) return;
+      const first = !killed;
+      killed = true;
+      kill_grace_ms = grace_ms ?? kill_grace_ms ?? default_grace_ms;
+      if (first && options.killing_state === true && container !== undefined)
+        report({ state: 'TASK_KILLING' });
+      if (container !== undefined) void container.kill(kill_grace_ms);
+    },
+    container: () => container,
+    done,
+  };
+}

@@ -1,0 +1,108 @@
+// The agent's HTTP endpoints (Mesos's paths): the executor API `POST /api/v1/executor`, and for
+// operators and the web UI `GET /state`, `/files/browse`, `/files/read`, `/monitor/statistics` and
+// `/health`. The file endpoints reach only sandboxes (under `<work_dir>/slaves`). GET endpoints
+// answer JSONP when asked (`?jsonp=callback`), as Mesos's do for its web UI.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+
+import { agentStateJson, monitorStatisticsJson } from './agent-state.ts';
+import type { AgentCore } from './core.ts';
+import { type ExecutorApiHost, handleExecutorApi } from './executor-api.ts';
+import { pathOf, sendEmpty, sendJson, sendText } from './http-answers.ts';
+import { browseSandbox, parseFilesInteger, readSandboxFile, SandboxAccessError } from './sandbox.ts';
+
+/** A JSONP callback name: an identifier path, nothing a browser would run as more than a call. */
+const jsonp_callback_pattern = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** The HTTP statuses of refused sandbox accesses. */
+const access_status = { bad_request: 400, forbidden: 403, not_found: 404 } as const;
+
+/** Answers JSON, or JSONP when the query names a callback. */
+function answerJson(res: ServerResponse, query: URLSearchParams, value: unknown): void {
+  const callback = query.get('jsonp');
+  if (callback === null) {
+    sendJson(res, 200, value);
+    return;
+  }
+  if (!jsonp_callback_pattern.test(callback)) {
+    sendText(res, 400, `'jsonp' must name a JavaScript function, got '${callback}'`);
+    return;
+  }
+  const body = Buffer.from(`${callback}(${JSON.stringify(value)});`, 'utf8');
+  res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': String(body.length) });
+  res.end(body);
+}
+
+/** Answers a sandbox access, mapping refusals to 400, 403 and 404. */
+async function answerFiles(
+  res: ServerResponse,
+  query: URLSearchParams,
+  read: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    answerJson(res, query, await read());
+  } catch (error) {
+    if (error instanceof SandboxAccessError) sendText(res, access_status[error.kind], error.message);
+    else throw error;
+  }
+}
+
+/** Routes one request. */
+async function route(
+  core: AgentCore,
+  executors: ExecutorApiHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const path = pathOf(req).replace(/^\/slave\(1\)/, '');
+  if (path === '/api/v1/executor') {
+    await handleExecutorApi(req, res, executors);
+    return;
+  }
+  req.resume();
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendText(res, 405, `Expecting 'GET', but received '${req.method}'`, { Allow: 'GET' });
+    return;
+  }
+  const query = new URL(req.url ?? '/', 'http://agent').searchParams;
+  const roots = [join(core.settings.work_dir, 'slaves')];
+  switch (path.replace(/\.json$/, '')) {
+    case '/state':
+      answerJson(res, query, agentStateJson(core));
+      return;
+    case '/health':
+      sendEmpty(res, 200);
+      return;
+    case '/monitor/statistics':
+      answerJson(res, query, await monitorStatisticsJson(core));
+      return;
+    case '/files/browse':
+      await answerFiles(res, query, () => browseSandbox(roots, query.get('path') ?? ''));
+      return;
+    case '/files/read':
+      await answerFiles(res, query, () =>
+        readSandboxFile(
+          roots,
+          query.get('path') ?? '',
+          parseFilesInteger('offset', query.get('offset')),
+          parseFilesInteger('length', query.get('length')),
+        ),
+      );
+      return;
+    default:
+      sendText(res, 404, `No endpoint ${path} on this agent`);
+  }
+}
+
+/** Creates the agent's HTTP server (not yet listening). */
+export function createAgentServer(core: AgentCore, executors: ExecutorApiHost): Server {
+  const server = createServer((req, res) => {
+    route(core, executors, req, res).catch((error: unknown) => {
+      core.log.error('agent endpoint failed', { path: req.url, error: (error as Error).message });
+      if (!res.headersSent) sendText(res, 500, 'Internal error of the agent');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return server;
+}
