@@ -21,6 +21,13 @@ export interface FrameworkLogic {
   update(status: TaskStatus, now: number): FrameworkCall[];
   /** The master reported an error and closed the stream. */
   error(message: string, now: number): FrameworkCall[];
+  /**
+   * When the logic next wants `tick` called, in ms (undefined: no timer wanted). Hosts read it after
+   * every call into the logic; a logic that holds offers uses it to give them back on time.
+   */
+  nextTick_ms?(): number | undefined;
+  /** Time passed: the timer asked for by `nextTick_ms` is due (calling it early is harmless). */
+  tick?(now: number): FrameworkCall[];
 }
 
 /** Hands one scheduler event to the logic's handler for it; returns the calls it makes. */
