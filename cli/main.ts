@@ -2,8 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { type AgentCommandOptions, runAgentCommand } from './agent.ts';
 import { flag, runCommand } from './flags.ts';
+import { type LocalCommandOptions, runLocalCommand } from './local.ts';
 import { type MasterCommandOptions, runMasterCommand } from './master.ts';
 import { runScenarioCommand } from './scenario.ts';
+import { runTestFrameworkCommand, type TestFrameworkCommandOptions } from './test-framework.ts';
 
 const program = new Command('meso')
   .description('meso: a cluster manager in the lineage of Apache Mesos, and a scheduling testbed')
@@ -43,6 +45,30 @@ program
   .addOption(flag('attributes', 'attributes, e.g. rack:r1;zone:a'))
   .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
   .action((opts: AgentCommandOptions) => runCommand('agent', () => runAgentCommand(opts)));
+
+program
+  .command('local')
+  .description('run a master, agents and a demo framework in this one process')
+  .addOption(flag('agents', 'number of agents', '2'))
+  .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
+  .addOption(flag('port', 'port of the master', '5050'))
+  .addOption(flag('work_dir', "where the agents' sandboxes live (default: a temp dir, removed on exit)"))
+  .addOption(flag('resources', 'resources of each agent, e.g. cpus:2;mem:2048 (default: detected)'))
+  .addOption(flag('log_level', 'debug, info, warn, error, silent', 'warn'))
+  .option('--demo', 'run the demo framework (the default)')
+  .option('--no-demo', 'run no demo framework')
+  .action((opts: LocalCommandOptions) => runCommand('local', () => runLocalCommand(opts)));
+
+program
+  .command('test-framework')
+  .description('launch tasks (cpus:1;mem:128) on a live master; exit 0 once all finished')
+  .addOption(flag('master', 'address of the master, host:port'))
+  .addOption(flag('tasks', 'number of tasks', '5'))
+  .addOption(flag('command', 'shell command every task runs', 'echo hello'))
+  .addOption(flag('timeout_seconds', 'give up (exit 1) after this long (default: no limit)'))
+  .action((opts: TestFrameworkCommandOptions) =>
+    runCommand('test-framework', () => runTestFrameworkCommand(opts)),
+  );
 
 try {
   await program.parseAsync(process.argv);

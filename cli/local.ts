@@ -1,0 +1,195 @@
+// `meso local`: a whole cluster in this one process, as `mesos local` runs one: a master, N agents
+// (each with its own work_dir under --work_dir, a temp dir by default, removed on exit) and, unless
+// --no-demo, a demo framework that keeps a few short tasks running so the web UI has something to
+// show. It prints the master's URL and runs until SIGINT or SIGTERM, then stops everything: the
+// demo framework tears down, the agents kill what they run, the master stops.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FrameworkCall } from '../engine/master/scheduler-api.ts';
+import type { FrameworkLogic } from '../engine/scheduling/framework-logic.ts';
+import { createTaskLauncher } from '../engine/scheduling/task-launcher.ts';
+import { type RunningAgent, startAgent } from '../runtime/agent/agent.ts';
+import { type LogLevel, log_levels } from '../runtime/master/log.ts';
+import { type RunningMaster, startMaster } from '../runtime/master/server.ts';
+import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
+import { portOf } from './flags.ts';
+
+/** Most agents one local cluster runs. */
+const local_agents_max = 64;
+/** Tasks the demo framework keeps running at once, and how long each runs. */
+const demo_tasks_active_max = 4;
+const demo_task_duration_ms = 4000;
+/** How long each stage of stopping may take before the next goes ahead. */
+const stop_stage_ms = 8000;
+
+/** The command's options, as text from the command line (numbers are accepted too). */
+export interface LocalCommandOptions {
+  readonly agents?: string | number;
+  readonly ip?: string;
+  readonly port?: string | number;
+  readonly work_dir?: string;
+  /** false with --no-demo; the demo runs otherwise. */
+  readonly demo?: boolean;
+  readonly resources?: string;
+  readonly log_level?: string;
+}
+
+/** A running local cluster. */
+export interface LocalCluster {
+  readonly master: RunningMaster;
+  readonly agents: readonly RunningAgent[];
+  readonly demo: LiveFramework | undefined;
+  readonly work_dir: string;
+  /** Stops the demo, the agents and the master, and removes a temp work_dir. */
+  stop(): Promise<void>;
+}
+
+/** The demo framework: a task launcher that keeps at most a few short tasks running. */
+export function demoFrameworkLogic(): FrameworkLogic {
+  const launcher = createTaskLauncher({
+    name: 'meso demo',
+    roles: ['*'],
+    task: { cpus: 0.1, mem: 32 },
+    tasks: Number.POSITIVE_INFINITY,
+    per_offer: 1,
+    refuse_seconds: 1,
+    duration_ms: demo_task_duration_ms,
+    task_id_prefix: 'demo',
+  });
+  return {
+    name: launcher.name,
+    frameworkInfo: () => launcher.frameworkInfo(),
+    subscribed: (id, now) => launcher.subscribed(id, now),
+    offers(offers, now): FrameworkCall[] {
+      if (launcher.status().active < demo_tasks_active_max) return launcher.offers(offers, now);
+      const framework_id = { value: launcher.frameworkInfo().id?.value ?? '' };
+      const offer_ids = offers.map((offer) => offer.id);
+      return [{ type: 'DECLINE', framework_id, decline: { offer_ids, filters: { refuse_seconds: 1 } } }];
+    },
+    rescinded: (id, now) => launcher.rescinded(id, now),
+    update: (status, now) => launcher.update(status, now),
+    error: (message, now) => launcher.error(message, now),
+  };
+}
+
+/** The checked options; throws naming a bad flag. */
+function settingsOf(opts: LocalCommandOptions) {
+  const agents = Number(opts.agents ?? 2);
+  if (!(Number.isInteger(agents) && agents >= 0 && agents <= local_agents_max)) {
+    throw new Error(`--agents must be a whole number from 0 to ${local_agents_max}, got '${opts.agents}'`);
+  }
+  if (opts.log_level !== undefined && !log_levels.includes(opts.log_level as LogLevel)) {
+    throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
+  }
+  return {
+    agents,
+    ip: opts.ip ?? '127.0.0.1',
+    port: portOf(opts.port ?? 5050) ?? 5050,
+    demo: opts.demo !== false,
+    log_level: (opts.log_level ?? 'warn') as LogLevel,
+    ...(opts.resources === undefined ? {} : { resources: opts.resources }),
+  };
+}
+
+/** Resolves with `promise`, or after `ms` whatever happened (stopping must not hang). */
+function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(done, ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        done();
+      },
+      () => {
+        clearTimeout(timer);
+        done();
+      },
+    );
+  });
+}
+
+/** Starts a master, its agents and the demo framework in this process. */
+export async function startLocalCluster(opts: LocalCommandOptions): Promise<LocalCluster> {
+  const settings = settingsOf(opts);
+  const temporary = opts.work_dir === undefined || opts.work_dir === '';
+  const work_dir = temporary ? await mkdtemp(join(tmpdir(), 'meso-local-')) : resolve(opts.work_dir!);
+  await mkdir(work_dir, { recursive: true });
+  const { ip, log_level } = settings;
+  const master = await startMaster({ ip, port: settings.port, log_level }).catch(async (error: unknown) => {
+    if (temporary) await rm(work_dir, { recursive: true, force: true });
+    throw error;
+  });
+  const started = await Promise.allSettled(
+    Array.from({ length: settings.agents }, (_, i) =>
+      startAgent({
+        master: `${ip}:${master.port}`,
+        ip,
+        port: 0,
+        work_dir: join(work_dir, `agent-${i + 1}`),
+        log_level,
+        registration_backoff_ms_min: 100,
+        ...(settings.resources === undefined ? {} : { resources: settings.resources }),
+      }),
+    ),
+  );
+  const agents = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  try {
+    if (failed !== undefined) throw failed.reason;
+    await Promise.all(agents.map((agent) => agent.registered()));
+  } catch (error) {
+    await Promise.all(agents.map((agent) => agent.stop()));
+    await master.stop();
+    if (temporary) await rm(work_dir, { recursive: true, force: true });
+    throw error;
+  }
+  const demo = settings.demo
+    ? runLiveFramework({ master: `${ip}:${master.port}`, logic: demoFrameworkLogic() })
+    : undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    if (demo !== undefined) {
+      const down = demo.client.subscription === undefined ? demo.stop() : demo.teardown();
+      await bounded(
+        down.catch(() => demo.stop()),
+        stop_stage_ms,
+      );
+    }
+    await bounded(Promise.all(agents.map((agent) => agent.stop())), stop_stage_ms);
+    await bounded(master.stop(), stop_stage_ms);
+    if (temporary) await rm(work_dir, { recursive: true, force: true });
+  };
+  return {
+    master,
+    agents,
+    demo,
+    work_dir,
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+/** Runs a local cluster until SIGINT or SIGTERM; resolves with the exit code once it has stopped. */
+export async function runLocalCommand(opts: LocalCommandOptions): Promise<number> {
+  const cluster = await startLocalCluster(opts);
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`meso local: master ${cluster.master.url} with ${cluster.agents.length} agents`);
+  out(`meso local: state at ${cluster.master.url}/master/state; work_dir ${cluster.work_dir}`);
+  if (cluster.demo !== undefined) out('meso local: a demo framework keeps a few short tasks running');
+  out('meso local: Ctrl-C stops everything');
+  await new Promise<void>((done) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      done();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await cluster.stop();
+  out('meso local: stopped');
+  return 0;
+}

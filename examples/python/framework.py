@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""A framework for meso (or Apache Mesos) in Python 3 with only the standard library.
+
+It speaks the v1 scheduler HTTP API directly: SUBSCRIBE opens a RecordIO stream of events
+(`<length>\\n<JSON>` repeated); every other call is a POST carrying the Mesos-Stream-Id header.
+It launches --tasks tasks of cpus:0.5;mem:64 running --command, acknowledges every status update,
+and exits 0 once all of them finished (1 if any ended otherwise, or on --timeout).
+
+    python3 examples/python/framework.py --master 127.0.0.1:5050 [--tasks 3] [--command CMD]
+"""
+
+import argparse
+import http.client
+import json
+import socket
+import sys
+import time
+from urllib.parse import urlsplit
+
+SCHEDULER_PATH = "/api/v1/scheduler"
+TASK_CPUS = 0.5
+TASK_MEM_MB = 64
+TERMINAL_STATES = {
+    "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_LOST",
+    "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR",
+}
+JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+def log(line):
+    print(line, flush=True)
+
+
+def split_host_port(text):
+    """('127.0.0.1', 5050) from '127.0.0.1:5050' (a scheme or '//' in front is dropped)."""
+    text = text.split("//", 1)[-1].split("/", 1)[0]
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError("master must be host:port, got %r" % text)
+    return host.strip("[]"), int(port)
+
+
+class Scheduler:
+    """One subscription to a master's scheduler API and the calls made on it."""
+
+    def __init__(self, master, framework_info):
+        self.host, self.port = split_host_port(master)
+        self.path = SCHEDULER_PATH
+        self.framework_info = framework_info
+        self.framework_id = None
+        self.stream_id = None
+        self.stream = None
+        self.stream_connection = None
+        self.calls = None
+
+    def subscribe(self, attempts=20):
+        """POSTs SUBSCRIBE, following 307 redirects and retrying 503; returns the open response."""
+        call = {"type": "SUBSCRIBE", "subscribe": {"framework_info": self.framework_info}}
+        body = json.dumps(call)
+        for attempt in range(attempts):
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                conn.request("POST", self.path, body=body, headers=JSON_HEADERS)
+                response = conn.getresponse()
+            except OSError as error:
+                log("Cannot reach %s:%d: %s; retrying" % (self.host, self.port, error))
+                conn.close()
+                time.sleep(min(0.2 * 2 ** attempt, 5))
+                continue
+            if response.status == 200:
+                self.stream_id = response.getheader("Mesos-Stream-Id")
+                self.stream = response
+                self.stream_connection = conn
+                return response
+            text = response.read().decode("utf-8", "replace")
+            conn.close()
+            if response.status in (301, 302, 303, 307, 308):
+                # Mesos answers with a protocol-relative Location: //leader:port/api/v1/scheduler.
+                target = response.getheader("Location", "")
+                location = urlsplit("http:" + target if target.startswith("//") else target)
+                self.host, self.port = location.hostname, location.port or 80
+                self.path = location.path or SCHEDULER_PATH
+                log("Redirected to the leading master at %s:%d" % (self.host, self.port))
+                continue
+            if response.status == 503:
+                log("The master is not ready (%s); retrying" % text.strip())
+                time.sleep(min(0.2 * 2 ** attempt, 5))
+                continue
+            raise RuntimeError("SUBSCRIBE answered %d: %s" % (response.status, text.strip()))
+        raise RuntimeError("could not subscribe after %d attempts" % attempts)
+
+    def events(self):
+        """Yields the events of the stream: a length line, then exactly that many bytes of JSON."""
+        while True:
+            line = self.stream.readline()
+            if not line:
+                return
+            length = int(line.strip())
+            data = self.stream.read(length)
+            if len(data) < length:
+                return
+            yield json.loads(data.decode("utf-8"))
+
+    def call(self, call_type, body=None):
+        """POSTs a call on the subscription; returns the HTTP status (202 when accepted)."""
+        call = {"type": call_type, "framework_id": {"value": self.framework_id}}
+        if body is not None:
+            call[call_type.lower()] = body
+        headers = dict(JSON_HEADERS, **{"Mesos-Stream-Id": self.stream_id})
+        for _ in range(2):
+            if self.calls is None:
+                self.calls = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                self.calls.request("POST", self.path, body=json.dumps(call), headers=headers)
+                response = self.calls.getresponse()
+                text = response.read().decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException):
+                # A kept-alive connection the master closed: open a new one once.
+                self.calls.close()
+                self.calls = None
+                continue
+            if response.status not in (200, 202):
+                log("%s answered %d: %s" % (call_type, response.status, text.strip()))
+            return response.status
+        return 0
+
+
+def scalar(offer, name):
+    return sum(r.get("scalar", {}).get("value", 0) for r in offer["resources"]
+               if r["name"] == name and r.get("type") == "SCALAR")
+
+
+class TaskRunner:
+    """Launches the tasks on the offers it gets and follows their updates."""
+
+    def __init__(self, scheduler, tasks, command):
+        self.scheduler = scheduler
+        self.wanted = tasks
+        self.command = command
+        self.launched = 0
+        self.finished = 0
+        self.failed = None
+
+    def task_info(self, offer):
+        role = offer.get("allocation_info", {}).get("role", "*")
+
+        def resource(name, value):
+            return {"name": name, "type": "SCALAR", "scalar": {"value": value},
+                    "allocation_info": {"role": role}}
+
+        task_id = "py-%d" % self.launched
+        self.launched += 1
+        return {
+            "name": "python task %s" % task_id,
+            "task_id": {"value": task_id},
+            "agent_id": offer["agent_id"],
+            "resources": [resource("cpus", TASK_CPUS), resource("mem", TASK_MEM_MB)],
+            "command": {"value": self.command, "shell": True},
+        }
+
+    def offers(self, offers):
+        declined = []
+        for offer in offers:
+            cpus, mem = scalar(offer, "cpus"), scalar(offer, "mem")
+            tasks = []
+            while (self.launched < self.wanted and self.failed is None
+                   and cpus >= TASK_CPUS and mem >= TASK_MEM_MB):
+                tasks.append(self.task_info(offer))
+                cpus -= TASK_CPUS
+                mem -= TASK_MEM_MB
+            if not tasks:
+                declined.append(offer["id"])
+                continue
+            log("Launching %s on agent %s" % (", ".join(t["task_id"]["value"] for t in tasks),
+                                              offer["agent_id"]["value"]))
+            self.scheduler.call("ACCEPT", {
+                "offer_ids": [offer["id"]],
+                "operations": [{"type": "LAUNCH", "launch": {"task_infos": tasks}}],
+                "filters": {"refuse_seconds": 1},
+            })
+        if declined:
+            self.scheduler.call("DECLINE", {"offer_ids": declined, "filters": {"refuse_seconds": 5}})
+
+    def update(self, status):
+        task_id, state = status["task_id"]["value"], status["state"]
+        message = status.get("message")
+        log("Task %s is in state %s%s" % (task_id, state, ": " + message if message else ""))
+        if "uuid" in status and "agent_id" in status:
+            self.scheduler.call("ACKNOWLEDGE", {
+                "agent_id": status["agent_id"], "task_id": status["task_id"], "uuid": status["uuid"],
+            })
+        if state == "TASK_FINISHED":
+            self.finished += 1
+        elif state in TERMINAL_STATES and self.failed is None:
+            self.failed = "task %s ended in %s (%s)" % (task_id, state, message or "no message")
+
+    def done(self):
+        return self.failed is not None or self.finished >= self.wanted
+
+
+def run(args):
+    framework_info = {
+        "user": "root",
+        "name": "meso python example",
+        "roles": ["*"],
+        "capabilities": [{"type": "MULTI_ROLE"}],
+        "failover_timeout": 0,
+    }
+    scheduler = Scheduler(args.master, framework_info)
+    runner = TaskRunner(scheduler, args.tasks, args.command)
+    scheduler.subscribe()
+    deadline = time.monotonic() + args.timeout
+    for event in scheduler.events():
+        kind = event["type"]
+        if kind == "SUBSCRIBED":
+            scheduler.framework_id = event["subscribed"]["framework_id"]["value"]
+            heartbeat = event["subscribed"].get("heartbeat_interval_seconds", 15)
+            # A stream silent for three heartbeats is dead: reading it then times out.
+            if scheduler.stream_connection.sock is not None:
+                scheduler.stream_connection.sock.settimeout(3 * heartbeat)
+            log("Subscribed as framework %s" % scheduler.framework_id)
+        elif kind == "OFFERS":
+            runner.offers(event["offers"]["offers"])
+        elif kind == "UPDATE":
+            runner.update(event["update"]["status"])
+        elif kind == "ERROR":
+            runner.failed = "the master sent an error: %s" % event["error"]["message"]
+        if runner.done() or time.monotonic() > deadline:
+            break
+    if not runner.done() and runner.failed is None:
+        runner.failed = "stopped after %d of %d tasks finished" % (runner.finished, runner.wanted)
+    if scheduler.framework_id is not None:
+        scheduler.call("TEARDOWN")
+    if runner.failed is not None:
+        log("Failed: %s" % runner.failed)
+        return 1
+    log("All %d tasks finished" % runner.wanted)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--master", required=True, help="host:port of the master")
+    parser.add_argument("--tasks", type=int, default=3, help="number of tasks (default 3)")
+    parser.add_argument("--command", default="echo hello from python", help="shell command of each task")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds before giving up (default 120)")
+    args = parser.parse_args()
+    if args.tasks < 1:
+        parser.error("--tasks must be at least 1")
+    try:
+        return run(args)
+    except (RuntimeError, ValueError, OSError, socket.timeout) as error:
+        log("Error: %s" % error)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+// The HTTP pieces the scheduler and executor clients share, over node:http only: a JSON POST that
+// reads the whole answer, a POST whose answer is a RecordIO event stream, and the resolution of a
+// redirect's Location (Mesos answers `//leader:port/path`, protocol-relative).
+import { type Agent, type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
+import { RecordIoDecoder } from './recordio.ts';
+
+/** A `host:port` to send requests to. */
+export interface HttpTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A complete answer to a POST. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Longest answer body read into memory (error texts are short; anything longer is cut). */
+const answer_bytes_max = 1024 * 1024;
+
+/** The target of `host:port` (an IPv6 host in brackets is unwrapped). */
+export function targetOf(hostPort: string): HttpTarget {
+  const at = hostPort.lastIndexOf(':');
+  const port = Number(hostPort.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`expected host:port, got '${hostPort}'`);
+  }
+  return { host: hostPort.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** `host:port` of a target (an IPv6 host in brackets). */
+export function hostPortOf(target: HttpTarget): string {
+  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+/**
+ * Where a redirect points: the target and path of its Location, which may be protocol-relative
+ * (`//host:port/path`, as Mesos answers), absolute (`http://host:port/path`) or a bare path.
+ */
+export function resolveLocation(
+  location: string,
+  current: HttpTarget,
+  path: string,
+): { target: HttpTarget; path: string } {
+  if (location.startsWith('/') && !location.startsWith('//')) return { target: current, path: location };
+  const url = new URL(location.startsWith('//') ? `http:${location}` : location);
+  if (url.protocol !== 'http:') throw new Error(`cannot follow a redirect to '${location}': only http`);
+  const port = url.port === '' ? 80 : Number(url.port);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const redirected = url.pathname === '/' && !location.endsWith('/') ? path : url.pathname;
+  return { target: { host, port }, path: `${redirected}${url.search}` };
+}
+
+/** The headers of a JSON request. */
+function jsonHeaders(body: string, extra: Readonly<Record<string, string>>): Record<string, string | number> {
+  return {
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    ...extra,
+  };
+}
+
+/** POSTs JSON and reads the whole answer; rejects on a network error or after `timeout_ms`. */
+export function postJson(
+  target: HttpTarget,
+  path: string,
+  json: unknown,
+  options: {
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly agent?: Agent;
+    readonly timeout_ms?: number;
+  } = {},
+): Promise<HttpAnswer> {
+  const body = JSON.stringify(json);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: target.host,
+        port: target.port,
+        method: 'POST',
+        path,
+        headers: jsonHeaders(body, options.headers ?? {}),
+        agent: options.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (bytes < answer_bytes_max) chunks.push(chunk);
+          bytes += chunk.length;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    const timeout_ms = options.timeout_ms ?? 30_000;
+    req.setTimeout(timeout_ms, () =>
+      req.destroy(new Error(`no answer from ${hostPortOf(target)}${path} within ${timeout_ms} ms`)),
+    );
+    req.end(body);
+  });
+}
+
+/** How an event stream request went: a stream was opened, or a plain answer came instead. */
+export type StreamOpening =
+  | { readonly kind: 'stream'; readonly headers: IncomingHttpHeaders; readonly ended: Promise<string> }
+  | { readonly kind: 'answer'; readonly answer: HttpAnswer };
+
+/** An event stream being opened; `abort` ends it from the client's side (with a reason). */
+export interface StreamRequest {
+  readonly opening: Promise<StreamOpening>;
+  abort(reason: string): void;
+}
+
+/** What a stream's reader is told, synchronously and in order. */
+export interface StreamHandlers {
+  /** The stream opened (status 200), before any record: records may follow in the same tick. */
+  readonly onOpen?: (headers: IncomingHttpHeaders) => void;
+  /** One record, as soon as it is complete. */
+  readonly onRecord: (record: unknown) => void;
+}
+
+/**
+ * POSTs a call answered by a RecordIO stream. A 200 opens the stream: every record is handed to
+ * `onRecord` as it completes (the stream may be split at any byte), and `ended` resolves with the
+ * reason once the stream is over. Any other status is read whole and returned as an answer.
+ */
+export function openEventStream(
+  target: HttpTarget,
+  path: string,
+  json: unknown,
+  handlers: StreamHandlers,
+  headers: Readonly<Record<string, string>> = {},
+): StreamRequest {
+  const body = JSON.stringify(json);
+  let req: ClientRequest | undefined;
+  let abortReason: string | undefined;
+  const opening = new Promise<StreamOpening>((resolve, reject) => {
+    req = request(
+      {
+        host: target.host,
+        port: target.port,
+        method: 'POST',
+        path,
+        headers: jsonHeaders(body, headers),
+        agent: false,
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const answer = { status: res.statusCode ?? 0, headers: res.headers, body: '' };
+            resolve({ kind: 'answer', answer: { ...answer, body: Buffer.concat(chunks).toString('utf8') } });
+          });
+          res.on('error', reject);
+          return;
+        }
+        res.socket.setNoDelay(true);
+        handlers.onOpen?.(res.headers);
+        const ended = new Promise<string>((end) => {
+          const decoder = new RecordIoDecoder();
+          const finish = (reason: string): void => end(abortReason ?? reason);
+          res.on('data', (chunk: Buffer) => {
+            let records: unknown[];
+            try {
+              records = decoder.push(chunk);
+            } catch (error) {
+              req?.destroy();
+              finish(`the event stream is corrupt: ${(error as Error).message}`);
+              return;
+            }
+            for (const record of records) handlers.onRecord(record);
+          });
+          res.on('end', () => finish('the server ended the event stream'));
+          res.on('close', () => finish('the event stream was closed'));
+          res.on('error', (error) => finish(`the event stream failed: ${error.message}`));
+        });
+        resolve({ kind: 'stream', headers: res.headers, ended });
+      },
+    );
+    req.on('error', (error) => reject(abortReason === undefined ? error : new Error(abortReason)));
+    req.end(body);
+  });
+  return {
+    opening,
+    abort(reason) {
+      abortReason ??= reason;
+      req?.destroy();
+    },
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` is aborted. */
+export function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}

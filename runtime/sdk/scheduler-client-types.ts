@@ -1,0 +1,68 @@
+// The scheduler client's public shapes: its options, what a subscription gives, what it emits,
+// the error of a refused call, and its defaults.
+import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
+import type { FrameworkInfo, MasterInfo } from '../../engine/master/v1.ts';
+import type { Log } from '../master/log.ts';
+
+/** The scheduler endpoint of a master. */
+export const scheduler_path = '/api/v1/scheduler';
+/** First wait before subscribing again, in ms (the wait doubles up to the max, with jitter). */
+export const subscribe_backoff_ms_min_default = 100;
+/** Longest wait before subscribing again, in ms. */
+export const subscribe_backoff_ms_max_default = 5000;
+/** Heartbeat intervals without any event after which the stream is taken for dead. */
+export const heartbeat_misses_max_default = 3;
+/** Redirects followed in one attempt to subscribe. */
+export const redirects_max_default = 8;
+/** Heartbeat interval assumed until SUBSCRIBED says the real one, in seconds (Mesos's default). */
+export const heartbeat_interval_seconds_assumed = 15;
+
+/** A call the master refused (or could not be sent: status 0). */
+export class SchedulerCallError extends Error {
+  readonly status: number;
+  readonly call_type: string;
+  readonly body: string;
+  constructor(call_type: string, status: number, body: string) {
+    super(`${call_type} ${status === 0 ? 'failed' : `answered ${status}`}: ${body}`);
+    this.name = 'SchedulerCallError';
+    this.status = status;
+    this.call_type = call_type;
+    this.body = body;
+  }
+}
+
+/** Options of a scheduler client. */
+export interface SchedulerClientOptions {
+  /** `host:port` of a master (or several: each is tried in turn when one cannot be reached). */
+  readonly master: string | readonly string[];
+  /** FrameworkInfo to subscribe with; a function is asked again on every (re-)subscription. */
+  readonly framework_info: FrameworkInfo | (() => FrameworkInfo);
+  /** The scheduler endpoint's path (default /api/v1/scheduler). */
+  readonly path?: string;
+  readonly backoff_ms_min?: number;
+  readonly backoff_ms_max?: number;
+  readonly heartbeat_misses_max?: number;
+  readonly redirects_max?: number;
+  readonly log?: Log;
+}
+
+/** What a subscription gave. */
+export interface Subscription {
+  readonly framework_id: string;
+  readonly stream_id: string;
+  /** `host:port` of the master the stream is open to. */
+  readonly master: string;
+  readonly heartbeat_interval_seconds: number;
+  readonly master_info: MasterInfo | undefined;
+}
+
+/** The client's emissions. */
+export type SchedulerClientEventMap = {
+  /** Every event of the stream, in order (HEARTBEAT included). */
+  event: [SchedulerEvent];
+  subscribed: [Subscription];
+  /** A subscribed stream ended; the client subscribes again unless it is closing. */
+  disconnected: [string];
+  /** The client stopped for good (closed, torn down, refused, or an ERROR event). */
+  closed: [string];
+};

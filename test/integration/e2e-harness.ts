@@ -1,0 +1,241 @@
+// Helpers of the end-to-end tests: real `meso` processes (`node bin/meso.js ...`) on 127.0.0.1 with
+// free ports, their output kept for the assertions and for failure messages, every process ended
+// by its pid when the test is over (SIGTERM, then SIGKILL), and temp dirs removed.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root, where bin/meso.js lives. */
+export const repo_root = fileURLToPath(new URL('../..', import.meta.url));
+/** How long cleanup waits for a process to end after SIGTERM before SIGKILL. */
+const term_wait_ms = 8000;
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read nested wire JSON without declaring every shape.
+export type Json = Record<string, any>;
+
+/** A free TCP port on 127.0.0.1 (bound, then released for the process under test). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A process the test started. */
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** What it printed so far, stdout and stderr. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with how it ended. */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
+  /** Whether it has ended. */
+  done(): boolean;
+}
+
+/** Waits until `check` holds (polling), or throws after `timeout_ms` naming `what`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeout_ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    let held = false;
+    try {
+      held = await check();
+    } catch {
+      held = false;
+    }
+    if (held) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeout_ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** GETs a JSON endpoint on 127.0.0.1. */
+export function getJson(port: number, path: string): Promise<Json> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) reject(new Error(`GET ${path} answered ${res.statusCode}: ${body}`));
+        else resolve(JSON.parse(body) as Json);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${path}: no answer within 5 s`)));
+    req.end();
+  });
+}
+
+/** Whether a process no longer runs (a zombie counts as gone). */
+export function isGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Pids of the live processes whose working directory is `dir` (a task's sandbox). */
+export function pidsWithCwd(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir && !isGone(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // The process ended meanwhile, or is not ours to read.
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Everything a test started: processes and temp dirs, cleaned up by `cleanup`. */
+export class Processes {
+  readonly spawned: Spawned[] = [];
+  readonly dirs: string[] = [];
+
+  /** Starts a process with its output captured. */
+  spawn(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Spawned {
+    const child = spawn(command, args, {
+      cwd: repo_root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+    });
+    let ended = false;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('close', (code, signal) => {
+        ended = true;
+        resolve({ code, signal });
+      });
+    });
+    const spawned: Spawned = {
+      child,
+      pid: child.pid,
+      stdout: () => out,
+      stderr: () => err,
+      exited,
+      done: () => ended,
+    };
+    this.spawned.push(spawned);
+    return spawned;
+  }
+
+  /** Starts `node bin/meso.js <args>`. */
+  meso(args: readonly string[]): Spawned {
+    return this.spawn(process.execPath, [join(repo_root, 'bin', 'meso.js'), ...args]);
+  }
+
+  /** A fresh temp dir (real path), removed by cleanup. */
+  async dir(prefix = 'meso-e2e-'): Promise<string> {
+    const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** Ends every process still running by its pid (SIGTERM, then SIGKILL), then removes the dirs. */
+  async cleanup(): Promise<void> {
+    const running = this.spawned.splice(0).filter((p) => !p.done());
+    for (const p of running) process.kill(p.pid, 'SIGTERM');
+    await Promise.all(
+      running.map(async (p) => {
+        const timer = setTimeout(() => {
+          if (!p.done()) process.kill(p.pid, 'SIGKILL');
+        }, term_wait_ms);
+        await p.exited;
+        clearTimeout(timer);
+      }),
+    );
+    await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+/** A master and agents running as `meso` processes. */
+export interface Cluster {
+  readonly master_port: number;
+  readonly master: Spawned;
+  readonly agents: Spawned[];
+  readonly agent_ports: number[];
+  readonly work_dirs: string[];
+}
+
+/** Starts `meso master` and `meso agent`s, and waits until every agent is registered. */
+export async function startCluster(
+  procs: Processes,
+  options: { readonly agents: number; readonly resources: string },
+): Promise<Cluster> {
+  const master_port = await freePort();
+  const master = procs.meso([
+    'master',
+    `--port=${master_port}`,
+    '--allocation_interval_ms=100',
+    '--heartbeat_interval_seconds=1',
+    '--log_level=warn',
+  ]);
+  await eventually(
+    async () => (await getJson(master_port, '/master/state')).id !== undefined,
+    15_000,
+    'the master answering /master/state',
+  );
+  const root = await procs.dir();
+  const agents: Spawned[] = [];
+  const agent_ports: number[] = [];
+  const work_dirs: string[] = [];
+  for (let i = 0; i < options.agents; i++) {
+    const port = await freePort();
+    const work_dir = join(root, `agent-${i + 1}`);
+    agents.push(procs.meso(agentArgs(master_port, port, work_dir, options.resources)));
+    agent_ports.push(port);
+    work_dirs.push(work_dir);
+  }
+  await eventually(
+    async () =>
+      (await getJson(master_port, '/master/state')).slaves.filter((s: Json) => s.active).length ===
+      options.agents,
+    15_000,
+    `${options.agents} agents registering`,
+  ).catch((error: Error) => {
+    throw new Error(
+      `${error.message}\nmaster: ${master.stderr()}\nagents: ${agents.map((a) => a.stderr()).join('\n')}`,
+    );
+  });
+  return { master_port, master, agents, agent_ports, work_dirs };
+}
+
+/** The arguments of `meso agent`. */
+export function agentArgs(master_port: number, port: number, work_dir: string, resources: string): string[] {
+  return [
+    'agent',
+    `--master=127.0.0.1:${master_port}`,
+    `--port=${port}`,
+    `--work_dir=${work_dir}`,
+    `--resources=${resources}`,
+    '--log_level=warn',
+  ];
+}
