@@ -232,8 +232,10 @@ function checkMessage(value: unknown, schema: Extract<Schema, { kind: 'message' 
   }
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
-    if (field === null) continue;
-    const fieldSchema = schema.fields[key];
+    // `__proto__` would set the prototype of `out` rather than a field: it is no proto field anyway.
+    if (field === null || key === '__proto__') continue;
+    // Only the schema's own fields count: `valueOf` or `constructor` are not fields of a message.
+    const fieldSchema = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
     const name = path === '' ? key : `${path}.${key}`;
     if (fieldSchema === undefined) {
       out[key] = dropNulls(field);

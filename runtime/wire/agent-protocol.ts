@@ -98,7 +98,7 @@ export function dropNulls(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Json = {};
   for (const [key, field] of Object.entries(value)) {
-    if (field !== null) out[key] = dropNulls(field);
+    if (field !== null && key !== '__proto__') out[key] = dropNulls(field);
   }
   return out;
 }

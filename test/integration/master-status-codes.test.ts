@@ -131,6 +131,17 @@ const rows: Row[] = [
   { name: 'missing framework_id', status: 400, body: () => ({ type: 'REVIVE' }) },
   { name: 'missing id value', status: 400, body: () => ({ type: 'REVIVE', framework_id: {} }) },
   {
+    name: 'a key named like an Object method (valueOf) where the id is',
+    status: 400,
+    body: () => ({ type: 'REVIVE', framework_id: { valueOf: false } }),
+  },
+  {
+    name: 'a __proto__ key carrying a type',
+    status: 400,
+    body: () => '{"__proto__": {"type": "REVIVE"}, "framework_id": {"value": "x"}}',
+    raw: true,
+  },
+  {
     name: 'SUBSCRIBE without framework_info',
     status: 400,
     streamId: null,
