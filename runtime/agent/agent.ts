@@ -2,7 +2,8 @@
 // statistics), registers with the master over the agent channel (re-registering with the id it
 // checkpointed in its work_dir after a restart or a lost connection), runs what the master sends
 // through the launcher, reports status updates reliably, and on stop kills everything it launched.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { master_version } from '../../engine/master/options.ts';
 import { createLog, type LogLevel } from '../master/log.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
-import { type AgentCore, type AgentSettings, acknowledged, track } from './core.ts';
+import { type AgentCore, type AgentSettings, acknowledged } from './core.ts';
 import { createExecutorHost } from './executor-host.ts';
 import { createExecutorBook, findExecutor } from './executors.ts';
 import { createAgentServer } from './http.ts';
@@ -103,12 +104,16 @@ export async function readCheckpointedAgentId(work_dir: string): Promise<string 
   }
 }
 
-/** Checkpoints the agent id (written aside, then renamed over, so a crash leaves the old or the new). */
-async function checkpointAgentId(work_dir: string, agent_id: string): Promise<void> {
+/**
+ * Checkpoints the agent id (written aside, then renamed over, so a crash leaves the old or the new).
+ * It is synchronous on purpose: the id must be on disk before the agent acts as registered, so a
+ * crash right after registration cannot make the next start register as a new agent.
+ */
+function checkpointAgentId(work_dir: string, agent_id: string): void {
   const path = agentCheckpointPath(work_dir);
-  await mkdir(join(work_dir, 'meta'), { recursive: true });
-  await writeFile(`${path}.tmp`, JSON.stringify({ agent_id }));
-  await rename(`${path}.tmp`, path);
+  mkdirSync(join(work_dir, 'meta'), { recursive: true });
+  writeFileSync(`${path}.tmp`, JSON.stringify({ agent_id }));
+  renameSync(`${path}.tmp`, path);
 }
 
 /** The settings with their defaults. */
@@ -242,8 +247,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         handleMasterMessage(core, message, {
           registered: (id) => {
             if (core.agent_id !== id) {
+              checkpointAgentId(work_dir, id);
               core.agent_id = id;
-              track(core, 'agent id checkpoint', checkpointAgentId(work_dir, id));
             }
             log.info('agent registered', { agent_id: id });
             onRegistered(id);
