@@ -78,6 +78,7 @@ function reconnect(ctx: Ctx, agent: AgentRecord, input: AgentReregisterInput): v
   ctx.allocator.removeAgent(agent.id);
   agent.connection = input.connection;
   if (input.ip !== undefined) agent.ip = input.ip;
+  moveAddress(ctx, agent, input.agent_info);
   agent.connected = true;
   agent.reregisteredTimeMs = ctx.now;
   const reported = new Set(
@@ -95,6 +96,23 @@ function reconnect(ctx: Ctx, agent: AgentRecord, input: AgentReregisterInput): v
   admitReportedWork(ctx, agent, input);
   ctx.allocator.addAgent(agent.id, allocatorAgent(agent), agent.total, agent.used);
   finish(ctx, agent);
+}
+
+/** An agent may come back from another port (a restart picks a free one): the master follows it. */
+function moveAddress(
+  ctx: Ctx,
+  agent: AgentRecord,
+  info: { readonly hostname: string; readonly port?: number },
+): void {
+  const port = typeof info.port === 'number' && Number.isInteger(info.port) ? info.port : agent.port;
+  if (info.hostname === agent.hostname && port === agent.port) return;
+  if (ctx.state.agentsByAddress.get(`${agent.hostname}:${agent.port}`) === agent.id) {
+    ctx.state.agentsByAddress.delete(`${agent.hostname}:${agent.port}`);
+  }
+  agent.hostname = info.hostname;
+  agent.port = port;
+  agent.info = { ...agent.info, hostname: info.hostname, port };
+  ctx.state.agentsByAddress.set(`${agent.hostname}:${agent.port}`, agent.id);
 }
 
 /** Tells the agent it is back, traces it, and restarts its health checks. */

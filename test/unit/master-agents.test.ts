@@ -210,6 +210,17 @@ describe('master agents', () => {
     expect(view.agents[0]!.used_resources.find((r) => r.name === 'cpus')?.scalar?.value).toBe(1);
   });
 
+  it('follows an agent that re-registers from another port', () => {
+    const { h, agentId } = withTasks();
+    h.step({ type: 'agent_disconnected', agent_id: agentId });
+    h.step({
+      type: 'agent_reregister',
+      connection: 'c4',
+      agent_info: { hostname: 'a1', port: 6061, resources: [], id: { value: agentId } },
+    });
+    expect(h.master.state().agents.map((a) => [a.id, a.hostname, a.port])).toEqual([[agentId, 'a1', 6061]]);
+  });
+
   it('re-registration of a connected agent keeps its tasks and reconciles those it did not report', () => {
     const { h, agentId, plain, aware } = withTasks();
     h.step({ type: 'agent_disconnected', agent_id: agentId });
