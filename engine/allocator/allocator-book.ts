@@ -18,9 +18,11 @@ import {
   unallocate,
   validateRole,
 } from '../resources.ts';
+import { type AgentShape, AgentShapes } from './agent-shapes.ts';
 import type { AllocatorAgent, AllocatorFramework, Quota } from './allocator.ts';
 import { DirtyAgents } from './dirty-agents.ts';
 import type { AllocationPolicy } from './hierarchical.ts';
+import { type Holding, holdingFor, holdingsOf, holdsAny } from './holdings.ts';
 import { unreservedScalars } from './offerable.ts';
 import { QuotaBook } from './quota.ts';
 import type { Sorter } from './sorter.ts';
@@ -33,17 +35,8 @@ export interface FrameworkState {
   active: boolean;
   /** Roles in whose framework sorter this framework is a client. */
   readonly tracked: Set<string>;
-  /** Number of agents where it holds resources, by allocation role (counters updated in place). */
-  readonly heldRoles: Map<string, { count: number }>;
-}
-
-/** What one framework holds on one agent for one role, and what the sorters count of it. */
-export interface Holding {
-  readonly role: string;
-  /** Offered or used resources, carrying allocation_info.role. */
-  resources: Resources;
-  /** What the sorters were told, or undefined while the framework is unknown. */
-  measured: Quantities | undefined;
+  /** Number of agents where it holds resources, by allocation role. */
+  readonly heldRoles: Map<string, number>;
 }
 
 /** An agent as the allocator sees it. */
@@ -59,8 +52,13 @@ export interface AgentState {
   /** Scalar quantities of total, and what sorters count of it. */
   readonly totalQuantities: Quantities;
   readonly measuredTotal: Quantities;
-  /** framework id -> its holdings here, one per role. */
-  readonly holdings: Map<string, Holding[]>;
+  /** What the agent shares with agents of an equal total (the fields above come from it). */
+  readonly shape: AgentShape;
+  /**
+   * Every holding on the agent, one per framework and role, in the order they were made. A list, not a
+   * map: an agent holds for a few frameworks, and scanning a short list costs less than hashing.
+   */
+  holdings: Holding[];
 }
 
 /** A role known to the role sorter, with the sorter over its frameworks. */
@@ -77,6 +75,7 @@ export class AllocatorBook {
   readonly roleSorter: Sorter;
   readonly quota = new QuotaBook();
   readonly dirty = new DirtyAgents();
+  private readonly shapes: AgentShapes;
   /** Agents where frameworks not (yet) added hold resources, as after a master failover. */
   private readonly unknownHolders = new Map<string, Set<string>>();
   private readonly policy: AllocationPolicy;
@@ -84,6 +83,7 @@ export class AllocatorBook {
   constructor(policy: AllocationPolicy) {
     this.policy = policy;
     this.roleSorter = policy.roleSorter();
+    this.shapes = new AgentShapes(policy.measureTotal?.bind(policy));
   }
 
   /** The framework, or an Error naming the call that needed it. */
@@ -118,7 +118,7 @@ export class AllocatorBook {
     this.unknownHolders.delete(id);
     for (const agentId of agentIds ?? []) {
       const agent = this.agents.get(agentId)!;
-      for (const holding of agent.holdings.get(id)!) {
+      for (const holding of holdingsOf(agent.holdings, id)) {
         this.countHolding(id, framework, holding.role, agentId, 1);
         this.account(agent, framework, holding);
       }
@@ -129,7 +129,7 @@ export class AllocatorBook {
   agentsHeldBy(frameworkId: string): AgentState[] {
     const framework = this.frameworks.get(frameworkId);
     if (framework !== undefined && framework.heldRoles.size === 0) return [];
-    return [...this.agents.values()].filter((agent) => agent.holdings.has(frameworkId));
+    return [...this.agents.values()].filter((agent) => holdsAny(agent.holdings, frameworkId));
   }
 
   removeFramework(framework: FrameworkState): void {
@@ -159,45 +159,45 @@ export class AllocatorBook {
 
   addAgent(id: string, info: AllocatorAgent, total: Resources): AgentState {
     if (this.agents.has(id)) throw new Error(`addAgent: agent ${id} is already added`);
-    const totalQuantities = toQuantities(total);
-    const measuredTotal = this.policy.measureTotal?.(total) ?? totalQuantities;
-    let reservedRoles = 0;
-    for (const res of total) {
+    const shape = this.shapes.add(total);
+    for (const res of shape.total) {
       const role = reservationRole(res);
-      if (role === '*') continue;
-      reservedRoles++;
-      if (res.type === 'SCALAR') this.quota.reserve(role, { [res.name]: res.scalar!.value }, 1);
+      if (role !== '*' && res.type === 'SCALAR')
+        this.quota.reserve(role, { [res.name]: res.scalar!.value }, 1);
     }
-    this.quota.pool(unreservedScalars(total), 1);
+    this.quota.pool(unreservedScalars(shape.total), 1);
     const agent: AgentState = {
       id,
       info,
-      total,
-      free: total,
+      total: shape.total,
+      free: shape.total,
       active: true,
-      reservedRoles,
-      totalQuantities,
-      measuredTotal,
-      holdings: new Map(),
+      reservedRoles: shape.reservedRoles,
+      totalQuantities: shape.quantities,
+      measuredTotal: shape.measured,
+      shape,
+      holdings: [],
     };
     this.agents.set(id, agent);
-    this.roleSorter.addTotal(id, measuredTotal);
-    for (const { sorter } of this.roles.values()) sorter.addTotal(id, measuredTotal);
+    this.roleSorter.addTotal(id, shape.measured);
+    for (const { sorter } of this.roles.values()) sorter.addTotal(id, shape.measured);
     return agent;
   }
 
   removeAgent(agent: AgentState): void {
-    for (const [frameworkId, holdings] of [...agent.holdings]) {
-      agent.holdings.delete(frameworkId);
-      const framework = this.frameworks.get(frameworkId);
-      for (const holding of holdings) {
-        this.quota.hold(holding.role, unreservedScalars(holding.resources), -1);
-        holding.resources = [];
-        if (framework !== undefined) this.account(agent, framework, holding);
-        this.countHolding(frameworkId, framework, holding.role, agent.id, -1);
-      }
-      if (framework !== undefined)
-        for (const holding of holdings) this.untrackIfDone(framework, holding.role);
+    const holdings = agent.holdings;
+    agent.holdings = [];
+    for (const holding of holdings) {
+      const framework = this.frameworks.get(holding.frameworkId);
+      this.quota.hold(holding.role, unreservedScalars(holding.resources), -1);
+      holding.resources = [];
+      if (framework !== undefined) this.account(agent, framework, holding);
+      this.countHolding(holding.frameworkId, framework, holding.role, agent.id, -1);
+    }
+    // Only once every holding is gone may a framework leave the sorters of roles it no longer wants.
+    for (const holding of holdings) {
+      const framework = this.frameworks.get(holding.frameworkId);
+      if (framework !== undefined) this.untrackIfDone(framework, holding.role);
     }
     for (const res of agent.total) {
       const role = reservationRole(res);
@@ -208,6 +208,7 @@ export class AllocatorBook {
     this.roleSorter.removeTotal(agent.id, agent.measuredTotal);
     for (const { sorter } of this.roles.values()) sorter.removeTotal(agent.id, agent.measuredTotal);
     this.agents.delete(agent.id);
+    this.shapes.remove(agent.shape);
     this.dirty.forget(agent.id);
   }
 
@@ -225,12 +226,12 @@ export class AllocatorBook {
     plainQuantities: Quantities,
   ): void {
     const framework = this.frameworks.get(frameworkId);
-    const holdings = agent.holdings.get(frameworkId);
-    let holding = holdings?.find((h) => h.role === role);
+    let holding = holdingFor(agent.holdings, frameworkId, role);
     if (holding === undefined) {
-      holding = { role, resources, measured: undefined };
-      if (holdings === undefined) agent.holdings.set(frameworkId, [holding]);
-      else holdings.push(holding);
+      holding = { frameworkId, role, resources, measured: undefined };
+      // Most agents hold for one framework: a literal of one entry has just the room it needs.
+      if (agent.holdings.length === 0) agent.holdings = [holding];
+      else agent.holdings.push(holding);
       this.countHolding(frameworkId, framework, role, agent.id, 1);
     } else {
       holding.resources = add(holding.resources, resources);
@@ -243,9 +244,8 @@ export class AllocatorBook {
 
   /** Returns `part` (allocated to role) of what the framework holds on the agent to its free pool. */
   release(agent: AgentState, frameworkId: string, role: string, part: Resources): void {
-    const holdings = agent.holdings.get(frameworkId);
-    const holding = holdings?.find((h) => h.role === role);
-    if (holdings === undefined || holding === undefined || !contains(holding.resources, part)) {
+    const holding = holdingFor(agent.holdings, frameworkId, role);
+    if (holding === undefined || !contains(holding.resources, part)) {
       throw new Error(
         `recoverResources: framework ${frameworkId} does not hold ${formatResources(part)} on agent ${agent.id}`,
       );
@@ -260,8 +260,7 @@ export class AllocatorBook {
     const framework = this.frameworks.get(frameworkId);
     if (framework !== undefined) this.account(agent, framework, holding, -1, toQuantities(plain));
     if (holding.resources.length > 0) return;
-    holdings.splice(holdings.indexOf(holding), 1);
-    if (holdings.length === 0) agent.holdings.delete(frameworkId);
+    agent.holdings.splice(agent.holdings.indexOf(holding), 1);
     this.countHolding(frameworkId, framework, role, agent.id, -1);
     if (framework !== undefined) this.untrackIfDone(framework, role);
   }
@@ -273,9 +272,7 @@ export class AllocatorBook {
     if (this.quota.tracking || this.quota.isEmpty()) return;
     this.quota.tracking = true;
     for (const agent of this.agents.values()) {
-      for (const holdings of agent.holdings.values()) {
-        for (const h of holdings) this.quota.hold(h.role, unreservedScalars(h.resources), 1);
-      }
+      for (const h of agent.holdings) this.quota.hold(h.role, unreservedScalars(h.resources), 1);
     }
   }
 
@@ -357,13 +354,11 @@ export class AllocatorBook {
     delta: 1 | -1,
   ): void {
     if (framework !== undefined) {
-      const counter = framework.heldRoles.get(role);
-      if (counter === undefined) {
-        framework.heldRoles.set(role, { count: delta });
-        return;
-      }
-      counter.count += delta;
-      if (counter.count === 0) framework.heldRoles.delete(role);
+      // Counts are kept as numbers in the map: updating one costs a second lookup in a table just
+      // read, which is cheaper than reaching a separate counter object.
+      const count = (framework.heldRoles.get(role) ?? 0) + delta;
+      if (count === 0) framework.heldRoles.delete(role);
+      else framework.heldRoles.set(role, count);
       return;
     }
     let agentIds = this.unknownHolders.get(frameworkId);
@@ -373,7 +368,9 @@ export class AllocatorBook {
         this.unknownHolders.set(frameworkId, agentIds);
       }
       agentIds.add(agentId);
-    } else if (agentIds !== undefined && !this.agents.get(agentId)?.holdings.has(frameworkId)) {
+    } else if (agentIds !== undefined) {
+      const agent = this.agents.get(agentId);
+      if (agent !== undefined && holdsAny(agent.holdings, frameworkId)) return;
       agentIds.delete(agentId);
       if (agentIds.size === 0) this.unknownHolders.delete(frameworkId);
     }

@@ -1,21 +1,23 @@
 // Dominant Resource Fairness over a role hierarchy, kept sorted as allocations change.
 //
 // Siblings are ordered by weighted share, then by allocation count, then by path; `sort()` lists
-// the active clients depth first. An allocation loop asks for the order once per agent and changes
-// one client between calls, so the order is kept rather than recomputed: a change moves the client's
-// node and each of its ancestors within its parent's sorted list (binary search and a memmove) and,
-// while `sort()` is being called, moves its block of clients within the flat order it hands out.
-// `find()` walks the sorted lists in place and needs no flat order, which is the cheaper way to
-// take the first client that wants an offer. Only a change of the pool's total, which moves every
-// share, marks everything dirty for a full re-sort on the next `sort()` or `find()`.
+// the active clients depth first. An allocation loop looks for a client once per agent and changes
+// one client between calls, so the sorted lists are kept rather than recomputed: a change moves the
+// client's node and each of its ancestors within its parent's sorted list (binary search and a
+// memmove). `find()` walks the sorted lists in place, so the loop needs no flat order at all; `sort()`
+// lists them anew when an order it handed out went stale (handed-out orders are never mutated). Only
+// a change of the pool's total, which moves every share, marks everything dirty for a full re-sort
+// on the next `sort()` or `find()`.
 //
 // Each path has an inner node and each client a leaf below the inner node of its own path, so a
 // flat client `f` is the inner node `f` with one leaf. This orders exactly as Mesos's tree, where a
 // client is a leaf unless it also has sub-roles and then a virtual leaf: a lone leaf and its inner
-// node share path, weight, allocation and count.
+// node share path, weight, allocation and count. While the leaf is its inner node's only child, the
+// inner node uses the leaf's allocation object itself, so an allocation sums once instead of twice.
 import type { Quantities } from '../quantities.ts';
 import {
   addInto,
+  type ClientRecord,
   compareFiled,
   type FiledNode,
   LedgerSorter,
@@ -37,8 +39,13 @@ interface DrfNode extends FiledNode {
   readonly children: Map<string, DrfNode>;
   /** Children with at least one active client, most deserving first. */
   readonly ordered: SiblingList<DrfNode>;
-  /** What the subtree holds (a leaf shares its client's record). */
-  readonly allocation: Record<string, number>;
+  /** The client of a leaf, undefined for inner nodes. */
+  readonly record: ClientRecord | undefined;
+  /**
+   * What the subtree holds. A leaf's is its client's record's, which the ledger updates; an inner node
+   * created for a client's leaf shares that object until it gets another child.
+   */
+  allocation: Record<string, number>;
   count: number;
   /** Number of active clients in the subtree. */
   active: number;
@@ -55,13 +62,9 @@ export class DrfSorter extends LedgerSorter {
   private readonly leaves = new Map<string, DrfNode>();
   /** Set when the total changed: every key is stale until the next `sort()` re-sorts all. */
   private sharesDirty = false;
-  /** Active clients in order; meaningful only while `orderValid`. */
-  private order: string[] = [];
+  /** Active clients in order, as `sort()` last handed them out; current only while `orderValid`. */
+  private order: readonly string[] = [];
   private orderValid = true;
-  /** True once `order` was handed out: it is copied before the next change (copy on write). */
-  private orderShared = false;
-  /** True once `order` was patched for a change after it was last handed out. */
-  private orderPatched = false;
   /** True while `find` walks the lists. */
   private walking = false;
 
@@ -79,13 +82,16 @@ export class DrfSorter extends LedgerSorter {
       path = path === '' ? segment : `${path}/${segment}`;
       let node = parent.children.get(segment);
       if (node === undefined) {
+        this.unshareAllocation(parent);
         node = this.makeNode(path, parent, undefined);
         parent.children.set(segment, node);
         this.inners.set(path, node);
       }
       parent = node;
     }
-    const leaf = this.makeNode(client, parent, record.allocation);
+    const leaf = this.makeNode(client, parent, record);
+    // An inner node made just now for this leaf holds nothing else (the record is new and empty).
+    if (parent.children.size === 0) parent.allocation = record.allocation;
     parent.children.set('', leaf);
     this.leaves.set(client, leaf);
     this.changeActive(leaf, 1);
@@ -98,7 +104,7 @@ export class DrfSorter extends LedgerSorter {
     const record = this.ledger.remove(client);
     const home = leaf.parent!;
     for (let node = home; node !== this.root; node = node.parent!) {
-      subtractFrom(node.allocation, record.allocation);
+      if (node.allocation !== record.allocation) subtractFrom(node.allocation, record.allocation);
       node.count -= record.count;
     }
     this.refile(home);
@@ -141,11 +147,11 @@ export class DrfSorter extends LedgerSorter {
 
   override allocated(client: string, agentId: string, quantities: Quantities): void {
     this.checkIdle();
-    this.ledger.allocated(client, agentId, quantities);
-    const leaf = this.leaves.get(client)!;
+    const leaf = this.leafOf(client);
+    const own = this.ledger.allocatedTo(leaf.record!, agentId, quantities).allocation;
     leaf.count++;
     for (let node = leaf.parent!; node !== this.root; node = node.parent!) {
-      addInto(node.allocation, quantities);
+      if (node.allocation !== own) addInto(node.allocation, quantities);
       node.count++;
     }
     this.refile(leaf);
@@ -153,10 +159,11 @@ export class DrfSorter extends LedgerSorter {
 
   override unallocated(client: string, agentId: string, quantities: Quantities): void {
     this.checkIdle();
-    this.ledger.unallocated(client, agentId, quantities);
-    const leaf = this.leaves.get(client)!;
-    for (let node = leaf.parent!; node !== this.root; node = node.parent!)
-      subtractFrom(node.allocation, quantities);
+    const leaf = this.leafOf(client);
+    const own = this.ledger.unallocatedFrom(leaf.record!, agentId, quantities).allocation;
+    for (let node = leaf.parent!; node !== this.root; node = node.parent!) {
+      if (node.allocation !== own) subtractFrom(node.allocation, quantities);
+    }
     this.refile(leaf);
   }
 
@@ -176,17 +183,16 @@ export class DrfSorter extends LedgerSorter {
   sort(): readonly string[] {
     if (this.sharesDirty) this.resortAll();
     if (!this.orderValid) {
-      this.order = [];
-      this.collect(this.root, this.order);
+      const order: string[] = [];
+      this.collect(this.root, order);
+      this.order = order;
       this.orderValid = true;
     }
-    this.orderShared = true;
-    this.orderPatched = false;
     return this.order;
   }
 
   /** The first active client, in order, that `accept` takes; walks the order without copying it. */
-  override find(accept: (client: string) => boolean): string | undefined {
+  find(accept: (client: string) => boolean): string | undefined {
     if (this.sharesDirty) this.resortAll();
     this.walking = true;
     try {
@@ -215,19 +221,16 @@ export class DrfSorter extends LedgerSorter {
     if (this.walking) throw new Error('drf sorter: changed while find() walks its order');
   }
 
-  private makeNode(
-    path: string,
-    parent: DrfNode | undefined,
-    allocation: Record<string, number> | undefined,
-  ): DrfNode {
+  private makeNode(path: string, parent: DrfNode | undefined, record: ClientRecord | undefined): DrfNode {
     const node: DrfNode = {
       id: this.freeIds.pop() ?? this.nodes.length,
       path,
       parent,
-      isLeaf: allocation !== undefined,
+      isLeaf: record !== undefined,
       children: new Map(),
       ordered: new SiblingList(this.nodes),
-      allocation: allocation ?? {},
+      record,
+      allocation: record?.allocation ?? {},
       count: 0,
       active: 0,
       weight: this.ledger.weight(path),
@@ -236,6 +239,12 @@ export class DrfSorter extends LedgerSorter {
     };
     this.nodes[node.id] = node;
     return node;
+  }
+
+  /** Gives an inner node that shares its leaf's allocation an object of its own (it gets a sub-role). */
+  private unshareAllocation(node: DrfNode): void {
+    const leaf = node.children.get('');
+    if (leaf !== undefined && node.allocation === leaf.allocation) node.allocation = { ...leaf.allocation };
   }
 
   private dropNode(node: DrfNode): void {
@@ -271,74 +280,36 @@ export class DrfSorter extends LedgerSorter {
     this.orderValid = false;
   }
 
-  /** Refiles `target` and its ancestors, whose keys may have changed, top down. */
+  /** Refiles `target` and its ancestors, whose keys may have changed, each within its parent's list. */
   private refile(target: DrfNode): void {
     if (this.sharesDirty) return;
-    // An order patched for an earlier change and not asked for since is not being read (callers use
-    // find, or sort rarely): stop keeping it, and rebuild it if `sort()` is called again.
-    if (this.orderPatched && !this.orderShared) this.orderValid = false;
-    this.refileChain(target);
+    // An inactive node is unlisted, but its listed ancestors still hold its allocation.
+    for (let node = target; node !== this.root; node = node.parent!) {
+      if (node.active > 0) this.refileOne(node);
+    }
   }
 
-  /**
-   * Refiles the ancestors of `node`, then `node` within its parent's list, moving its block of
-   * clients within the parent's block of the flat order. Returns where `node`'s block starts in the
-   * flat order, or -1 when `node` is unlisted (inactive), and so is everything below it.
-   */
-  private refileChain(node: DrfNode): number {
-    const parent = node.parent!;
-    const base = parent === this.root ? 0 : this.refileChain(parent);
-    if (base < 0 || node.active === 0) return -1;
-    const list = parent.ordered;
+  /** Moves a listed node to where its current key files it in its parent's list. */
+  private refileOne(node: DrfNode): void {
+    const list = node.parent!.ordered;
     const share = this.keyShareOf(node);
     const count = node.count;
-    if (list.length === 1) {
+    if (list.length === 1 || (share === node.keyShare && count === node.keyCount)) {
       // An only child (the leaf of a client without sub-roles) has nowhere to move.
       node.keyShare = share;
       node.keyCount = count;
-      return base;
+      return;
     }
     const from = list.indexOf(node);
-    const fromOffset = this.orderValid ? this.offsetOf(parent, from) : 0;
-    if (share === node.keyShare && count === node.keyCount) return base + fromOffset;
     // The list is still sorted with the node under its old key: entries before the new key's
     // bound, other than the node itself, go before it.
     const bound = list.lowerBound(share, count, node.path);
     const to = from < bound ? bound - 1 : bound;
     node.keyShare = share;
     node.keyCount = count;
-    if (to === from) return base + fromOffset;
+    if (to === from) return;
     list.move(from, to);
-    if (!this.orderValid) return 0;
-    const toOffset = this.offsetOf(parent, to);
-    this.moveBlock(base + fromOffset, base + toOffset, node.active);
-    return base + toOffset;
-  }
-
-  /** Number of active clients listed before index `at` of `parent`'s ordered children. */
-  private offsetOf(parent: DrfNode, at: number): number {
-    const list = parent.ordered;
-    // When every listed child holds exactly one active client, the index is the offset.
-    if (parent.active === list.length) return at;
-    let offset = 0;
-    for (let i = 0; i < at; i++) offset += list.at(i).active;
-    return offset;
-  }
-
-  /** Moves `size` clients of the flat order from index `from` so that they start at index `to`. */
-  private moveBlock(from: number, to: number, size: number): void {
-    if (this.orderShared) {
-      this.order = this.order.slice();
-      this.orderShared = false;
-    }
-    this.orderPatched = true;
-    if (size === 1) {
-      const client = this.order[from]!;
-      this.order.splice(from, 1);
-      this.order.splice(to, 0, client);
-    } else {
-      this.order.splice(to, 0, ...this.order.splice(from, size));
-    }
+    this.orderValid = false;
   }
 
   /** Recomputes every key and re-sorts every list after the total changed. */

@@ -38,4 +38,9 @@ export class FifoSorter extends LedgerSorter {
     }
     return this.order;
   }
+
+  /** The first active client in order that `accept` takes, read from the cached order. */
+  find(accept: (client: string) => boolean): string | undefined {
+    return this.sort().find(accept);
+  }
 }

@@ -15,13 +15,13 @@ import {
   emptyResources,
   formatResources,
   normalize,
-  type Resource,
   type Resources,
   subtract,
   toQuantities,
   unallocate,
 } from '../resources.ts';
 import { type Rng, shuffle } from '../rng.ts';
+import { allocatedTotal, allocateTo } from './agent-shapes.ts';
 import type {
   Allocation,
   Allocator,
@@ -31,6 +31,8 @@ import type {
   Quota,
 } from './allocator.ts';
 import { type AgentState, AllocatorBook } from './allocator-book.ts';
+import { holdingsOf, holdsAny } from './holdings.ts';
+import { firstAccepted, hasActiveClient, OfferCheck } from './offer-check.ts';
 import { OfferFilters } from './offer-filters.ts';
 import { OfferShaper } from './offerable.ts';
 import type { Sorter } from './sorter.ts';
@@ -74,6 +76,7 @@ export class HierarchicalAllocator implements Allocator {
   private readonly shaper: OfferShaper;
   private readonly agentRng: Rng;
   private readonly infos = new Map<string, { readonly role: string }>();
+  private readonly check: OfferCheck;
 
   constructor(options: HierarchicalOptions) {
     this.policy = options.policy;
@@ -81,6 +84,7 @@ export class HierarchicalAllocator implements Allocator {
     this.agentRng = options.rng.fork('agents');
     const cut = options.policy.cut?.bind(options.policy);
     this.shaper = new OfferShaper(this.book.quota, options.minAllocatable ?? defaultMinAllocatable, cut);
+    this.check = new OfferCheck(options.policy, this.filters);
   }
 
   addFramework(
@@ -94,7 +98,7 @@ export class HierarchicalAllocator implements Allocator {
       const agent = this.book.agents.get(agentId);
       // The agent reports what it runs when it (re-)registers; a framework's `used` only matters for
       // agents that did not report it, as when the framework re-registers first.
-      if (agent === undefined || agent.holdings.has(frameworkId)) continue;
+      if (agent === undefined || holdsAny(agent.holdings, frameworkId)) continue;
       this.holdUsed(agent, frameworkId, resources);
     }
     this.book.dirty.markAll();
@@ -105,7 +109,7 @@ export class HierarchicalAllocator implements Allocator {
     // The master recovers a removed framework's offers and tasks first; whatever it still holds here
     // is returned to the pool so nothing leaks.
     for (const agent of this.book.agentsHeldBy(frameworkId)) {
-      for (const holding of [...agent.holdings.get(frameworkId)!]) {
+      for (const holding of holdingsOf(agent.holdings, frameworkId)) {
         this.book.release(agent, frameworkId, holding.role, holding.resources);
       }
       this.book.dirty.mark(agent.id);
@@ -242,15 +246,17 @@ export class HierarchicalAllocator implements Allocator {
     merged: Map<string, number> | undefined,
   ): void {
     const book = this.book;
-    const admits = this.policy.admits;
     for (const agent of candidates) {
       if (agent.free.length === 0) continue;
       this.shaper.heldBack = false;
       for (const role of book.roleSorter.sort()) {
         if (agent.free.length === 0) break;
         if (guarantees && book.quota.get(role) === undefined) continue;
-        const frameworks = book.roles.get(role)!.sorter.sort();
-        if (frameworks.length === 0) continue;
+        const sorter = book.roles.get(role)!.sorter;
+        // A sorter without `find` (the random one draws a new order on every sort()) is asked for
+        // its order here, once per role and agent, as it always was, so its draws stay the same.
+        const order = sorter.find === undefined ? sorter.sort() : undefined;
+        if (!hasActiveClient(sorter, order)) continue;
         const available = agent.reservedRoles === 0 ? agent.free : allocatableTo(agent.free, role);
         if (available.length === 0) continue;
         // A wholly free agent's quantities are known: no need to sum them again.
@@ -260,15 +266,11 @@ export class HierarchicalAllocator implements Allocator {
           : this.shaper.fairStage(available, role, known);
         if (offerable === undefined) continue;
         // Everything the role may take of this agent goes to one framework, so once a framework is
-        // offered it, the role has nothing more here this stage. The loop stops reading `frameworks`
-        // at that offer, before the sorter changes, so a sorter could hand out its live order.
-        for (const frameworkId of frameworks) {
-          if (admits !== undefined && !admits.call(this.policy, frameworkId, role, agent.id, agent.info))
-            continue;
-          if (this.filters.isFiltered(frameworkId, agent.id, role, offerable, now)) continue;
-          this.offer(agent, frameworkId, role, offerable, out, merged);
-          break;
-        }
+        // offered it, the role has nothing more here this stage. The offer is made after the search,
+        // which must not change the sorter.
+        const check = this.check.set(role, agent, offerable, now);
+        const frameworkId = firstAccepted(sorter, order, check.accept);
+        if (frameworkId !== undefined) this.offer(agent, frameworkId, role, offerable, out, merged);
       }
       if (this.shaper.heldBack) book.dirty.heldBackOn(agent.id);
     }
@@ -282,7 +284,10 @@ export class HierarchicalAllocator implements Allocator {
     out: Allocation[],
     merged: Map<string, number> | undefined,
   ): void {
-    const resources = allocateTo(offerable, this.allocationInfo(role));
+    // The whole of a wholly free agent is offered most often: its shape has that offer ready.
+    const info = this.allocationInfo(role);
+    const resources =
+      offerable === agent.total ? allocatedTotal(agent.shape, info) : allocateTo(offerable, info);
     agent.free = offerable === agent.free ? emptyResources : subtract(agent.free, offerable);
     this.book.hold(agent, frameworkId, role, resources, offerable, this.shaper.lastQuantities);
     if (merged !== undefined) {
@@ -339,11 +344,9 @@ export class HierarchicalAllocator implements Allocator {
       else groups.set(role, add(groups.get(role) ?? emptyResources, [res]));
     }
     if (loose.length > 0) {
-      const held = agent.holdings.get(frameworkId);
+      const held = holdingsOf(agent.holdings, frameworkId);
       const roles =
-        held !== undefined
-          ? held.map((h) => h.role)
-          : [...(this.book.frameworks.get(frameworkId)?.roles ?? [])];
+        held.length > 0 ? held.map((h) => h.role) : [...(this.book.frameworks.get(frameworkId)?.roles ?? [])];
       if (roles.length !== 1) {
         throw new Error(
           `resources ${formatResources(loose)} of framework ${frameworkId} on agent ${agent.id} carry no allocation role`,
@@ -355,25 +358,3 @@ export class HierarchicalAllocator implements Allocator {
     return groups;
   }
 }
-
-/**
- * `allocate` from resources.ts for the allocation loop's hot path: the bag is unallocated and in
- * normal form (so giving every entry the same allocation role keeps it normal), and the role was
- * validated when the framework subscribed to it, so entries are copied once and values are shared.
- */
-function allocateTo(r: Resources, info: { readonly role: string }): Resources {
-  const out: Resource[] = [];
-  // Built field by field (in the order resources.ts builds entries): much cheaper than a spread.
-  for (const res of r) {
-    const entry: Writable<Resource> = { name: res.name, type: res.type };
-    if (res.scalar !== undefined) entry.scalar = res.scalar;
-    else if (res.ranges !== undefined) entry.ranges = res.ranges;
-    else entry.set = res.set;
-    if (res.reservations !== undefined) entry.reservations = res.reservations;
-    entry.allocation_info = info;
-    out.push(entry);
-  }
-  return out;
-}
-
-type Writable<T> = { -readonly [K in keyof T]: T[K] };

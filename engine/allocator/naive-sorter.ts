@@ -26,6 +26,11 @@ export class NaiveSorter extends LedgerSorter {
     return out;
   }
 
+  /** The first active client in order that `accept` takes (the order is a pure function of the books). */
+  find(accept: (client: string) => boolean): string | undefined {
+    return this.sort().find(accept);
+  }
+
   /** Appends the active clients below `node` to `out`: siblings by weighted share, count, path. */
   private visit(node: RoleNode, out: string[]): void {
     const total = this.ledger.total;

@@ -9,7 +9,10 @@ interface Drawn {
   readonly key: number;
 }
 
-/** Orders active clients by a weighted shuffle per level, drawn from a seeded generator. */
+/**
+ * Orders active clients by a weighted shuffle per level, drawn from a seeded generator. It has no
+ * `find`: each `sort()` draws, so callers must ask for the order exactly once where they need it.
+ */
 export class RandomSorter extends LedgerSorter {
   private readonly rng: Rng;
 

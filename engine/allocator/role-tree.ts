@@ -5,7 +5,13 @@
 // own frameworks and a sub-role `prod/hadoop`) keeps its client part as a virtual leaf child that
 // carries the same path, and so the same weight, as the inner node (as Mesos does). Incremental
 // sorters keep each node's children in a sibling list, filed under (share, count, path).
-import { type Quantities, roundScalar } from '../quantities.ts';
+import {
+  addQuantities,
+  isEmptyQuantities,
+  type Quantities,
+  roundScalar,
+  subtractQuantities,
+} from '../quantities.ts';
 import type { ShareFunction } from './share.ts';
 import type { Sorter } from './sorter.ts';
 
@@ -17,8 +23,8 @@ export interface ClientRecord {
   readonly allocation: Record<string, number>;
   /** Number of `allocated` calls, the second key of the DRF order (never decreases). */
   count: number;
-  /** What the client holds on each agent, to check what it gives back. */
-  readonly agents: Map<string, Record<string, number>>;
+  /** What the client holds on each agent, to check what it gives back (values, never mutated). */
+  readonly agents: Map<string, Quantities>;
 }
 
 /** Throws unless `path` is a non-empty role path without empty segments. */
@@ -48,11 +54,17 @@ export function subtractFrom(target: Record<string, number>, amounts: Quantities
   }
 }
 
-/** Throws unless every amount is a finite number at least 0. */
-function checkAmounts(what: string, amounts: Quantities): void {
+/**
+ * Throws unless every amount is a finite number at least 0. The message names the client on the
+ * agent, or the agent's total when `client` is undefined; it is built only on failure, since this runs
+ * on every allocation.
+ */
+function checkAmounts(client: string | undefined, agentId: string, amounts: Quantities): void {
   for (const name in amounts) {
     const value = amounts[name];
     if (value === undefined || !Number.isFinite(value) || value < 0) {
+      const what =
+        client === undefined ? `total of agent '${agentId}'` : `client '${client}' on agent '${agentId}'`;
       throw new Error(`sorter: ${what} has a bad amount ${name}:${value}; amounts must be finite and >= 0`);
     }
   }
@@ -116,14 +128,17 @@ export class ClientLedger {
 
   /** Records an allocation on an agent and returns the client's record. */
   allocated(client: string, agentId: string, amounts: Quantities): ClientRecord {
-    const record = this.get(client);
-    checkAmounts(`client '${client}' on agent '${agentId}'`, amounts);
-    let held = record.agents.get(agentId);
-    if (held === undefined) {
-      held = {};
-      record.agents.set(agentId, held);
-    }
-    addInto(held, amounts);
+    return this.allocatedTo(this.get(client), agentId, amounts);
+  }
+
+  /** `allocated` for a client whose record the caller already holds (saves a lookup per allocation). */
+  allocatedTo(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
+    const client = record.path;
+    checkAmounts(client, agentId, amounts);
+    // Quantities are values: the first holding on an agent keeps the caller's object, uncopied, which
+    // is the common case (one offer per agent and client) and allocates nothing.
+    const held = record.agents.get(agentId);
+    record.agents.set(agentId, held === undefined ? amounts : addQuantities(held, amounts));
     addInto(record.allocation, amounts);
     record.count++;
     return record;
@@ -131,8 +146,13 @@ export class ClientLedger {
 
   /** Records resources given back on an agent; throws if the client holds less there. */
   unallocated(client: string, agentId: string, amounts: Quantities): ClientRecord {
-    const record = this.get(client);
-    checkAmounts(`client '${client}' on agent '${agentId}'`, amounts);
+    return this.unallocatedFrom(this.get(client), agentId, amounts);
+  }
+
+  /** `unallocated` for a client whose record the caller already holds. */
+  unallocatedFrom(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
+    const client = record.path;
+    checkAmounts(client, agentId, amounts);
     const held = record.agents.get(agentId) ?? {};
     const short = shortfall(held, amounts);
     if (short !== undefined) {
@@ -140,15 +160,16 @@ export class ClientLedger {
         `sorter: client '${client}' on agent '${agentId}' gives back ${short}:${amounts[short]} but holds only ${held[short] ?? 0}`,
       );
     }
-    subtractFrom(held, amounts);
-    if (Object.keys(held).length === 0) record.agents.delete(agentId);
+    const left = subtractQuantities(held, amounts);
+    if (isEmptyQuantities(left)) record.agents.delete(agentId);
+    else record.agents.set(agentId, left);
     subtractFrom(record.allocation, amounts);
     return record;
   }
 
   /** Adds an agent's quantities to the pool. */
   addTotal(agentId: string, amounts: Quantities): void {
-    checkAmounts(`total of agent '${agentId}'`, amounts);
+    checkAmounts(undefined, agentId, amounts);
     const held = this.agentTotals.get(agentId) ?? {};
     addInto(held, amounts);
     this.agentTotals.set(agentId, held);
@@ -159,7 +180,7 @@ export class ClientLedger {
 
   /** Removes an agent's quantities from the pool; throws if the agent added less. */
   removeTotal(agentId: string, amounts: Quantities): void {
-    checkAmounts(`total of agent '${agentId}'`, amounts);
+    checkAmounts(undefined, agentId, amounts);
     const held = this.agentTotals.get(agentId) ?? {};
     const short = shortfall(held, amounts);
     if (short !== undefined) {
@@ -212,9 +233,6 @@ export abstract class LedgerSorter implements Sorter {
     this.ledger.removeTotal(agentId, quantities);
   }
   abstract sort(): readonly string[];
-  find(accept: (client: string) => boolean): string | undefined {
-    return this.sort().find(accept);
-  }
   share(client: string): number {
     const record = this.ledger.get(client);
     return this.shareOf(record.allocation, this.ledger.total) / this.ledger.weight(client);

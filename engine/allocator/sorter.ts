@@ -26,8 +26,9 @@ export interface Sorter {
   sort(): readonly string[];
   /**
    * The first client of `sort()`'s order that `accept` takes, or undefined. It may walk the order in
-   * place instead of copying it, so `accept` must not change the sorter. Optional: callers fall back
-   * to `sort().find(accept)`.
+   * place instead of copying it, so `accept` must not change the sorter. Only sorters whose order is a
+   * pure function of their books offer it (calling it twice gives the same answer); a sorter that draws
+   * a new order on each `sort()` leaves it out, and callers call `sort()` once instead.
    */
   find?(accept: (client: string) => boolean): string | undefined;
   /** The client's (weighted) share as this policy measures it. */
