@@ -5,6 +5,7 @@ import { flag, runCommand } from './flags.ts';
 import { type LocalCommandOptions, runLocalCommand } from './local.ts';
 import { type MasterCommandOptions, runMasterCommand } from './master.ts';
 import { runScenarioCommand } from './scenario.ts';
+import { runSimCommand, type SimCommandOptions } from './sim.ts';
 import { runTestFrameworkCommand, type TestFrameworkCommandOptions } from './test-framework.ts';
 
 const program = new Command('meso')
@@ -68,6 +69,27 @@ program
   .addOption(flag('timeout_seconds', 'give up (exit 1) after this long (default: no limit)'))
   .action((opts: TestFrameworkCommandOptions) =>
     runCommand('test-framework', () => runTestFrameworkCommand(opts)),
+  );
+
+program
+  .command('sim')
+  .description('simulate a cluster and its workloads, far faster than real time')
+  .argument('[config]', 'a JSON simulation config (see sim/examples/); or describe the run with flags')
+  .option('--seed <seed>', 'seed of every random draw (printed at start)')
+  .option('--out <dir>', 'where summary.json, the metrics CSVs and the trace go')
+  .option('--hours <h>', 'simulated time to run at most')
+  .option('--trace <spec>', 'a workload trace: swim:FILE or swf:FILE')
+  .option('--workload <name>', 'a workload generator, e.g. facebook-hadoop, google')
+  .option('--agents <n>', 'number of agents')
+  .option('--agent-resources <resources>', 'resources of each agent, e.g. cpus:8;mem:16384')
+  .option('--racks <n>', 'racks the agents are spread over')
+  .option('--policy <name>', 'allocation policy: drf, asset, slots, static, fifo, random')
+  .option('--latency-ms <ms>', 'network latency between master, agents and frameworks')
+  .option('--loss <p>', 'probability that a message is lost')
+  .option('--trace-events', 'also write trace.ndjson, every engine trace event')
+  .option('--strict', 'stop at the first broken invariant')
+  .action((config: string | undefined, opts: SimCommandOptions) =>
+    runCommand('sim', () => runSimCommand({ ...opts, ...(config === undefined ? {} : { config }) })),
   );
 
 try {

@@ -31,6 +31,25 @@ export interface SimAgentTask {
   state: TaskState;
   /** Status updates not yet acknowledged; the first has been sent. */
   readonly pending: TaskStatus[];
+  /** When the first pending update was last sent (ms), for retries. */
+  sent_ms: number;
+  /** True from launch until the task ends: it holds its resources on the agent. */
+  holding: boolean;
+}
+
+/** Who hears of tasks starting and stopping on an agent (the simulator's metrics and checks). */
+export interface SimAgentListener {
+  /** A task was launched and now holds its resources. */
+  taskStarted(agent: SimAgent, task: SimAgentTask, now: number): void;
+  /** A task ended or was dropped and no longer holds its resources. */
+  taskStopped(agent: SimAgent, task: SimAgentTask, now: number): void;
+}
+
+/** How a simulated agent behaves beyond the protocol's minimum. */
+export interface SimAgentOptions {
+  /** Report TASK_STARTING before TASK_RUNNING (default true, as Mesos's executors do). */
+  readonly reportStarting?: boolean;
+  readonly listener?: SimAgentListener;
 }
 
 /** How an agent is: answering the master, failed (silent), or shut down for good. */
@@ -79,12 +98,23 @@ export class SimAgent {
   private updates = 0;
   private launches = 0;
   private readonly hash: number;
+  private readonly reportStarting: boolean;
+  private readonly listener: SimAgentListener | undefined;
+  /** Tasks holding resources here. */
+  running = 0;
 
-  constructor(name: string, resources: string, attributes: Readonly<Record<string, string>>) {
+  constructor(
+    name: string,
+    resources: string,
+    attributes: Readonly<Record<string, string>>,
+    options: SimAgentOptions = {},
+  ) {
     this.name = name;
     this.resources = resources;
     this.attributes = attributes;
     this.hash = fnv1a(name);
+    this.reportStarting = options.reportStarting ?? true;
+    this.listener = options.listener;
   }
 
   /** The registration (first time, or after a shutdown) or re-registration (with its tasks) input. */
@@ -123,8 +153,10 @@ export class SimAgent {
   }
 
   /** After a (re-)registration, resends the first unacknowledged update of every task. */
-  resendPending(): SimAgentAction[] {
-    return this.taskList().flatMap((t) => (t.pending[0] === undefined ? [] : this.send(t, t.pending[0])));
+  resendPending(now?: number): SimAgentAction[] {
+    return this.taskList().flatMap((t) =>
+      t.pending[0] === undefined ? [] : this.send(t, t.pending[0], now),
+    );
   }
 
   /** Every task the agent holds, in launch order. */
@@ -157,11 +189,11 @@ export class SimAgent {
           'REASON_TASK_KILLED',
         );
       case 'acknowledge':
-        return this.acknowledged(message.framework_id.value, message.task_id.value, message.uuid);
+        return this.acknowledged(message.framework_id.value, message.task_id.value, message.uuid, now);
       case 'reconcile_tasks':
         return message.tasks.flatMap((t) => this.reconcile(message.framework_id.value, t.task_id.value, now));
       case 'shutdown_framework':
-        return this.forgetFramework(message.framework_id.value);
+        return this.forgetFramework(message.framework_id.value, now);
       case 'shutdown_executor':
         // Command tasks run under an executor whose id is the task id.
         return this.end(
@@ -174,7 +206,7 @@ export class SimAgent {
       case 'ping':
         return [{ type: 'input', input: { type: 'agent_pong', agent_id: this.id ?? this.name } }];
       case 'shutdown':
-        return this.shutdown(message.message);
+        return this.shutdown(message.message, now);
       case 'framework_message':
         return [];
       default:
@@ -222,12 +254,15 @@ export class SimAgent {
       order: this.launches++,
       state: 'TASK_STAGING',
       pending: [],
+      sent_ms: now,
+      holding: true,
     };
     byId.set(info.task_id.value, task);
-    const actions = [
-      ...this.transition(task, 'TASK_STARTING', now),
-      ...this.transition(task, 'TASK_RUNNING', now),
-    ];
+    this.running++;
+    this.listener?.taskStarted(this, task, now);
+    const actions = this.reportStarting
+      ? [...this.transition(task, 'TASK_STARTING', now), ...this.transition(task, 'TASK_RUNNING', now)]
+      : this.transition(task, 'TASK_RUNNING', now);
     const duration_ms = taskDuration_ms(info);
     if (Number.isFinite(duration_ms)) {
       actions.push({
@@ -243,9 +278,10 @@ export class SimAgent {
   /** Moves a task to `state` and queues the update; sends it if nothing else is waiting. */
   private transition(task: SimAgentTask, state: TaskState, now: number, reason?: string): SimAgentAction[] {
     task.state = state;
+    if (terminal.has(state)) this.release(task, now);
     const status = this.status(task.info.task_id.value, state, now, reason);
     task.pending.push(status);
-    return task.pending.length === 1 ? this.send(task, status) : [];
+    return task.pending.length === 1 ? this.send(task, status, now) : [];
   }
 
   private status(taskId: string, state: TaskState, now: number, reason?: string): TaskStatus {
@@ -272,8 +308,9 @@ export class SimAgent {
   }
 
   /** Sends an update to the master; a failed agent keeps it queued until it comes back. */
-  private send(task: SimAgentTask, status: TaskStatus): SimAgentAction[] {
+  private send(task: SimAgentTask, status: TaskStatus, now?: number): SimAgentAction[] {
     if (this.condition !== 'up') return [];
+    if (now !== undefined) task.sent_ms = now;
     return [
       {
         type: 'input',
@@ -307,12 +344,12 @@ export class SimAgent {
     ];
   }
 
-  private acknowledged(frameworkId: string, taskId: string, uuid: string): SimAgentAction[] {
+  private acknowledged(frameworkId: string, taskId: string, uuid: string, now: number): SimAgentAction[] {
     const task = this.tasks.get(frameworkId)?.get(taskId);
     if (task === undefined || task.pending[0]?.uuid !== uuid) return [];
     task.pending.shift();
     const next = task.pending[0];
-    if (next !== undefined) return this.send(task, next);
+    if (next !== undefined) return this.send(task, next, now);
     if (terminal.has(task.state)) this.forgetTask(frameworkId, taskId);
     return [];
   }
@@ -322,7 +359,7 @@ export class SimAgent {
     if (task === undefined) return this.sendOrphanStatus(frameworkId, taskId, 'TASK_LOST', now);
     // The latest state goes out again: the unacknowledged update if there is one, else a fresh one.
     const latest = task.pending[0];
-    return latest === undefined ? this.transition(task, task.state, now) : this.send(task, latest);
+    return latest === undefined ? this.transition(task, task.state, now) : this.send(task, latest, now);
   }
 
   private forgetTask(frameworkId: string, taskId: string): void {
@@ -331,10 +368,52 @@ export class SimAgent {
     if (byId !== undefined && byId.size === 0) this.tasks.delete(frameworkId);
   }
 
-  private forgetFramework(frameworkId: string): SimAgentAction[] {
+  /** Marks a task as no longer holding its resources, and tells the listener once. */
+  private release(task: SimAgentTask, now: number): void {
+    if (!task.holding) return;
+    task.holding = false;
+    this.running--;
+    this.listener?.taskStopped(this, task, now);
+  }
+
+  /**
+   * Resends the first unacknowledged update of every task whose update went out at or before
+   * `sent_before_ms` (Mesos's status update manager retries until acknowledged).
+   */
+  retryUnacknowledged(now: number, sent_before_ms: number): SimAgentAction[] {
+    if (this.condition !== 'up') return [];
+    const actions: SimAgentAction[] = [];
+    for (const byId of this.tasks.values()) {
+      for (const task of byId.values()) {
+        const head = task.pending[0];
+        if (head === undefined || task.sent_ms > sent_before_ms) continue;
+        for (const action of this.send(task, head, now)) actions.push(action);
+      }
+    }
+    return actions;
+  }
+
+  /** True when some task has an update not yet acknowledged. */
+  hasUnacknowledged(): boolean {
+    for (const byId of this.tasks.values())
+      for (const task of byId.values()) if (task.pending.length > 0) return true;
+    return false;
+  }
+
+  /** The machine dies: every task is gone with it, and the agent is silent until it registers again. */
+  crash(now: number): SimAgentAction[] {
+    const actions: SimAgentAction[] = [];
+    for (const frameworkId of [...this.tasks.keys()]) actions.push(...this.forgetFramework(frameworkId, now));
+    this.condition = 'failed';
+    this.id = undefined;
+    return actions;
+  }
+
+  private forgetFramework(frameworkId: string, now = 0): SimAgentAction[] {
     const byId = this.tasks.get(frameworkId);
     if (byId === undefined) return [];
     this.tasks.delete(frameworkId);
+    for (const task of byId.values()) this.release(task, now);
     return [...byId.keys()].map((taskId) => ({
       type: 'cancel_task_timer',
       framework_id: frameworkId,
@@ -343,9 +422,9 @@ export class SimAgent {
   }
 
   /** Stops for good: every task is gone and the master no longer knows the agent. */
-  shutdown(message: string): SimAgentAction[] {
+  shutdown(message: string, now = 0): SimAgentAction[] {
     const actions: SimAgentAction[] = [{ type: 'note', text: `agent ${this.name} shut down: ${message}` }];
-    for (const frameworkId of [...this.tasks.keys()]) actions.push(...this.forgetFramework(frameworkId));
+    for (const frameworkId of [...this.tasks.keys()]) actions.push(...this.forgetFramework(frameworkId, now));
     this.condition = 'stopped';
     this.id = undefined;
     return actions;
