@@ -256,7 +256,7 @@ export class AllocatorBook {
     if (!contains(agent.total, agent.free)) {
       throw new Error(`agent ${agent.id}: free ${formatResources(agent.free)} exceeds its total`);
     }
-    this.quota.hold(role, unreservedScalars(plain), -1);
+    if (this.quota.tracking) this.quota.hold(role, unreservedScalars(plain), -1);
     const framework = this.frameworks.get(frameworkId);
     if (framework !== undefined) this.account(agent, framework, holding, -1, toQuantities(plain));
     if (holding.resources.length > 0) return;

@@ -176,7 +176,9 @@ export class HierarchicalAllocator implements Allocator {
     // Offers may be rescinded after their agent is gone; there is nothing to return then.
     const agent = this.book.agents.get(agentId);
     if (agent === undefined || resources.length === 0) return;
-    for (const [role, part] of this.byAllocationRole(agent, frameworkId, normalize(resources))) {
+    // `add` to nothing gives the normal form, validating only what is not already normal (what the
+    // master returns is the allocator's own offer, normal already).
+    for (const [role, part] of this.byAllocationRole(agent, frameworkId, add(emptyResources, resources))) {
       this.book.release(agent, frameworkId, role, part);
       if (filter !== undefined && this.book.frameworks.has(frameworkId)) {
         this.filters.add(frameworkId, agentId, role, unallocate(part), filter.refuse_seconds, now);
@@ -315,7 +317,9 @@ export class HierarchicalAllocator implements Allocator {
 
   /** Records resources a framework already uses on an agent (re-registration). */
   private holdUsed(agent: AgentState, frameworkId: string, resources: Resources): void {
-    for (const [role, part] of this.byAllocationRole(agent, frameworkId, normalize(resources))) {
+    // `add` to nothing gives the normal form, validating only what is not already normal (what the
+    // master returns is the allocator's own offer, normal already).
+    for (const [role, part] of this.byAllocationRole(agent, frameworkId, add(emptyResources, resources))) {
       const plain = unallocate(part);
       if (!contains(agent.free, plain)) {
         throw new Error(
@@ -337,6 +341,13 @@ export class HierarchicalAllocator implements Allocator {
     resources: Resources,
   ): Map<string, Resources> {
     const groups = new Map<string, Resources>();
+    // The usual case, one offer coming back: every entry allocated to one role. The resources are in
+    // normal form, so they are that role's group as they are.
+    const first = resources[0]?.allocation_info?.role;
+    if (first !== undefined && resources.every((res) => res.allocation_info?.role === first)) {
+      groups.set(first, resources);
+      return groups;
+    }
     let loose: Resources = emptyResources;
     for (const res of resources) {
       const role = res.allocation_info?.role;

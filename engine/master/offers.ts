@@ -31,7 +31,13 @@ export function refuseSeconds(filters: Filters | undefined): number {
 
 /** Resources as the wire shows them: each entry also names its (legacy) reservation role. */
 export function wireResources(resources: Resources): Resource[] {
-  return resources.map((r) => ({ ...r, role: reservationRole(r) }));
+  // Object.assign then a property, rather than a spread literal: the same object (keys in the same
+  // order), and several times faster in V8, which matters as every offer goes through here.
+  return resources.map((r) => {
+    const wire: { -readonly [K in keyof Resource]: Resource[K] } = Object.assign({}, r);
+    wire.role = reservationRole(r);
+    return wire;
+  });
 }
 
 /** Everything an agent holds for offers and tasks: used plus offered. */
@@ -141,7 +147,9 @@ export function removeOffer(ctx: Ctx, offer: OfferRecord): void {
   ctx.state.offers.delete(offer.id);
   ctx.state.frameworks.get(offer.framework_id)?.offers.delete(offer.id);
   ctx.state.agents.get(offer.agent_id)?.offers.delete(offer.id);
-  cancelTimer(ctx, offerTimeoutTimer(offer.id));
+  // Offers get a timer only when offers time out (the options are fixed for a master's life), so
+  // without a timeout there is none to cancel and no key to build.
+  if (ctx.options.offerTimeoutMs > 0) cancelTimer(ctx, offerTimeoutTimer(offer.id));
 }
 
 /** Takes an offer back: tells the framework (when `rescind`), and returns its resources unfiltered. */

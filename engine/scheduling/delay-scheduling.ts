@@ -91,6 +91,8 @@ export class DelayScheduler {
       if (any !== undefined) return this.pick(state, 2, run, any, space, this.localityOf(run, any, space));
     }
     if (state.waitingSince_ms === undefined) state.waitingSince_ms = now;
+    const ends = this.levelChange_ms(state, allowed);
+    if (space.waitEnds_ms === undefined || ends < space.waitEnds_ms) space.waitEnds_ms = ends;
     return 'wait';
   }
 
@@ -108,6 +110,14 @@ export class DelayScheduler {
     if (state.level === 1) return waited >= this.rack_wait_ms ? 2 : 1;
     if (waited >= this.node_wait_ms + this.rack_wait_ms) return 2;
     return waited >= this.node_wait_ms ? 1 : 0;
+  }
+
+  /** When a waiting job's allowed level (`allowed` now, below 2) next rises, in ms. */
+  private levelChange_ms(state: DelayState, allowed: 0 | 1 | 2): number {
+    const since = state.waitingSince_ms ?? 0;
+    if (state.level === 1) return since + this.rack_wait_ms;
+    // At the node level: the rack level comes after W1, any host after W1 + W2.
+    return allowed === 0 ? since + this.node_wait_ms : since + this.node_wait_ms + this.rack_wait_ms;
   }
 
   private pick(

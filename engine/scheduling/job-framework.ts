@@ -24,7 +24,7 @@ import {
 import { comparatorOf } from './job-order.ts';
 import type { JobRun } from './job-run.ts';
 import { fillOffers } from './offer-fill.ts';
-import { OfferSpace } from './offer-space.ts';
+import { OfferSpace, rackOfOffer } from './offer-space.ts';
 import { jobTaskInfo } from './task-info.ts';
 
 export type { JobFramework, JobFrameworkDeps, JobFrameworkStatus, JobView } from './job-model.ts';
@@ -120,14 +120,20 @@ class JobQueueFramework implements JobFramework, JobQueue {
   }
 
   offers(offers: readonly Offer[], now: number): FrameworkCall[] {
+    for (const offer of offers) this.racks.set(offer.hostname, rackOfOffer(offer));
+    // With nothing to launch (the offers a revive brought in after the job that asked for it
+    // launched everything), every offer is declined as it is: no space to carve tasks from.
+    if (this.model.answerOffers === undefined && this.book.counters.pending === 0) {
+      const ids = offers.map((offer) => offer.id);
+      return [...this.decline(ids, this.config.refuse_seconds), ...this.adjustSuppression()];
+    }
     const spaces = offers.map((offer) => new OfferSpace(offer));
-    for (const space of spaces) this.racks.set(space.hostname, space.rack);
     let calls: FrameworkCall[];
     if (this.model.answerOffers !== undefined) {
       calls = this.model.answerOffers(this, spaces, now);
     } else {
       fillOffers(this, this.model.choose ?? chooseFirstPending, spaces, now);
-      calls = this.answer(spaces);
+      calls = this.answer(spaces, now);
     }
     return [...calls, ...this.adjustSuppression()];
   }
@@ -242,19 +248,34 @@ class JobQueueFramework implements JobFramework, JobQueue {
     return info;
   }
 
-  answer(spaces: readonly OfferSpace[]): FrameworkCall[] {
+  answer(spaces: readonly OfferSpace[], now: number): FrameworkCall[] {
     const calls: FrameworkCall[] = [];
     const declined: Id[] = [];
-    const passedOver: Id[] = [];
+    // Passed-over offers, grouped by their filter (one DECLINE per distinct filter).
+    const passedOver = new Map<number, Id[]>();
     for (const space of spaces) {
-      const refuse_seconds = space.waited ? this.config.wait_refuse_seconds : this.config.refuse_seconds;
+      const refuse_seconds = space.waited ? this.waitRefuseSeconds(space, now) : this.config.refuse_seconds;
       if (space.tasks.length > 0) calls.push(acceptCall(this.frameworkId(), space, refuse_seconds));
-      else if (space.waited) passedOver.push(space.offer.id);
-      else declined.push(space.offer.id);
+      else if (space.waited) {
+        const list = passedOver.get(refuse_seconds);
+        if (list === undefined) passedOver.set(refuse_seconds, [space.offer.id]);
+        else list.push(space.offer.id);
+      } else declined.push(space.offer.id);
     }
-    calls.push(...this.decline(passedOver, this.config.wait_refuse_seconds));
+    for (const [refuse_seconds, ids] of passedOver) calls.push(...this.decline(ids, refuse_seconds));
     calls.push(...this.decline(declined, this.config.refuse_seconds));
     return calls;
+  }
+
+  /**
+   * The filter on an offer passed over to wait for locality: until the waiting job may use it (its
+   * wait moves on a level), and at least `wait_refuse_seconds`. An offer that came back sooner would
+   * only be passed over again, as Hadoop's JobTracker passes over a heartbeat within the wait.
+   */
+  private waitRefuseSeconds(space: OfferSpace, now: number): number {
+    const floor = this.config.wait_refuse_seconds;
+    if (space.waitEnds_ms === undefined) return floor;
+    return Math.max(floor, Math.ceil(space.waitEnds_ms - now) / 1000);
   }
 
   decline(offerIds: readonly Id[], refuse_seconds: number): FrameworkCall[] {

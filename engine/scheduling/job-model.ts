@@ -105,7 +105,7 @@ export interface JobQueue {
   /** Launches task `index` of `run`'s current phase from `space`; throws if it does not fit. */
   launch(run: JobRun, index: number, space: OfferSpace, now: number, locality?: Locality): TaskInfo;
   /** ACCEPTs the offers that have tasks and DECLINEs the others (each with its filter). */
-  answer(spaces: readonly OfferSpace[]): FrameworkCall[];
+  answer(spaces: readonly OfferSpace[], now: number): FrameworkCall[];
   /** DECLINEs offers with a filter of `refuse_seconds`. */
   decline(offerIds: readonly Id[], refuse_seconds: number): FrameworkCall[];
   /** Kills every running task of `run`'s phase and starts the phase over (gangs). */

@@ -95,7 +95,7 @@ export function mpiModel(params: GangParams): JobModel {
     answerOffers(queue, spaces, now) {
       if (params.strategy === 'decline') {
         launchGangs(queue, spaces, params.backfill, now);
-        return queue.answer(spaces);
+        return queue.answer(spaces, now);
       }
       held.push(...spaces.map((space) => ({ space, since_ms: now })));
       launchGangs(
@@ -106,7 +106,7 @@ export function mpiModel(params: GangParams): JobModel {
       );
       const used = held.filter((offer) => offer.space.tasks.length > 0).map((offer) => offer.space);
       held = held.filter((offer) => offer.space.tasks.length === 0);
-      return [...queue.answer(used), ...release(queue, now)];
+      return [...queue.answer(used, now), ...release(queue, now)];
     },
     taskLost(queue, run, index, _failed, now) {
       run.abandon(index);

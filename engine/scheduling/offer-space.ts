@@ -37,15 +37,20 @@ export class OfferSpace {
   readonly tasks: TaskInfo[] = [];
   /** True when some job passed this offer over to wait for a better placement (delay scheduling). */
   waited = false;
+  /**
+   * When the earliest job that passed this offer over may use it (its locality wait moves on a
+   * level), in ms; undefined when unknown. The framework filters a passed-over offer until then.
+   */
+  waitEnds_ms: number | undefined;
   private left: Resources;
-  private leftQuantities: Quantities;
+  /** The scalars of `left`, computed when first asked (most offers of a busy day are only declined). */
+  private leftQuantities: Quantities | undefined;
 
   constructor(offer: Offer) {
     this.offer = offer;
     this.hostname = offer.hostname;
     this.rack = rackOfOffer(offer);
     this.left = offer.resources;
-    this.leftQuantities = toQuantities(offer.resources);
   }
 
   /** The offer's id. */
@@ -55,12 +60,14 @@ export class OfferSpace {
 
   /** Scalars not yet carved out. */
   available(): Quantities {
+    if (this.leftQuantities === undefined) this.leftQuantities = toQuantities(this.left);
     return this.leftQuantities;
   }
 
   /** True when one task of this size still fits. */
   fits(spec: TaskSize): boolean {
-    return (this.leftQuantities.cpus ?? 0) >= spec.cpus && (this.leftQuantities.mem ?? 0) >= spec.mem_mb;
+    const left = this.available();
+    return (left.cpus ?? 0) >= spec.cpus && (left.mem ?? 0) >= spec.mem_mb;
   }
 
   /** Takes one task's resources out of what is left, and returns them (allocation role kept). */
@@ -71,7 +78,7 @@ export class OfferSpace {
       throw new Error(`offer ${this.id}: a task of cpus ${spec.cpus} mem ${spec.mem_mb} does not fit`);
     }
     this.left = subtract(this.left, taken);
-    this.leftQuantities = toQuantities(this.left);
+    this.leftQuantities = undefined;
     return taken;
   }
 }

@@ -54,20 +54,27 @@ describe('hadoop delay scheduling', () => {
   it('waits on other hosts, then takes a rack-local one, then any', () => {
     const f = hadoop([['h1'], ['h1']], 5000, 3000);
     f.submit(hadoopJob('j', 2), 0);
-    // Not local: passed over and declined with the short filter.
+    // Not local: passed over and declined until the job may take a rack-local offer (delay_ms).
     let calls = f.offers([on('O1', 'h2'), on('O2', 'h3')], 0);
     expect(launchedIds(calls)).toEqual([]);
     expect(declined(calls)).toEqual([
-      { id: 'O1', refuse_seconds: 1 },
-      { id: 'O2', refuse_seconds: 1 },
+      { id: 'O1', refuse_seconds: 5 },
+      { id: 'O2', refuse_seconds: 5 },
     ]);
-    expect(launchedIds(f.offers([on('O3', 'h2')], 4999))).toEqual([]);
+    // Within the wait the filter is what is left of it, and never below wait_refuse_seconds (1 s).
+    calls = f.offers([on('O3', 'h2')], 2500);
+    expect(launchedIds(calls)).toEqual([]);
+    expect(declined(calls)).toEqual([{ id: 'O3', refuse_seconds: 2.5 }]);
+    expect(declined(f.offers([on('O3b', 'h2')], 4999))).toEqual([{ id: 'O3b', refuse_seconds: 1 }]);
     // After delay_ms the rack-local host is allowed, the other rack is not yet.
     calls = f.offers([on('O4', 'h3'), on('O5', 'h2')], 5000);
     expect(hostsOf(calls)).toEqual({ 'j-0-0': 'h2' });
     // The launch reset the wait, and the job stays at the rack level: a rack-local offer is taken
     // at once, an off-rack one only after rack_delay_ms of waiting.
-    expect(launchedIds(f.offers([on('O6', 'h4')], 5001))).toEqual([]);
+    calls = f.offers([on('O6', 'h4')], 5001);
+    expect(launchedIds(calls)).toEqual([]);
+    // At the rack level the off-rack offer is filtered until rack_delay_ms after the wait began.
+    expect(declined(calls)).toEqual([{ id: 'O6', refuse_seconds: 3 }]);
     expect(launchedIds(f.offers([on('O7', 'h4')], 8000))).toEqual([]);
     expect(hostsOf(f.offers([on('O8', 'h4')], 8001))).toEqual({ 'j-0-1': 'h4' });
     expect(localities(f.jobEvents())).toEqual({ 'j-0-0': 'rack-local', 'j-0-1': 'remote' });

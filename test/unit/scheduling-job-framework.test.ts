@@ -126,6 +126,25 @@ describe('job framework', () => {
     expect(f.status()).toMatchObject({ tasks_pending: 1, tasks_running: 0, suppressed: false });
   });
 
+  it('declines offers that arrive with nothing pending, and revives only when suppressed', () => {
+    const f = framework();
+    f.submit(hadoopJob('a', 2), 0);
+    // Offers still in flight after the job launched everything: declined as they are, then suppressed.
+    expect(launchedIds(f.offers([slots('O1', 2)], 1))).toEqual(['a-0-0', 'a-0-1']);
+    const late = f.offers([slots('O2', 4, 'h2'), slots('O3', 4, 'h3')], 2);
+    expect(declined(late)).toEqual([
+      { id: 'O2', refuse_seconds: 7 },
+      { id: 'O3', refuse_seconds: 7 },
+    ]);
+    expect(late.map((c) => c.type)).toEqual(['DECLINE']);
+    // A job arriving while offers are not suppressed needs no REVIVE; the next one after a
+    // SUPPRESS does.
+    f.submit(hadoopJob('b', 1), 3);
+    expect(f.submit(hadoopJob('c', 1), 3)).toEqual([]);
+    expect(f.offers([slots('O4', 2)], 4).map((c) => c.type)).toEqual(['ACCEPT', 'SUPPRESS']);
+    expect(f.submit(hadoopJob('d', 1), 5).map((c) => c.type)).toEqual(['REVIVE']);
+  });
+
   it('declines offers it cannot use with refuse_seconds', () => {
     const f = framework();
     f.submit(hadoopJob('j', 1), 0);
