@@ -4,7 +4,13 @@
 // run, as Mesos's does. The logic is a FrameworkLogic, so the same code could run in the simulator;
 // `runTestFramework` drives it against a live master through the SDK.
 import type { FrameworkCall } from '../engine/master/scheduler-api.ts';
-import type { FrameworkInfo, Id, TaskInfo, TaskState, TaskStatus } from '../engine/master/v1.ts';
+import {
+  type FrameworkInfo,
+  type Id,
+  type TaskInfo,
+  type TaskStatus,
+  terminal_task_states,
+} from '../engine/master/v1.ts';
 import type { Quantities } from '../engine/quantities.ts';
 import type { FrameworkLogic } from '../engine/scheduling/framework-logic.ts';
 import { runLiveFramework } from '../runtime/sdk/live-framework.ts';
@@ -37,18 +43,6 @@ export const test_task_resources: Quantities = { cpus: 1, mem: 128 };
 /** Filter on offers declined while tasks are still wanted, and once all are launched, in seconds. */
 const refuse_seconds_wanting = 1;
 const refuse_seconds_done = 60;
-
-/** Task states after which a task runs no more. */
-export const terminal_states: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
 
 /** Creates the test framework's logic; `print` receives its progress lines. */
 export function createTestFramework(
@@ -143,7 +137,7 @@ export function createTestFramework(
       if (status.state === 'TASK_FINISHED') {
         finished++;
         if (finished === config.tasks && outcome.state === 'running') outcome = { state: 'finished' };
-      } else if (terminal_states.has(status.state)) {
+      } else if (terminal_task_states.has(status.state)) {
         fail(
           `Aborting because task ${task} is in unexpected state ${status.state} with reason ` +
             `'${status.reason ?? ''}' from source '${status.source ?? ''}' with message '${status.message ?? ''}'`,

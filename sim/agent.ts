@@ -6,7 +6,15 @@
 // master, and timers for tasks with a duration. The simulator of workloads grows this twin.
 import type { AgentMessage } from '../engine/master/effects.ts';
 import type { MasterInput } from '../engine/master/inputs.ts';
-import type { Attribute, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus } from '../engine/master/v1.ts';
+import {
+  type Attribute,
+  type FrameworkInfo,
+  type Task,
+  type TaskInfo,
+  type TaskState,
+  type TaskStatus,
+  terminal_task_states,
+} from '../engine/master/v1.ts';
 import { parseResources } from '../engine/resources.ts';
 import { task_duration_label } from '../engine/scheduling/task-launcher.ts';
 
@@ -54,17 +62,6 @@ export interface SimAgentOptions {
 
 /** How an agent is: answering the master, failed (silent), or shut down for good. */
 export type SimAgentCondition = 'up' | 'failed' | 'stopped';
-
-const terminal: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
 
 /** Reads the run time a task launcher wrote into the task; Infinity when it runs forever. */
 export function taskDuration_ms(info: TaskInfo): number {
@@ -230,7 +227,7 @@ export class SimAgent {
       if (state !== 'TASK_KILLED' || this.condition !== 'up') return [];
       return this.sendOrphanStatus(frameworkId, taskId, 'TASK_LOST', now);
     }
-    if (terminal.has(task.state)) return [];
+    if (terminal_task_states.has(task.state)) return [];
     const actions: SimAgentAction[] = [
       { type: 'cancel_task_timer', framework_id: frameworkId, task_id: taskId },
     ];
@@ -278,7 +275,7 @@ export class SimAgent {
   /** Moves a task to `state` and queues the update; sends it if nothing else is waiting. */
   private transition(task: SimAgentTask, state: TaskState, now: number, reason?: string): SimAgentAction[] {
     task.state = state;
-    if (terminal.has(state)) this.release(task, now);
+    if (terminal_task_states.has(state)) this.release(task, now);
     const status = this.status(task.info.task_id.value, state, now, reason);
     task.pending.push(status);
     return task.pending.length === 1 ? this.send(task, status, now) : [];
@@ -350,7 +347,7 @@ export class SimAgent {
     task.pending.shift();
     const next = task.pending[0];
     if (next !== undefined) return this.send(task, next, now);
-    if (terminal.has(task.state)) this.forgetTask(frameworkId, taskId);
+    if (terminal_task_states.has(task.state)) this.forgetTask(frameworkId, taskId);
     return [];
   }
 

@@ -7,38 +7,9 @@ import type { AgentRecord, ExecutorRecord, FrameworkRecord, TaskRecord } from '.
 import type { TaskState, TaskStatus } from './v1.ts';
 
 /** Every task state of Mesos v1. */
-export const task_states: ReadonlySet<string> = new Set<TaskState>([
-  'TASK_STAGING',
-  'TASK_STARTING',
-  'TASK_RUNNING',
-  'TASK_KILLING',
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_UNREACHABLE',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-  'TASK_UNKNOWN',
-]);
+import { isTerminal } from './v1.ts';
 
-const terminalStates: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
-
-/** True for the states a task never leaves (as Mesos's isTerminalState; UNREACHABLE is not one). */
-export function isTerminal(state: TaskState): boolean {
-  return terminalStates.has(state);
-}
+export { isTerminal, task_states } from './v1.ts';
 
 /** True when the framework declared the PARTITION_AWARE capability. */
 export function isPartitionAware(framework: FrameworkRecord): boolean {

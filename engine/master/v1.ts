@@ -31,6 +31,41 @@ export type TaskState =
   | 'TASK_GONE_BY_OPERATOR'
   | 'TASK_UNKNOWN';
 
+/** Every task state name, for validating wire input. */
+export const task_states: ReadonlySet<string> = new Set<TaskState>([
+  'TASK_STAGING',
+  'TASK_STARTING',
+  'TASK_RUNNING',
+  'TASK_KILLING',
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_UNREACHABLE',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+  'TASK_UNKNOWN',
+]);
+
+/** The states a task never leaves (as Mesos's isTerminalState; UNREACHABLE is not one). */
+export const terminal_task_states: ReadonlySet<TaskState> = new Set<TaskState>([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+]);
+
+/** True for the states a task never leaves. */
+export function isTerminal(state: TaskState): boolean {
+  return terminal_task_states.has(state);
+}
+
 /** Who produced a status update. */
 export type TaskSource = 'SOURCE_MASTER' | 'SOURCE_AGENT' | 'SOURCE_EXECUTOR';
 

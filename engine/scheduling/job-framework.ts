@@ -6,7 +6,15 @@
 // JobEvents, for metrics. Like every framework logic it is pure: time is `now`, calls are data.
 import type { Job } from '../../workloads/job.ts';
 import type { FrameworkCall } from '../master/scheduler-api.ts';
-import type { FrameworkInfo, Id, Offer, TaskInfo, TaskState, TaskStatus } from '../master/v1.ts';
+import {
+  type FrameworkInfo,
+  type Id,
+  type Offer,
+  type TaskInfo,
+  type TaskState,
+  type TaskStatus,
+  terminal_task_states,
+} from '../master/v1.ts';
 import { acceptCall, acknowledgeCalls, declineCalls, killCall, suppressionCall } from './framework-calls.ts';
 import { JobBook } from './job-book.ts';
 import { type JobEvent, type Locality, taskIdOf } from './job-events.ts';
@@ -38,18 +46,13 @@ interface LaunchedTask {
   running: boolean;
 }
 
-/** States after which a task no longer runs. */
+/**
+ * States after which a task no longer runs: the terminal ones and, since the framework is not
+ * partition-aware and asks for explicit reconciliation, a task the master calls unreachable or does
+ * not know, which is as good as lost and is launched again.
+ */
 const ended_states: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-  // The framework is not partition-aware and asks for explicit reconciliation: a task the master
-  // calls unreachable or does not know is as good as lost, and is launched again.
+  ...terminal_task_states,
   'TASK_UNREACHABLE',
   'TASK_UNKNOWN',
 ]);

@@ -5,7 +5,14 @@
 // 1 in launch order, so a run is the same every time.
 
 import type { FrameworkCall } from '../master/scheduler-api.ts';
-import type { FrameworkInfo, Id, Offer, TaskInfo, TaskState } from '../master/v1.ts';
+import {
+  type FrameworkInfo,
+  type Id,
+  type Offer,
+  type TaskInfo,
+  type TaskState,
+  terminal_task_states,
+} from '../master/v1.ts';
 import { containsQuantities, isEmptyQuantities, type Quantities } from '../quantities.ts';
 import { type Resources, shrink, subtract, toQuantities } from '../resources.ts';
 import type { FrameworkLogic } from './framework-logic.ts';
@@ -52,17 +59,6 @@ export interface TaskLauncherStatus {
 export interface TaskLauncher extends FrameworkLogic {
   status(): TaskLauncherStatus;
 }
-
-const terminal_states: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
 
 /** Throws unless the config describes a demand that can be met. */
 function checkConfig(config: TaskLauncherConfig): void {
@@ -206,7 +202,7 @@ export function createTaskLauncher(config: TaskLauncherConfig): TaskLauncher {
       if (status.state === 'TASK_FINISHED') {
         if (known) finished++;
         active.delete(taskId);
-      } else if (terminal_states.has(status.state)) {
+      } else if (terminal_task_states.has(status.state)) {
         if (known) failed++;
         active.delete(taskId);
       } else if (known || status.state === 'TASK_RUNNING') {

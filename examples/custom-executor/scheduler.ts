@@ -9,12 +9,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FrameworkCall } from '../../engine/master/scheduler-api.ts';
 import type { ExecutorInfo, FrameworkInfo, Id, Offer, TaskInfo, TaskStatus } from '../../engine/master/v1.ts';
+import { terminal_task_states } from '../../engine/master/v1.ts';
 import type { Quantities } from '../../engine/quantities.ts';
 import { type Resources, subtract } from '../../engine/resources.ts';
 import type { FrameworkLogic } from '../../engine/scheduling/framework-logic.ts';
 import { runLiveFramework } from '../../runtime/sdk/live-framework.ts';
 import { carveTasks } from '../offer-carving.ts';
-import { terminal_states } from '../test-framework.ts';
 
 /** The executor's id: one per agent, shared by the tasks there. */
 export const example_executor_id = 'meso-example-executor';
@@ -119,7 +119,7 @@ export function createCustomExecutorFramework(
       const message = status.message === undefined ? '' : ` (${status.message})`;
       print(`Task ${status.task_id.value} is in state ${status.state}${message}`);
       if (status.state === 'TASK_FINISHED') finished++;
-      else if (terminal_states.has(status.state)) {
+      else if (terminal_task_states.has(status.state)) {
         failure ??= `task ${status.task_id.value} ended in ${status.state}${message}`;
       }
       if (status.uuid === undefined || status.agent_id === undefined) return [];
