@@ -10,6 +10,7 @@ import { type Ctx, ignore, setTimer } from './context.ts';
 import type { MasterEffect } from './effects.ts';
 import { failoverTimedOut, frameworkDisconnected, heartbeat, recoverFramework } from './frameworks.ts';
 import type { MasterInput } from './inputs.ts';
+import { createLookups, type MasterLookups } from './lookups.ts';
 import { allocationTick, offerTimedOut } from './offers.ts';
 import { operatorTeardown, updateQuota, updateWeights } from './operator.ts';
 import { type MasterOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -29,6 +30,8 @@ export interface Master {
   step(input: MasterInput, now: number): MasterEffect[];
   /** A read-only view of the current state, for /master/state and the operator API. */
   state(): MasterStateView;
+  /** Reads that do not build the whole view: counts, totals, one agent, framework or task. */
+  readonly lookups: MasterLookups;
 }
 
 /** The IPv4 address as Mesos's MasterInfo.ip: the four bytes read as a little-endian uint32. */
@@ -61,6 +64,7 @@ export function createMaster(options: MasterOptions): Master {
   return {
     id: resolved.masterId,
     info,
+    lookups: createLookups(state, resolved),
     step(input: MasterInput, now: number): MasterEffect[] {
       if (typeof now !== 'number' || !Number.isFinite(now))
         throw new Error(`master.step: now must be a finite number, got ${now}`);

@@ -1,6 +1,7 @@
 // A read-only view of the master for hosts: what /master/state and the operator API need, as
-// structured data (the JSON page is the host's to write). Tasks are handed out as they are held,
-// without copying, so a view of a large cluster is cheap; callers must not change them.
+// structured data (the JSON page is the host's to write). Tasks and offers are handed out as they
+// are held, without copying, so a view of a large cluster is cheap; callers must not change them.
+// Reads of one part (counts, one agent, framework or task) are in lookups.ts.
 import { add, type Resources } from '../resources.ts';
 import type { ResolvedOptions } from './options.ts';
 import type {
@@ -11,7 +12,16 @@ import type {
   OfferRecord,
   TaskRecord,
 } from './state.ts';
-import type { AgentInfo, FrameworkInfo, MasterInfo, TaskState } from './v1.ts';
+import type {
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  MasterInfo,
+  Offer,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+} from './v1.ts';
 
 /** A task in the view. */
 export interface TaskView {
@@ -23,7 +33,12 @@ export interface TaskView {
   readonly role: string;
   readonly resources: Resources;
   readonly state: TaskState;
+  /** One entry per state change, oldest first. */
   readonly statuses: ReadonlyArray<{ readonly state: TaskState; readonly timestamp: number }>;
+  /** The latest status as forwarded to the framework (uuid, message, reason ...); none before the first. */
+  readonly status: TaskStatus | undefined;
+  /** What the framework asked for (command, container, labels ...), when launched through this master. */
+  readonly info: TaskInfo | undefined;
   readonly unreachableSinceMs: number | undefined;
 }
 
@@ -34,6 +49,8 @@ export interface OfferView {
   readonly agent_id: string;
   readonly role: string;
   readonly resources: Resources;
+  /** The offer as the OFFERS event carried it. */
+  readonly offer: Offer;
 }
 
 /** An executor in the view. */
@@ -42,6 +59,8 @@ export interface ExecutorView {
   readonly agent_id: string;
   readonly executor_id: string;
   readonly resources: Resources;
+  /** The executor as the master knows it (command, container, labels ...). */
+  readonly info: ExecutorInfo;
 }
 
 /** A registered agent in the view. */
@@ -100,19 +119,10 @@ function sum(bags: Iterable<Resources>): Resources {
   return total;
 }
 
-/** An offer as the view shows it. */
-function offerView(offer: OfferRecord): OfferView {
-  return {
-    id: offer.id,
-    framework_id: offer.framework_id,
-    agent_id: offer.agent_id,
-    role: offer.role,
-    resources: offer.resources,
-  };
-}
-
 /** An agent as the view shows it. */
-function agentView(state: MasterState, agent: AgentRecord): AgentView {
+export function agentView(state: MasterState, agent: AgentRecord): AgentView {
+  let offered: Resources = [];
+  for (const id of agent.offers) offered = add(offered, state.offers.get(id)!.resources);
   return {
     id: agent.id,
     info: agent.info,
@@ -125,7 +135,18 @@ function agentView(state: MasterState, agent: AgentRecord): AgentView {
     reregistered_time_ms: agent.reregisteredTimeMs,
     resources: agent.total,
     used_resources: sum(agent.used.values()),
-    offered_resources: sum([...agent.offers].map((id) => state.offers.get(id)!.resources)),
+    offered_resources: offered,
+  };
+}
+
+/** An executor as the view shows it. */
+function executorView(e: ExecutorRecord): ExecutorView {
+  return {
+    framework_id: e.framework_id,
+    agent_id: e.agent_id,
+    executor_id: e.info.executor_id.value,
+    resources: e.resources,
+    info: e.info,
   };
 }
 
@@ -137,7 +158,15 @@ function frameworkView(
   executors: readonly ExecutorView[],
   completedMax: number,
 ): FrameworkView {
-  const offers = [...framework.offers].map((id) => offerView(state.offers.get(id)!));
+  // Offer and task records are handed out as they are held (they have every field of their views).
+  const offers: OfferRecord[] = [];
+  let offered: Resources = [];
+  for (const id of framework.offers) {
+    const offer = state.offers.get(id)!;
+    offers.push(offer);
+    offered = add(offered, offer.resources);
+  }
+  const completed = framework.completedTasks;
   return {
     id: framework.id,
     info: framework.info,
@@ -149,13 +178,39 @@ function frameworkView(
     reregistered_time_ms: framework.reregisteredTimeMs,
     unregistered_time_ms: framework.unregisteredTimeMs,
     used_resources: used,
-    offered_resources: sum(offers.map((o) => o.resources)),
+    offered_resources: offered,
     tasks: [...framework.tasks.values()] as readonly TaskRecord[],
     unreachable_tasks: [...framework.unreachableTasks.values()],
-    completed_tasks: framework.completedTasks.slice(-completedMax),
+    completed_tasks: completed.slice(Math.max(0, completed.length - completedMax)),
     offers,
     executors,
   };
+}
+
+/**
+ * One framework as the view shows it, found by id among active and completed frameworks. What it
+ * uses and runs is gathered from every agent: O(agents), without building the rest of the view.
+ */
+export function frameworkViewOf(
+  state: MasterState,
+  options: ResolvedOptions,
+  frameworkId: string,
+): FrameworkView | undefined {
+  const completedMax = options.completedTasksPerFrameworkMax;
+  const active = state.frameworks.get(frameworkId);
+  if (active === undefined) {
+    const completed = state.completedFrameworks.get(frameworkId);
+    return completed === undefined ? undefined : frameworkView(state, completed, [], [], completedMax);
+  }
+  let used: Resources = [];
+  const executors: ExecutorView[] = [];
+  for (const agent of state.agents.values()) {
+    const held = agent.used.get(frameworkId);
+    if (held !== undefined) used = add(used, held);
+    const known = agent.executors.get(frameworkId);
+    if (known !== undefined) for (const e of known.values()) executors.push(executorView(e));
+  }
+  return frameworkView(state, active, used, executors, completedMax);
 }
 
 /** Builds the read-only view of a master's state. */
@@ -200,15 +255,5 @@ export function buildView(
       frameworkView(state, f, [], [], completedMax),
     ),
     weights: [...state.weights].map(([role, weight]) => ({ role, weight })),
-  };
-}
-
-/** An executor as the view shows it. */
-function executorView(e: ExecutorRecord): ExecutorView {
-  return {
-    framework_id: e.framework_id,
-    agent_id: e.agent_id,
-    executor_id: e.info.executor_id.value,
-    resources: e.resources,
   };
 }

@@ -23,6 +23,9 @@ import type { MasterMetrics } from './metrics.ts';
 interface Connection {
   readonly token: string;
   readonly ws: WebSocket;
+  /** The connection's socket, corked while messages to it gather within a turn of the event loop. */
+  readonly socket: Duplex;
+  corked: boolean;
   readonly ip: string | undefined;
   agent_id: string | undefined;
   /** The hostname the agent gave when it (re-)registered, for log lines. */
@@ -59,9 +62,26 @@ export function createAgentChannel(
   const agentConnections = new Map<string, string>();
   let counter = 0;
   let closing = false;
+  /** Connections corked in this turn of the event loop. */
+  const corked: Connection[] = [];
+
+  function uncorkAll(): void {
+    for (const conn of corked) {
+      conn.corked = false;
+      conn.socket.uncork();
+    }
+    corked.length = 0;
+  }
 
   function send(conn: Connection, message: MasterToAgentMessage): void {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
+    // Each message is a write of its own (a system call); the messages of a turn of the event
+    // loop (a launch of many tasks on one agent, acknowledgements) go out together at its end.
+    if (!conn.corked) {
+      conn.corked = true;
+      conn.socket.cork();
+      if (corked.push(conn) === 1) setImmediate(uncorkAll);
+    }
     conn.ws.send(JSON.stringify(message));
     metrics?.agentMessageSent(message.type);
   }
@@ -125,10 +145,12 @@ export function createAgentChannel(
     });
   }
 
-  server.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+  function connected(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const conn: Connection = {
       token: `ws-${++counter}`,
       ws,
+      socket,
+      corked: false,
       ip: peerIp(req),
       agent_id: undefined,
       hostname: undefined,
@@ -139,11 +161,11 @@ export function createAgentChannel(
     ws.on('error', (err) =>
       log.debug('agent connection error', { connection: conn.token, error: err.message }),
     );
-  });
+  }
 
   return {
     upgrade(req, socket, head) {
-      server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
+      server.handleUpgrade(req, socket, head, (ws) => connected(ws, req, socket));
     },
     deliver(effect) {
       const conn = connections.get(effect.connection);

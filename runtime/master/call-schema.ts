@@ -184,28 +184,36 @@ const base64_pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/
 /** The value with nulls dropped, or the first rule it breaks (a message naming the field). */
 export type Checked = { readonly value: unknown } | { readonly error: string };
 
+/** The rule a value at `path` breaks. */
+function problem(path: string, what: string): Checked {
+  return { error: `'${path}' ${what}` };
+}
+
 /** Checks `value` against `schema`, dropping nulls; `path` names the value in messages. */
 export function checkJson(value: unknown, schema: Schema, path: string): Checked {
-  const problem = (what: string): Checked => ({ error: `'${path}' ${what}` });
+  // Every field of every call comes through here: no closure is made per value.
   switch (schema.kind) {
     case 'string':
-      return typeof value === 'string' ? { value } : problem('must be a string');
+      return typeof value === 'string' ? { value } : problem(path, 'must be a string');
     case 'bool':
-      return typeof value === 'boolean' ? { value } : problem('must be true or false');
+      return typeof value === 'boolean' ? { value } : problem(path, 'must be true or false');
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? { value } : problem('must be a number');
+      return typeof value === 'number' && Number.isFinite(value)
+        ? { value }
+        : problem(path, 'must be a number');
     case 'int':
-      return Number.isSafeInteger(value) ? { value } : problem('must be an integer');
+      return Number.isSafeInteger(value) ? { value } : problem(path, 'must be an integer');
     case 'bytes':
       return typeof value === 'string' && base64_pattern.test(value)
         ? { value }
-        : problem('must be base64 text');
+        : problem(path, 'must be base64 text');
     case 'enum':
-      if (typeof value !== 'string') return problem('must be an enum value name (a string), not a number');
-      return schema.values.has(value) ? { value } : problem(`has an unknown value '${value}'`);
+      if (typeof value !== 'string')
+        return problem(path, 'must be an enum value name (a string), not a number');
+      return schema.values.has(value) ? { value } : problem(path, `has an unknown value '${value}'`);
     case 'object_any':
       if (value === null || typeof value !== 'object' || Array.isArray(value))
-        return problem('must be an object');
+        return problem(path, 'must be an object');
       return { value: dropNulls(value) };
     case 'list':
       return checkList(value, schema.of, path);

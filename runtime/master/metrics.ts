@@ -2,8 +2,10 @@
 // fed by the host as things happen (HTTP answers, engine inputs, trace events, messages sent);
 // gauges are read from the master's state when scraped. Each master has its own registry, so
 // several masters in one process (tests) do not share counters.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { TraceEvent } from '../../engine/events.ts';
+import type { MasterLookups } from '../../engine/master/lookups.ts';
+import { LabelCounter, LabelHistogram } from './metric-types.ts';
 
 /** Gauges read at scrape time. */
 export interface MasterStats {
@@ -25,6 +27,46 @@ export interface MasterStats {
   readonly resources: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly value: number }>;
 }
 
+/** The gauges of /metrics that come from the engine master. */
+export type EngineGauges = Omit<
+  MasterStats,
+  | 'elected'
+  | 'uptime_seconds'
+  | 'scheduler_streams'
+  | 'agent_connections'
+  | 'operator_subscribers'
+  | 'timers_armed'
+>;
+
+/** Scalar resources always reported, at 0 when no agent has them, so that their series stay put. */
+const standard_scalars = ['cpus', 'mem', 'disk', 'gpus'];
+
+/** Reads the engine's gauges through its lookups: counts and totals, never the whole view. */
+export function engineGauges(lookups: MasterLookups): EngineGauges {
+  const counts = lookups.counts();
+  const totals = lookups.scalarTotals();
+  const resources: Array<{ name: string; kind: string; value: number }> = [];
+  for (const [kind, quantities] of [
+    ['total', totals.total],
+    ['used', totals.used],
+    ['offered', totals.offered],
+  ] as const) {
+    const names = new Set([...standard_scalars, ...Object.keys(quantities).sort()]);
+    for (const name of names) resources.push({ name, kind, value: quantities[name] ?? 0 });
+  }
+  return {
+    agents_active: counts.agents_active,
+    agents_inactive: counts.agents_inactive,
+    agents_unreachable: counts.agents_unreachable,
+    frameworks_active: counts.frameworks_active,
+    frameworks_inactive: counts.frameworks_inactive,
+    frameworks_completed: counts.frameworks_completed,
+    tasks_active: counts.tasks_active,
+    offers_outstanding: counts.offers_outstanding,
+    resources,
+  };
+}
+
 /** The master's metrics. */
 export interface MasterMetrics {
   readonly contentType: string;
@@ -43,69 +85,69 @@ const prefix = 'meso_master_';
 
 /** Creates the metrics of one master; `stats` is read at each scrape. */
 export function createMasterMetrics(stats: () => MasterStats): MasterMetrics {
-  const registers = [new Registry()];
-  const registry = registers[0]!;
-  const http = new Counter({
-    name: `${prefix}http_requests_total`,
-    help: 'HTTP requests answered, by route and status code',
-    labelNames: ['route', 'code'],
-    registers,
-  });
-  const inputs = new Histogram({
-    name: `${prefix}engine_step_seconds`,
-    help: 'Time the engine took to step one input, by input type',
-    labelNames: ['input'],
-    buckets: [0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
-    registers,
-  });
-  const failures = new Counter({
-    name: `${prefix}engine_step_failures_total`,
-    help: 'Inputs whose step threw (a bug in the engine), by input type',
-    labelNames: ['input'],
-    registers,
-  });
-  const traces = new Counter({
-    name: `${prefix}trace_events_total`,
-    help: 'Trace events of the engine (offers made, accepted, declined, rescinded, tasks launched ...), by type',
-    labelNames: ['type'],
-    registers,
-  });
-  const statuses = new Counter({
-    name: `${prefix}task_status_updates_total`,
-    help: 'Task state changes, by state',
-    labelNames: ['state'],
-    registers,
-  });
-  const events = new Counter({
-    name: `${prefix}scheduler_events_sent_total`,
-    help: 'Events written on scheduler streams, by type',
-    labelNames: ['type'],
-    registers,
-  });
-  const agentMessages = new Counter({
-    name: `${prefix}agent_messages_sent_total`,
-    help: 'Messages sent to agents, by type',
-    labelNames: ['type'],
-    registers,
-  });
+  const registry = new Registry();
+  // Updated several times per task: counted in plain maps (metric-types.ts), printed when scraped.
+  const http = new LabelCounter(
+    `${prefix}http_requests_total`,
+    'HTTP requests answered, by route and status code',
+    ['route', 'code'],
+    registry,
+  );
+  const inputs = new LabelHistogram(
+    `${prefix}engine_step_seconds`,
+    'Time the engine took to step one input, by input type',
+    'input',
+    [0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registry,
+  );
+  const failures = new LabelCounter(
+    `${prefix}engine_step_failures_total`,
+    'Inputs whose step threw (a bug in the engine), by input type',
+    ['input'],
+    registry,
+  );
+  const traces = new LabelCounter(
+    `${prefix}trace_events_total`,
+    'Trace events of the engine (offers made, accepted, declined, rescinded, tasks launched ...), by type',
+    ['type'],
+    registry,
+  );
+  const statuses = new LabelCounter(
+    `${prefix}task_status_updates_total`,
+    'Task state changes, by state',
+    ['state'],
+    registry,
+  );
+  const events = new LabelCounter(
+    `${prefix}scheduler_events_sent_total`,
+    'Events written on scheduler streams, by type',
+    ['type'],
+    registry,
+  );
+  const agentMessages = new LabelCounter(
+    `${prefix}agent_messages_sent_total`,
+    'Messages sent to agents, by type',
+    ['type'],
+    registry,
+  );
   const refused = new Counter({
     name: `${prefix}agent_messages_refused_total`,
     help: 'Messages from agents refused as malformed or out of order',
-    registers,
+    registers: [registry],
   });
-  registerGauges(registers, stats);
+  registerGauges([registry], stats);
   return {
     contentType: registry.contentType,
     text: () => registry.metrics(),
-    httpRequest: (route, code) => http.inc({ route, code: String(code) }),
-    engineStep: (input, seconds) => inputs.observe({ input }, seconds),
-    engineFailure: (input) => failures.inc({ input }),
+    httpRequest: (route, code) => http.inc(route, String(code)),
+    engineStep: (input, seconds) => inputs.observe(input, seconds),
+    engineFailure: (input) => failures.inc(input),
     trace(event) {
-      traces.inc({ type: event.type });
-      if (event.type === 'task_status') statuses.inc({ state: event.state });
+      traces.inc(event.type);
+      if (event.type === 'task_status') statuses.inc(event.state);
     },
-    eventSent: (type) => events.inc({ type }),
-    agentMessageSent: (type) => agentMessages.inc({ type }),
+    eventSent: (type) => events.inc(type),
+    agentMessageSent: (type) => agentMessages.inc(type),
     agentMessageRefused: () => refused.inc(),
   };
 }

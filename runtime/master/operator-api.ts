@@ -74,26 +74,28 @@ const unsupported: ReadonlySet<string> = new Set([
 
 /** The body of a read call, or undefined when `type` is not a read. */
 function readResponse(ctx: OperatorApiContext, type: string): Record<string, unknown> | undefined {
-  const host = ctx.host;
+  const master = ctx.host.master;
+  // Calls about a part of the state read only that part; GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS
+  // and GET_TASKS answer with most of it, and read the whole view.
   switch (type) {
     case 'GET_HEALTH':
       return { healthy: true };
     case 'GET_VERSION':
-      return getVersion(host.master.info.version);
+      return getVersion(master.info.version);
     case 'GET_STATE':
-      return getState(host.master.state());
+      return getState(master.state());
     case 'GET_AGENTS':
-      return getAgents(host.master.state());
+      return getAgents(master.lookups.agents(), master.lookups.recoveredAgents(), master.info.version);
     case 'GET_FRAMEWORKS':
-      return getFrameworks(host.master.state());
+      return getFrameworks(master.state());
     case 'GET_EXECUTORS':
-      return getExecutors(host.master.state());
+      return getExecutors(master.state());
     case 'GET_TASKS':
-      return getTasks(host.master.state());
+      return getTasks(master.state());
     case 'GET_MASTER':
-      return getMaster(host.master.state(), ctx.elected_time_ms());
+      return getMaster(master.info, master.lookups.startTimeMs(), ctx.elected_time_ms());
     case 'GET_WEIGHTS':
-      return getWeights(host.master.state());
+      return getWeights(master.lookups.weights());
     default:
       return undefined;
   }

@@ -3,13 +3,12 @@
 // GetState, GetMaster, GetVersion, GetHealth and GetWeights responses. Times are TimeInfo
 // (`{nanoseconds}`) except GetMaster's start and elected times (seconds, as the proto has them).
 import { wireResources } from '../../engine/master/offers.ts';
-import type { TaskStatus } from '../../engine/master/v1.ts';
+import type { MasterInfo, TaskStatus } from '../../engine/master/v1.ts';
 import type {
   AgentView,
   ExecutorView,
   FrameworkView,
   MasterStateView,
-  OfferView,
   TaskView,
 } from '../../engine/master/view.ts';
 
@@ -41,32 +40,8 @@ export function v1Agent(agent: AgentView, version: string): Record<string, unkno
   };
 }
 
-/** A v1 Offer from the view (the agent gives its hostname and address). */
-function v1Offer(offer: OfferView, agents: ReadonlyMap<string, AgentView>): Record<string, unknown> {
-  const agent = agents.get(offer.agent_id);
-  const hostname = agent?.hostname ?? '';
-  return {
-    id: { value: offer.id },
-    framework_id: { value: offer.framework_id },
-    agent_id: { value: offer.agent_id },
-    hostname,
-    url: {
-      scheme: 'http',
-      address: { hostname, ip: agent?.ip ?? '', port: agent?.port ?? 0 },
-      path: '/slave(1)',
-    },
-    resources: wireResources(offer.resources),
-    attributes: agent?.info.attributes ?? [],
-    executor_ids: [],
-    allocation_info: { role: offer.role },
-  };
-}
-
-/** Response.GetFrameworks.Framework. */
-export function v1Framework(
-  framework: FrameworkView,
-  agents: ReadonlyMap<string, AgentView>,
-): Record<string, unknown> {
+/** Response.GetFrameworks.Framework (its offers as the OFFERS events carried them). */
+export function v1Framework(framework: FrameworkView): Record<string, unknown> {
   const optional = (name: string, ms: number | undefined) =>
     ms === undefined ? {} : { [name]: timeInfo(ms) };
   return {
@@ -83,15 +58,19 @@ export function v1Framework(
     registered_time: timeInfo(framework.registered_time_ms),
     ...optional('reregistered_time', framework.reregistered_time_ms),
     ...optional('unregistered_time', framework.unregistered_time_ms),
-    offers: framework.offers.map((o) => v1Offer(o, agents)),
+    offers: framework.offers.map((o) => o.offer),
     inverse_offers: [],
     allocated_resources: wireResources(framework.used_resources),
     offered_resources: wireResources(framework.offered_resources),
   };
 }
 
-/** The latest TaskStatus of a task, as far as the view tells it. */
+/**
+ * The latest TaskStatus of a task: the status the framework was last sent (uuid, message, reason
+ * and all), or, for a task without one yet (STAGING), the state the master holds.
+ */
 export function latestStatus(task: TaskView): TaskStatus {
+  if (task.status !== undefined && task.status.state === task.state) return task.status;
   const last = task.statuses[task.statuses.length - 1];
   return {
     task_id: { value: task.task_id },
@@ -102,9 +81,31 @@ export function latestStatus(task: TaskView): TaskStatus {
   };
 }
 
-/** A v1 Task. */
+/** A status as a v1 Task's `statuses` keep it: without its data, as Mesos keeps it. */
+function keptStatus(status: TaskStatus): TaskStatus {
+  if (status.data === undefined) return status;
+  const { data: _data, ...rest } = status;
+  return rest;
+}
+
+/**
+ * A v1 Task: what the framework asked for (labels, container, health check, kill policy), its
+ * state, and one status per state change, the latest of them the full status last sent.
+ */
 export function v1Task(task: TaskView): Record<string, unknown> {
   const executor = task.executor_id === '' ? {} : { executor_id: { value: task.executor_id } };
+  const info = task.info;
+  const statuses: TaskStatus[] = task.statuses.map((s) => ({
+    task_id: { value: task.task_id },
+    state: s.state,
+    agent_id: { value: task.agent_id },
+    ...executor,
+    timestamp: s.timestamp,
+  }));
+  const latest = task.status;
+  if (latest !== undefined && statuses.length > 0 && statuses[statuses.length - 1]!.state === latest.state) {
+    statuses[statuses.length - 1] = keptStatus(latest);
+  }
   return {
     name: task.name,
     task_id: { value: task.task_id },
@@ -113,21 +114,24 @@ export function v1Task(task: TaskView): Record<string, unknown> {
     agent_id: { value: task.agent_id },
     state: task.state,
     resources: wireResources(task.resources),
-    statuses: task.statuses.map((s) => ({
-      task_id: { value: task.task_id },
-      state: s.state,
-      agent_id: { value: task.agent_id },
-      ...executor,
-      timestamp: s.timestamp,
-    })),
+    statuses,
+    // As Mesos: the state and uuid of the latest update that came from the agent.
+    ...(latest?.uuid === undefined
+      ? {}
+      : { status_update_state: latest.state, status_update_uuid: latest.uuid }),
+    ...(info?.labels === undefined ? {} : { labels: info.labels }),
+    ...(info?.container === undefined ? {} : { container: info.container }),
+    ...(info?.health_check === undefined ? {} : { health_check: info.health_check }),
+    ...(info?.kill_policy === undefined ? {} : { kill_policy: info.kill_policy }),
+    ...(info?.command?.user === undefined ? {} : { user: info.command.user }),
   };
 }
 
-/** Response.GetExecutors.Executor. */
+/** Response.GetExecutors.Executor: the ExecutorInfo as the master knows it. */
 function v1Executor(executor: ExecutorView): Record<string, unknown> {
   return {
     executor_info: {
-      executor_id: { value: executor.executor_id },
+      ...executor.info,
       framework_id: { value: executor.framework_id },
       resources: wireResources(executor.resources),
     },
@@ -135,25 +139,23 @@ function v1Executor(executor: ExecutorView): Record<string, unknown> {
   };
 }
 
-/** The agents of a view by id. */
-export function agentsById(view: MasterStateView): Map<string, AgentView> {
-  return new Map(view.agents.map((a) => [a.id, a]));
-}
-
 /** Response.GetAgents. */
-export function getAgents(view: MasterStateView, agents = agentsById(view)): Record<string, unknown> {
-  const version = view.master_info.version;
+export function getAgents(
+  agents: readonly AgentView[],
+  recovered: readonly string[],
+  version: string,
+): Record<string, unknown> {
   return {
-    agents: [...agents.values()].map((a) => v1Agent(a, version)),
-    recovered_agents: view.recovered_agents.map((id) => ({ id: { value: id }, hostname: '', resources: [] })),
+    agents: agents.map((a) => v1Agent(a, version)),
+    recovered_agents: recovered.map((id) => ({ id: { value: id }, hostname: '', resources: [] })),
   };
 }
 
 /** Response.GetFrameworks. */
-export function getFrameworks(view: MasterStateView, agents = agentsById(view)): Record<string, unknown> {
+export function getFrameworks(view: MasterStateView): Record<string, unknown> {
   return {
-    frameworks: view.frameworks.map((f) => v1Framework(f, agents)),
-    completed_frameworks: view.completed_frameworks.map((f) => v1Framework(f, agents)),
+    frameworks: view.frameworks.map(v1Framework),
+    completed_frameworks: view.completed_frameworks.map(v1Framework),
   };
 }
 
@@ -175,22 +177,21 @@ export function getExecutors(view: MasterStateView): Record<string, unknown> {
 
 /** Response.GetState. */
 export function getState(view: MasterStateView): Record<string, unknown> {
-  const agents = agentsById(view);
   return {
     get_tasks: getTasks(view),
     get_executors: getExecutors(view),
-    get_frameworks: getFrameworks(view, agents),
-    get_agents: getAgents(view, agents),
+    get_frameworks: getFrameworks(view),
+    get_agents: getAgents(view.agents, view.recovered_agents, view.master_info.version),
   };
 }
 
 /** Response.GetMaster. */
-export function getMaster(view: MasterStateView, elected_time_ms: number): Record<string, unknown> {
-  return {
-    master_info: view.master_info,
-    start_time: view.start_time_ms / 1000,
-    elected_time: elected_time_ms / 1000,
-  };
+export function getMaster(
+  info: MasterInfo,
+  start_time_ms: number,
+  elected_time_ms: number,
+): Record<string, unknown> {
+  return { master_info: info, start_time: start_time_ms / 1000, elected_time: elected_time_ms / 1000 };
 }
 
 /** Response.GetVersion. */
@@ -199,6 +200,8 @@ export function getVersion(version: string): Record<string, unknown> {
 }
 
 /** Response.GetWeights. */
-export function getWeights(view: MasterStateView): Record<string, unknown> {
-  return { weight_infos: view.weights.map((w) => ({ role: w.role, weight: w.weight })) };
+export function getWeights(
+  weights: ReadonlyArray<{ readonly role: string; readonly weight: number }>,
+): Record<string, unknown> {
+  return { weight_infos: weights.map((w) => ({ role: w.role, weight: w.weight })) };
 }

@@ -2,18 +2,17 @@
 // metrics and the web UI's placeholder. Every answer is counted by route and status code; a
 // handler that throws (a bug) answers 500 and logs, and never takes the server down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { summary } from '../../engine/resources.ts';
 import type { AgentChannel } from './agent-channel.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
-import { discardBody, pathOf, sendEmpty, sendJson, sendText } from './http-util.ts';
+import { discardBody, pathOf, sendEmpty, sendText } from './http-util.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
 import type { Log } from './log.ts';
 import type { MasterHost } from './master-host.ts';
-import type { MasterMetrics, MasterStats } from './metrics.ts';
+import { engineGauges, type MasterMetrics, type MasterStats } from './metrics.ts';
 import { handleOperatorRequest } from './operator-api.ts';
 import type { OperatorSubscribers } from './operator-stream.ts';
 import { handleSchedulerRequest } from './scheduler-api.ts';
-import { stateJson } from './state-json.ts';
+import { sendStatePage } from './state-json.ts';
 
 /** Everything the routes reach. */
 export interface MasterRoutes {
@@ -105,15 +104,11 @@ async function handle(
   switch (route) {
     case 'state':
       if (notLeading(routes, req, res)) return;
-      sendJson(
-        res,
-        200,
-        stateJson(routes.host.master.state(), {
-          elected_time_ms: routes.elected_time_ms(),
-          leader_info: routes.host.master.info,
-          flags: routes.flags,
-        }),
-      );
+      sendStatePage(res, routes.host.master.state(), {
+        elected_time_ms: routes.elected_time_ms(),
+        leader_info: routes.host.master.info,
+        flags: routes.flags,
+      });
       return;
     case 'health':
       sendEmpty(res, 200);
@@ -139,53 +134,16 @@ async function handle(
   }
 }
 
-/** Adds the scalar totals of a summary into `into`. */
-function addScalars(into: Map<string, number>, flat: Record<string, number | string>): void {
-  for (const name of ['cpus', 'mem', 'disk', 'gpus']) {
-    const value = flat[name];
-    if (typeof value === 'number') into.set(name, (into.get(name) ?? 0) + value);
-  }
-}
-
-/** The gauges of /metrics, read from the master's state. */
+/** The gauges of /metrics: the engine's counts (without building its view) and the host's. */
 export function masterStats(routes: MasterRoutes): MasterStats {
-  const view = routes.host.master.state();
-  const kinds = {
-    total: new Map<string, number>(),
-    used: new Map<string, number>(),
-    offered: new Map<string, number>(),
-  };
-  let agentsActive = 0;
-  for (const agent of view.agents) {
-    if (agent.active) agentsActive++;
-    addScalars(kinds.total, summary(agent.resources));
-    addScalars(kinds.used, summary(agent.used_resources));
-    addScalars(kinds.offered, summary(agent.offered_resources));
-  }
-  const frameworksActive = view.frameworks.filter((f) => f.active).length;
-  let tasks = 0;
-  let offers = 0;
-  for (const f of view.frameworks) {
-    tasks += f.tasks.length;
-    offers += f.offers.length;
-  }
+  const lookups = routes.host.master.lookups;
   return {
+    ...engineGauges(lookups),
     elected: routes.leader.isLeader(),
-    uptime_seconds: (routes.host.now() - view.start_time_ms) / 1000,
-    agents_active: agentsActive,
-    agents_inactive: view.agents.length - agentsActive,
-    agents_unreachable: view.unreachable_agents.length,
-    frameworks_active: frameworksActive,
-    frameworks_inactive: view.frameworks.length - frameworksActive,
-    frameworks_completed: view.completed_frameworks.length,
-    tasks_active: tasks,
-    offers_outstanding: offers,
+    uptime_seconds: (routes.host.now() - lookups.startTimeMs()) / 1000,
     scheduler_streams: routes.streams.size,
     agent_connections: routes.channel.size,
     operator_subscribers: routes.subscribers.size,
     timers_armed: routes.host.timers.size,
-    resources: Object.entries(kinds).flatMap(([kind, totals]) =>
-      [...totals].map(([name, value]) => ({ name, kind, value })),
-    ),
   };
 }

@@ -38,6 +38,8 @@ export interface StartMasterOptions {
   readonly policy?: PolicyName;
   readonly allocation_interval_ms?: number;
   readonly heartbeat_interval_seconds?: number;
+  /** Completed tasks remembered (and shown) per framework (default: engine/constants.ts). */
+  readonly completed_tasks_per_framework_max?: number;
   /** Seed of the allocator's generator (default: a random one, logged at start). */
   readonly seed?: string | number;
   /** File to write the journal of engine inputs to. */
@@ -106,6 +108,7 @@ interface Settings {
   readonly master_id: string;
   readonly allocation_interval_ms: number;
   readonly heartbeat_interval_seconds: number;
+  readonly completed_tasks_per_framework_max: number | undefined;
   readonly journal: string | undefined;
   readonly log: Log;
 }
@@ -126,6 +129,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     master_id: options.master_id ?? randomUUID(),
     allocation_interval_ms: options.allocation_interval_ms ?? default_allocation_interval_ms,
     heartbeat_interval_seconds: options.heartbeat_interval_seconds ?? default_heartbeat_interval_seconds,
+    completed_tasks_per_framework_max: options.completed_tasks_per_framework_max,
     journal: options.journal,
     log,
   };
@@ -154,6 +158,9 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     port: s.port,
     allocationIntervalMs: s.allocation_interval_ms,
     heartbeatIntervalSeconds: s.heartbeat_interval_seconds,
+    ...(s.completed_tasks_per_framework_max === undefined
+      ? {}
+      : { completedTasksPerFrameworkMax: s.completed_tasks_per_framework_max }),
   });
   const { master_id, hostname, ip, port, policy, seed, allocation_interval_ms, heartbeat_interval_seconds } =
     s;
@@ -222,6 +229,9 @@ function flagsOf(s: Settings): Record<string, string> {
     seed: s.seed,
     allocation_interval: `${s.allocation_interval_ms / 1000}secs`,
     heartbeat_interval: `${s.heartbeat_interval_seconds}secs`,
+    ...(s.completed_tasks_per_framework_max === undefined
+      ? {}
+      : { max_completed_tasks_per_framework: String(s.completed_tasks_per_framework_max) }),
     ...(s.journal === undefined ? {} : { journal: s.journal }),
   };
 }
