@@ -1,6 +1,7 @@
 // The `meso` command line: one program, a subcommand per job.
 import { Command, CommanderError } from 'commander';
 import { type AgentCommandOptions, runAgentCommand } from './agent.ts';
+import { type ExperimentCommandOptions, runExperimentCommand } from './experiment.ts';
 import { flag, runCommand } from './flags.ts';
 import { type LocalCommandOptions, runLocalCommand } from './local.ts';
 import { type MasterCommandOptions, runMasterCommand } from './master.ts';
@@ -90,6 +91,21 @@ program
   .option('--strict', 'stop at the first broken invariant')
   .action((config: string | undefined, opts: SimCommandOptions) =>
     runCommand('sim', () => runSimCommand({ ...opts, ...(config === undefined ? {} : { config }) })),
+  );
+
+program
+  .command('experiment')
+  .description('reproducible experiments: run an experiment file (see experiments/README.md)')
+  .command('run')
+  .description('run every point and replicate of an experiment file; write results, plots and report.html')
+  .argument('<file>', 'experiment file, e.g. experiments/macrobenchmark.json')
+  .addOption(flag('out', 'output directory (default out/experiments/NAME)'))
+  .addOption(flag('replicates', "replicates instead of the file's"))
+  .addOption(flag('seed', "seed instead of the file's"))
+  .addOption(flag('workers', 'worker threads (default: one per CPU; 0 runs in this thread)'))
+  .option('--quick', "run the file's small quick variant")
+  .action((file: string, opts: ExperimentCommandOptions) =>
+    runCommand('experiment', () => runExperimentCommand(file, opts)),
   );
 
 try {
