@@ -102,6 +102,7 @@ program
   .addOption(flag('out', 'output directory (default out/experiments/NAME)'))
   .addOption(flag('replicates', "replicates instead of the file's"))
   .addOption(flag('seed', "seed instead of the file's"))
+  .addOption(flag('vars', "variables over the file's, e.g. agents=100,hours=6"))
   .addOption(flag('workers', 'worker threads (default: one per CPU; 0 runs in this thread)'))
   .option('--quick', "run the file's small quick variant")
   .action((file: string, opts: ExperimentCommandOptions) =>

@@ -3,7 +3,7 @@
 // and the simulator's job records; per-framework metrics are named `NAME.FRAMEWORK`. Every figure is
 // a simulated quantity, so the same seed gives the same record.
 import type { SimConfig } from '../sim/config.ts';
-import type { JobRecord } from '../sim/metrics.ts';
+import { type JobRecord, utilisation_header } from '../sim/metrics.ts';
 import type { RunResult } from '../sim/run.ts';
 import type { Vars } from './template.ts';
 
@@ -93,14 +93,18 @@ function frameworkMetrics(jobs: Iterable<JobRecord>, shares: Record<string, numb
 function windowUtilisation(rows: readonly string[], config: SimConfig, window_s: number): Metrics {
   const interval_s = config.sample_interval_ms / 1000;
   const expected = Math.floor(window_s / interval_s) + 1;
+  const header = utilisation_header.split(',');
+  const cpusAt = header.indexOf('cpus_utilisation');
+  const memAt = header.indexOf('mem_utilisation');
+  if (header[0] !== 'time_s' || cpusAt < 0 || memAt < 0)
+    throw new Error(`window utilisation: unexpected utilisation columns '${utilisation_header}'`);
   let cpus = 0;
   let mem = 0;
   for (const row of rows) {
     const f = row.split(',');
     if (Number(f[0]) > window_s + 1e-9) break;
-    // Columns: time_s, then used, total and utilisation of cpus, mem, disk.
-    cpus += Number(f[3]);
-    mem += Number(f[6]);
+    cpus += Number(f[cpusAt]);
+    mem += Number(f[memAt]);
   }
   return { 'util_cpus.window': round6(cpus / expected), 'util_mem.window': round6(mem / expected) };
 }

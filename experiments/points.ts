@@ -38,6 +38,8 @@ export interface PlanOptions {
   readonly replicates?: number;
   /** Seed instead of the file's. */
   readonly seed?: string;
+  /** Variables over the file's (and the quick variant's); axis values still set their own. */
+  readonly vars?: Readonly<Record<string, unknown>>;
 }
 
 /** The seed of replicate `r`: the experiment's seed itself for the first, then `seed.r`. */
@@ -87,7 +89,13 @@ export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}):
     let config: JsonObject;
     try {
       vars = resolveVars(
-        Object.assign({}, spec.vars, quick ? spec.quick?.vars : {}, ...values.map((v) => v.vars)),
+        Object.assign(
+          {},
+          spec.vars,
+          quick ? spec.quick?.vars : {},
+          options.vars,
+          ...values.map((v) => v.vars),
+        ),
       );
       const sets = [...(quick ? [spec.quick!.set] : []), ...values.map((v) => v.set)];
       config = substitute(applySets(spec.base, sets), vars) as JsonObject;

@@ -22,6 +22,8 @@ export interface ExperimentOptions {
   readonly quick?: boolean;
   readonly replicates?: number;
   readonly seed?: string;
+  /** Variables over the file's (see PlanOptions.vars). */
+  readonly vars?: Readonly<Record<string, unknown>>;
   /** Worker threads wanted (default: one per CPU; 0 or 1 runs in this thread). */
   readonly workers?: number;
   /** The command line, for the report. */
@@ -117,6 +119,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     ...(options.quick === undefined ? {} : { quick: options.quick }),
     ...(options.replicates === undefined ? {} : { replicates: options.replicates }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.vars === undefined ? {} : { vars: options.vars }),
   });
   const outDir = options.outDir ?? join('out', 'experiments', plan.quick ? `${spec.name}-quick` : spec.name);
   const tasks = planTasks(plan, dirname(file));

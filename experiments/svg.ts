@@ -119,7 +119,7 @@ function legendOf(
   let x = margin.left;
   let row = 0;
   for (const e of entries) {
-    const w = 28 + e.name.length * 6.6;
+    const w = 40 + e.name.length * 7;
     if (x + w > width - margin.right) {
       x = margin.left;
       row++;

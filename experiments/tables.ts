@@ -49,7 +49,7 @@ export function formatNumber(value: number, digits: number, percent: boolean, si
   return `${signed && x > 0 ? '+' : ''}${text}${percent ? '%' : ''}`;
 }
 
-/** Formats an estimate: its mean, and ± its 95% interval when there is one (and it is not zero). */
+/** Formats an estimate: its mean, and ± its 95% interval when there is one (and it shows). */
 export function formatEstimate(
   e: Estimate | undefined,
   digits: number,
@@ -58,7 +58,10 @@ export function formatEstimate(
 ): string {
   if (e === undefined || e.mean === null) return '-';
   const mean = formatNumber(e.mean, digits, percent, signed);
-  return e.ci95 === null || e.ci95 === 0 ? mean : `${mean} ± ${formatNumber(e.ci95, digits, percent)}`;
+  if (e.ci95 === null) return mean;
+  // An interval that rounds to nothing at the table's precision is left out.
+  const ci = formatNumber(e.ci95, digits, percent);
+  return ci === formatNumber(0, digits, percent) ? mean : `${mean} ± ${ci}`;
 }
 
 /** The published figure for a point key (or a ratio label), `*` standing for every key. */

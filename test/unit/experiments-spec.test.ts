@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseVars } from '../../cli/experiment.ts';
 import { evaluate } from '../../experiments/expression.ts';
 import { planExperiment, replicateSeed } from '../../experiments/points.ts';
 import { parseExperiment } from '../../experiments/spec.ts';
@@ -109,6 +110,17 @@ describe('experiment files', () => {
       'z.2',
     ]);
     expect(replicateSeed('s', 0)).toBe('s');
+  });
+
+  it('takes variables from the command line over the file, but not over the axes', () => {
+    const plan = planExperiment(parseExperiment(tiny), { vars: parseVars('per=7,agents=100') });
+    expect(plan.points[0]!.config.frameworks).toEqual([
+      { name: 'f0', kind: 'launcher', params: { tasks: 7 } },
+      { name: 'f1', kind: 'launcher', params: { tasks: 7 } },
+    ]);
+    expect(plan.points[0]!.vars.agents).toBe(4);
+    expect(parseVars('a=1.5,b=text,c=true')).toEqual({ a: 1.5, b: 'text', c: true });
+    expect(() => parseVars('nonsense')).toThrow(/name=value/);
   });
 
   it('refuses files with mistakes, naming the field', () => {
