@@ -96,7 +96,7 @@ export function writeSummary(w: JsonWriter, r: Resources): void {
 
 /** The summary of a bag as JSON text (`JSON.stringify(summary(r))`). */
 export function summaryJson(r: Resources): string {
-  const w = new JsonWriter();
+  const w = new JsonWriter(Buffer.allocUnsafe(256));
   writeSummary(w, r);
   return w.textSince(0);
 }
