@@ -42,19 +42,19 @@ function barPlot(spec: PlotSpec, plan: ExperimentPlan, points: readonly TablePoi
     };
     const n = categories.length;
     const name = g.m?.label ?? g.p!.key;
+    const paper = Array.from({ length: n }, (_, c) => {
+      const { m, p } = cell(c);
+      return numeric(publishedFor(publishedOf(m, plan), p.key, p.point));
+    });
+    const hasPaper = paper.some((v) => v !== null);
     series.push({
-      name,
+      name: hasPaper ? `${name} (measured)` : name,
       values: Array.from({ length: n }, (_, c) => cell(c).e?.mean ?? null),
       errors: Array.from({ length: n }, (_, c) => cell(c).e?.ci95 ?? null),
       color: k,
       paper: false,
     });
-    const paper = Array.from({ length: n }, (_, c) => {
-      const { m, p } = cell(c);
-      return numeric(publishedFor(publishedOf(m, plan), p.key, p.point));
-    });
-    if (paper.some((v) => v !== null))
-      series.push({ name: `${name} (paper)`, values: paper, color: k, paper: true });
+    if (hasPaper) series.push({ name: `${name} (paper)`, values: paper, color: k, paper: true });
   });
   return barChartSvg({
     title: spec.title,
