@@ -8,7 +8,6 @@ import type { MasterInput } from '../../engine/master/inputs.ts';
 import {
   accepts,
   application_json,
-  discardBody,
   header,
   sendEmpty,
   sendJson,
@@ -28,7 +27,7 @@ import {
   getWeights,
 } from './operator-shapes.ts';
 import type { OperatorSubscribers } from './operator-stream.ts';
-import { leadershipRefusal, readCall } from './scheduler-api.ts';
+import { admitCall } from './scheduler-api.ts';
 
 /** What the operator endpoint works with. */
 export interface OperatorApiContext {
@@ -123,17 +122,8 @@ export async function handleOperatorRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const early = leadershipRefusal(req, ctx.leader, ctx.recovering);
-  if (early !== undefined) {
-    discardBody(req);
-    sendText(res, early.status, early.message, early.headers);
-    return;
-  }
-  const read = await readCall(req, 'operator');
-  if ('refusal' in read) {
-    sendText(res, read.refusal.status, read.refusal.message, read.refusal.headers);
-    return;
-  }
+  const read = await admitCall(req, res, ctx.leader, ctx.recovering, 'operator');
+  if (read === undefined) return;
   const call = read.call;
   if (typeof call.type !== 'string') {
     sendText(res, 400, "Failed to validate master::Call: 'type' must be a call type name");

@@ -129,23 +129,39 @@ function validateCall(req: IncomingMessage, raw: Record<string, unknown>): { cal
   return { call };
 }
 
+/**
+ * The checks every v1 call endpoint makes first (leadership, then the body as a Call): answers the
+ * refusal itself and returns undefined, or returns the call read.
+ */
+export async function admitCall(
+  req: IncomingMessage,
+  res: ServerResponse,
+  leader: Parameters<typeof leadershipRefusal>[1],
+  recovering: Parameters<typeof leadershipRefusal>[2],
+  kind: string,
+): Promise<{ readonly call: Record<string, unknown> } | undefined> {
+  const early = leadershipRefusal(req, leader, recovering);
+  if (early !== undefined) {
+    discardBody(req);
+    sendText(res, early.status, early.message, early.headers);
+    return undefined;
+  }
+  const read = await readCall(req, kind);
+  if ('refusal' in read) {
+    sendText(res, read.refusal.status, read.refusal.message, read.refusal.headers);
+    return undefined;
+  }
+  return read;
+}
+
 /** Handles one request to the scheduler endpoint. */
 export async function handleSchedulerRequest(
   ctx: SchedulerApiContext,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const early = leadershipRefusal(req, ctx.leader, ctx.recovering);
-  if (early !== undefined) {
-    discardBody(req);
-    sendText(res, early.status, early.message, early.headers);
-    return;
-  }
-  const read = await readCall(req, 'scheduler');
-  if ('refusal' in read) {
-    sendText(res, read.refusal.status, read.refusal.message, read.refusal.headers);
-    return;
-  }
+  const read = await admitCall(req, res, ctx.leader, ctx.recovering, 'scheduler');
+  if (read === undefined) return;
   const valid = validateCall(req, read.call);
   if (!('call' in valid)) {
     sendText(res, valid.status, valid.message);
