@@ -27,3 +27,13 @@ export function portOf(value: string | number | undefined): number | undefined {
   }
   return port;
 }
+
+/** A whole number >= 0 from a flag (a count or a cap), or an error naming the flag. */
+export function countOf(value: string | number | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value);
+  if (!(Number.isSafeInteger(n) && n >= 0)) {
+    throw new Error(`--${flag} must be a whole number >= 0, got '${value}'`);
+  }
+  return n;
+}

@@ -13,7 +13,7 @@ import { type RunningAgent, startAgent } from '../runtime/agent/agent.ts';
 import { type LogLevel, log_levels } from '../runtime/master/log.ts';
 import { type RunningMaster, startMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
-import { portOf } from './flags.ts';
+import { countOf, portOf } from './flags.ts';
 
 /** Most agents one local cluster runs. */
 const local_agents_max = 64;
@@ -33,6 +33,8 @@ export interface LocalCommandOptions {
   readonly demo?: boolean;
   readonly resources?: string;
   readonly log_level?: string;
+  readonly max_completed_tasks_per_framework?: string | number;
+  readonly max_completed_frameworks?: string | number;
 }
 
 /** A running local cluster. */
@@ -82,6 +84,8 @@ function settingsOf(opts: LocalCommandOptions) {
   if (opts.log_level !== undefined && !log_levels.includes(opts.log_level as LogLevel)) {
     throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
   }
+  const tasks_max = countOf(opts.max_completed_tasks_per_framework, 'max_completed_tasks_per_framework');
+  const frameworks_max = countOf(opts.max_completed_frameworks, 'max_completed_frameworks');
   return {
     agents,
     ip: opts.ip ?? '127.0.0.1',
@@ -89,6 +93,10 @@ function settingsOf(opts: LocalCommandOptions) {
     demo: opts.demo !== false,
     log_level: (opts.log_level ?? 'warn') as LogLevel,
     ...(opts.resources === undefined ? {} : { resources: opts.resources }),
+    caps: {
+      ...(tasks_max === undefined ? {} : { completed_tasks_per_framework_max: tasks_max }),
+      ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
+    },
   };
 }
 
@@ -116,10 +124,12 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
   const work_dir = temporary ? await mkdtemp(join(tmpdir(), 'meso-local-')) : resolve(opts.work_dir!);
   await mkdir(work_dir, { recursive: true });
   const { ip, log_level } = settings;
-  const master = await startMaster({ ip, port: settings.port, log_level }).catch(async (error: unknown) => {
-    if (temporary) await rm(work_dir, { recursive: true, force: true });
-    throw error;
-  });
+  const master = await startMaster({ ip, port: settings.port, log_level, ...settings.caps }).catch(
+    async (error: unknown) => {
+      if (temporary) await rm(work_dir, { recursive: true, force: true });
+      throw error;
+    },
+  );
   const started = await Promise.allSettled(
     Array.from({ length: settings.agents }, (_, i) =>
       startAgent({

@@ -1,5 +1,6 @@
 // The `meso` command line: one program, a subcommand per job.
 import { Command, CommanderError } from 'commander';
+import { completed_frameworks_max, completed_tasks_per_framework_max } from '../engine/constants.ts';
 import { type AgentCommandOptions, runAgentCommand } from './agent.ts';
 import { type ExperimentCommandOptions, runExperimentCommand } from './experiment.ts';
 import { flag, runCommand } from './flags.ts';
@@ -8,6 +9,21 @@ import { type MasterCommandOptions, runMasterCommand } from './master.ts';
 import { runScenarioCommand } from './scenario.ts';
 import { runSimCommand, type SimCommandOptions } from './sim.ts';
 import { runTestFrameworkCommand, type TestFrameworkCommandOptions } from './test-framework.ts';
+
+/** Mesos's cap on completed tasks kept per framework: a flag of each command that runs a master. */
+const maxCompletedTasksFlag = () =>
+  flag(
+    'max_completed_tasks_per_framework',
+    'completed tasks the master keeps (and shows) per framework',
+    String(completed_tasks_per_framework_max),
+  );
+/** Mesos's cap on the completed frameworks the master keeps. */
+const maxCompletedFrameworksFlag = () =>
+  flag(
+    'max_completed_frameworks',
+    'completed frameworks the master keeps (and shows), oldest dropped first',
+    String(completed_frameworks_max),
+  );
 
 const program = new Command('meso')
   .description('meso: a cluster manager in the lineage of Apache Mesos, and a scheduling testbed')
@@ -33,6 +49,8 @@ program
   .addOption(flag('seed', 'seed of the allocator generator (default: random, logged)'))
   .addOption(flag('journal', 'append every engine input to this NDJSON file, for replay'))
   .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
+  .addOption(maxCompletedTasksFlag())
+  .addOption(maxCompletedFrameworksFlag())
   .action((opts: MasterCommandOptions) => runCommand('master', () => runMasterCommand(opts)));
 
 program
@@ -57,6 +75,8 @@ program
   .addOption(flag('work_dir', "where the agents' sandboxes live (default: a temp dir, removed on exit)"))
   .addOption(flag('resources', 'resources of each agent, e.g. cpus:2;mem:2048 (default: detected)'))
   .addOption(flag('log_level', 'debug, info, warn, error, silent', 'warn'))
+  .addOption(maxCompletedTasksFlag())
+  .addOption(maxCompletedFrameworksFlag())
   .option('--demo', 'run the demo framework (the default)')
   .option('--no-demo', 'run no demo framework')
   .action((opts: LocalCommandOptions) => runCommand('local', () => runLocalCommand(opts)));

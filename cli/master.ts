@@ -1,11 +1,12 @@
 // `meso master`: runs a live master until SIGINT or SIGTERM. Flags follow Mesos's names:
 // --ip, --port, --hostname, --policy, --allocation_interval_ms, --heartbeat_interval_seconds,
-// --seed, --journal <file>, --log_level (each also from MESO_<FLAG>).
+// --seed, --journal <file>, --log_level, --max_completed_tasks_per_framework,
+// --max_completed_frameworks (each also from MESO_<FLAG>).
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/master/log.ts';
 import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
-import { portOf } from './flags.ts';
+import { countOf, portOf } from './flags.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface MasterCommandOptions {
@@ -18,6 +19,8 @@ export interface MasterCommandOptions {
   readonly seed?: string;
   readonly journal?: string;
   readonly log_level?: string;
+  readonly max_completed_tasks_per_framework?: string | number;
+  readonly max_completed_frameworks?: string | number;
 }
 
 /** A positive number from a flag, or an error naming the flag. */
@@ -39,6 +42,8 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
   }
   const allocation = positive(opts.allocation_interval_ms, 'allocation_interval_ms');
   const heartbeat = positive(opts.heartbeat_interval_seconds, 'heartbeat_interval_seconds');
+  const tasks_max = countOf(opts.max_completed_tasks_per_framework, 'max_completed_tasks_per_framework');
+  const frameworks_max = countOf(opts.max_completed_frameworks, 'max_completed_frameworks');
   return {
     ...(opts.ip === undefined ? {} : { ip: opts.ip }),
     ...(port === undefined ? {} : { port }),
@@ -49,6 +54,8 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     ...(opts.journal === undefined ? {} : { journal: opts.journal }),
     ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
+    ...(tasks_max === undefined ? {} : { completed_tasks_per_framework_max: tasks_max }),
+    ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
   };
 }
 

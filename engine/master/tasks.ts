@@ -115,10 +115,10 @@ export function completeTask(ctx: Ctx, framework: FrameworkRecord, task: TaskRec
   detachTask(ctx, framework, task);
   framework.completedTasks.push(task);
   const max = ctx.options.completedTasksPerFrameworkMax;
-  // Trim in batches so that a long-lived framework pays O(1) per task, amortized.
-  if (framework.completedTasks.length > 2 * max + 16) {
-    framework.completedTasks = framework.completedTasks.slice(-max);
-  }
+  // Trim in batches so that a long-lived framework pays O(1) per task, amortized. (Not `slice(-max)`:
+  // with a cap of 0 that would keep every task.)
+  const completed = framework.completedTasks;
+  if (completed.length > 2 * max + 16) framework.completedTasks = completed.slice(completed.length - max);
 }
 
 /** Removes a task from its framework's active maps and from its agent, without completing it. */

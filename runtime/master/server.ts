@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { createAllocator, type PolicyName, policyNames } from '../../engine/allocator/policies.ts';
 import {
   allocation_interval_ms as default_allocation_interval_ms,
+  completed_frameworks_max as default_completed_frameworks_max,
+  completed_tasks_per_framework_max as default_completed_tasks_per_framework_max,
   heartbeat_interval_seconds as default_heartbeat_interval_seconds,
 } from '../../engine/constants.ts';
 import { createMaster } from '../../engine/master/master.ts';
@@ -38,8 +40,10 @@ export interface StartMasterOptions {
   readonly policy?: PolicyName;
   readonly allocation_interval_ms?: number;
   readonly heartbeat_interval_seconds?: number;
-  /** Completed tasks remembered (and shown) per framework (default: engine/constants.ts). */
+  /** Completed tasks remembered (and shown) per framework (default: engine/constants.ts, as Mesos's). */
   readonly completed_tasks_per_framework_max?: number;
+  /** Completed frameworks remembered (and shown), oldest dropped first (default as Mesos's). */
+  readonly completed_frameworks_max?: number;
   /** Seed of the allocator's generator (default: a random one, logged at start). */
   readonly seed?: string | number;
   /** File to write the journal of engine inputs to. */
@@ -79,6 +83,14 @@ function checkOptions(o: StartMasterOptions): void {
   if (o.hostname !== undefined && !/^[A-Za-z0-9.-]+$/.test(o.hostname)) {
     throw new Error(`hostname must be letters, digits, '.' and '-', got '${o.hostname}'`);
   }
+  const caps: Array<[string, number | undefined]> = [
+    ['completed_tasks_per_framework_max', o.completed_tasks_per_framework_max],
+    ['completed_frameworks_max', o.completed_frameworks_max],
+  ];
+  for (const [name, value] of caps) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
+      throw new Error(`${name} must be a whole number >= 0, got ${value}`);
+  }
 }
 
 /** Listens on `ip:port` and resolves with the port bound. */
@@ -108,7 +120,8 @@ interface Settings {
   readonly master_id: string;
   readonly allocation_interval_ms: number;
   readonly heartbeat_interval_seconds: number;
-  readonly completed_tasks_per_framework_max: number | undefined;
+  readonly completed_tasks_per_framework_max: number;
+  readonly completed_frameworks_max: number;
   readonly journal: string | undefined;
   readonly log: Log;
 }
@@ -129,7 +142,9 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     master_id: options.master_id ?? randomUUID(),
     allocation_interval_ms: options.allocation_interval_ms ?? default_allocation_interval_ms,
     heartbeat_interval_seconds: options.heartbeat_interval_seconds ?? default_heartbeat_interval_seconds,
-    completed_tasks_per_framework_max: options.completed_tasks_per_framework_max,
+    completed_tasks_per_framework_max:
+      options.completed_tasks_per_framework_max ?? default_completed_tasks_per_framework_max,
+    completed_frameworks_max: options.completed_frameworks_max ?? default_completed_frameworks_max,
     journal: options.journal,
     log,
   };
@@ -158,12 +173,12 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     port: s.port,
     allocationIntervalMs: s.allocation_interval_ms,
     heartbeatIntervalSeconds: s.heartbeat_interval_seconds,
-    ...(s.completed_tasks_per_framework_max === undefined
-      ? {}
-      : { completedTasksPerFrameworkMax: s.completed_tasks_per_framework_max }),
+    completedTasksPerFrameworkMax: s.completed_tasks_per_framework_max,
+    completedFrameworksMax: s.completed_frameworks_max,
   });
   const { master_id, hostname, ip, port, policy, seed, allocation_interval_ms, heartbeat_interval_seconds } =
     s;
+  const { completed_tasks_per_framework_max, completed_frameworks_max } = s;
   const journal =
     s.journal === undefined
       ? undefined
@@ -178,6 +193,8 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
             seed,
             allocation_interval_ms,
             heartbeat_interval_seconds,
+            completed_tasks_per_framework_max,
+            completed_frameworks_max,
           },
         });
   // The metrics read the routes at scrape time, after they are built.
@@ -229,9 +246,8 @@ function flagsOf(s: Settings): Record<string, string> {
     seed: s.seed,
     allocation_interval: `${s.allocation_interval_ms / 1000}secs`,
     heartbeat_interval: `${s.heartbeat_interval_seconds}secs`,
-    ...(s.completed_tasks_per_framework_max === undefined
-      ? {}
-      : { max_completed_tasks_per_framework: String(s.completed_tasks_per_framework_max) }),
+    max_completed_tasks_per_framework: String(s.completed_tasks_per_framework_max),
+    max_completed_frameworks: String(s.completed_frameworks_max),
     ...(s.journal === undefined ? {} : { journal: s.journal }),
   };
 }
