@@ -1,5 +1,6 @@
 // Emulated frameworks for the runtime benchmark, over the real v1 scheduler API (node:http and
-// RecordIO, keep-alive connections for calls). Each subscribes, launches small command tasks on
+// RecordIO for the event stream; calls pipelined on one persistent connection, as libprocess-based
+// Mesos frameworks send them). Each subscribes, launches small command tasks on
 // the offers it gets, acknowledges every status update, and records when each task was accepted
 // and when its TASK_RUNNING arrived (the launch latency), and when each TASK_FINISHED
 // acknowledgement was answered (a task done end to end).
@@ -9,7 +10,8 @@
 // while its queues stay bounded); offers it cannot use yet are held and used as tasks finish.
 // `paced` holds its offers for a pacer that launches a given number of tasks per second. `quiet`
 // declines every offer it holds or gets and suppresses offers. A launch budget bounds both.
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
+import { CallPipeline } from '../runtime/sdk/call-pipeline.ts';
 import { RecordIoDecoder } from '../runtime/sdk/recordio.ts';
 
 /** How a framework uses its offers. */
@@ -20,9 +22,6 @@ export interface TaskShape {
   readonly cpus: number;
   readonly mem_mb: number;
 }
-
-/** Calls in flight per framework at most (keep-alive connections to the master). */
-const call_sockets_max = 32;
 
 /** Latency samples kept at most per framework (a bound on memory). */
 const latency_samples_max = 2_000_000;
@@ -70,7 +69,7 @@ export class BenchFramework {
 
   readonly #port: number;
   readonly #shape: TaskShape;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: call_sockets_max });
+  readonly #calls: CallPipeline;
   #streamId = '';
   #stream: ReturnType<typeof request> | undefined;
   readonly #offers = new Map<string, OfferJson>();
@@ -83,6 +82,7 @@ export class BenchFramework {
     this.#port = port;
     this.name = name;
     this.#shape = shape;
+    this.#calls = new CallPipeline({ target: { host: '127.0.0.1', port }, path: '/api/v1/scheduler' });
   }
 
   /** Offers held for the pacer. */
@@ -313,36 +313,16 @@ export class BenchFramework {
   /** Posts one call; `answered` runs when it was answered 202. */
   #call(call: unknown, answered?: () => void): void {
     if (this.#closed) return;
-    const body = JSON.stringify(call);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: this.#port,
-        method: 'POST',
-        path: '/api/v1/scheduler',
-        agent: this.#agent,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(body),
-          'Mesos-Stream-Id': this.#streamId,
-        },
-      },
-      (res) => {
-        if (res.statusCode === 202) answered?.();
-        else this.failures++;
-        res.resume();
-      },
-    );
-    req.on('error', () => {
-      if (!this.#closed) this.failures++;
+    this.#calls.post(JSON.stringify(call), { 'Mesos-Stream-Id': this.#streamId }, (err, answer) => {
+      if (err === undefined && answer!.status === 202) answered?.();
+      else if (!this.#closed) this.failures++;
     });
-    req.end(body);
   }
 
   /** Closes the event stream and every call connection. */
   close(): void {
     this.#closed = true;
     this.#stream?.destroy();
-    this.#agent.destroy();
+    this.#calls.close();
   }
 }

@@ -5,7 +5,6 @@
 // treats a stream silent for `heartbeat_misses_max` heartbeat intervals as dead: it drops it and
 // subscribes again. Events come out as 'event' emissions and through `events()`, an async iterator.
 import { EventEmitter } from 'node:events';
-import { Agent } from 'node:http';
 import type { FrameworkCall, SchedulerEvent, SubscribeCall } from '../../engine/master/scheduler-api.ts';
 import type {
   Filters,
@@ -18,8 +17,9 @@ import type {
 } from '../../engine/master/v1.ts';
 import { backoffDelayMs, parseMasterAddress } from '../agent/registration.ts';
 import { type Log, silentLog } from '../master/log.ts';
+import { CallPipeline, type PipelinedAnswer } from './call-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
-import { type HttpTarget, hostPortOf, postJson, sleepUnless, targetOf } from './http.ts';
+import { type HttpTarget, hostPortOf, sleepUnless, targetOf } from './http.ts';
 import {
   heartbeat_interval_seconds_assumed,
   heartbeat_misses_max_default,
@@ -65,7 +65,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
       'path' | 'backoff_ms_min' | 'backoff_ms_max' | 'heartbeat_misses_max' | 'redirects_max'
     >
   >;
-  readonly #calls_agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  /** Calls go pipelined on one connection to the current master, in the order they are made. */
+  #calls: { readonly key: string; readonly pipeline: CallPipeline } | undefined;
   readonly #closing = new AbortController();
   readonly #queues = new Set<EventQueue<SchedulerEvent>>();
   #master_index = 0;
@@ -159,21 +160,24 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
     if (subscription === undefined || target === undefined) {
       throw new SchedulerCallError(call.type, 0, 'the client is not subscribed');
     }
-    let answer: Awaited<ReturnType<typeof postJson>>;
+    let answer: PipelinedAnswer;
     this.#calls_in_flight++;
     try {
-      answer = await postJson(target, this.#path, call, {
-        headers: { 'Mesos-Stream-Id': subscription.stream_id },
-        agent: this.#calls_agent,
-      });
+      answer = await new Promise<PipelinedAnswer>((resolve, reject) =>
+        this.#pipelineTo(target).post(
+          JSON.stringify(call),
+          { 'Mesos-Stream-Id': subscription.stream_id },
+          (err, answered) => (err === undefined ? resolve(answered!) : reject(err)),
+        ),
+      );
     } catch (error) {
       throw new SchedulerCallError(call.type, 0, (error as Error).message);
     } finally {
       this.#calls_in_flight--;
-      this.#retireCallsAgent();
+      this.#retireCalls();
     }
     if (answer.status !== 202 && answer.status !== 200) {
-      throw new SchedulerCallError(call.type, answer.status, answer.body.trim());
+      throw new SchedulerCallError(call.type, answer.status, answer.body.toString('utf8').trim());
     }
   }
 
@@ -406,9 +410,20 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
     }, timeout_ms);
   }
 
-  /** Closes the calls' kept-alive sockets once the client has closed and no call is in flight. */
-  #retireCallsAgent(): void {
-    if (this.#closed_reason !== undefined && this.#calls_in_flight === 0) this.#calls_agent.destroy();
+  /** The calls' connection to `target` and the current path; an older one closes once idle. */
+  #pipelineTo(target: HttpTarget): CallPipeline {
+    const key = `${hostPortOf(target)}${this.#path}`;
+    const current = this.#calls;
+    if (current?.key === key) return current.pipeline;
+    current?.pipeline.closeWhenIdle();
+    const pipeline = new CallPipeline({ target, path: this.#path });
+    this.#calls = { key, pipeline };
+    return pipeline;
+  }
+
+  /** Closes the calls' connection once the client has closed and no call is in flight. */
+  #retireCalls(): void {
+    if (this.#closed_reason !== undefined && this.#calls_in_flight === 0) this.#calls?.pipeline.close();
   }
 
   /** Ends everything once the run loop is over. */
@@ -418,7 +433,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
     this.#subscription = undefined;
     const reason = this.#closed_reason ?? 'closed';
     this.#closed_reason = reason;
-    this.#retireCallsAgent();
+    this.#retireCalls();
     for (const queue of [...this.#queues]) queue.end();
     this.#queues.clear();
     this.#log.info('scheduler client: closed', { reason });
