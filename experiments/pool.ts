@@ -4,6 +4,7 @@
 // come back in the runs' order whatever order they finish in, so parallelism never changes them.
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { sim_worker_young_generation_mb } from '../sim/heap.ts';
 import { type RunOutcome, type RunTask, runTask } from './run-point.ts';
 import type { WorkerAnswer } from './worker.ts';
 
@@ -25,7 +26,10 @@ function startWorker(): Worker {
   const loader = import.meta.resolve('tsx/esm/api');
   const body = new URL('./worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(body)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, {
+    eval: true,
+    resourceLimits: { maxYoungGenerationSizeMb: sim_worker_young_generation_mb },
+  });
 }
 
 /** Runs every task, on worker threads when more than one is wanted; outcomes in task order. */

@@ -21,8 +21,12 @@ export interface Ctx {
 
 /** Appends a trace event, stamped with the step's time and the next sequence number. */
 export function trace(ctx: Ctx, body: TraceEventBody): void {
-  const event = { ...body, time_ms: ctx.now, seq: ctx.state.traceSeq++ } as TraceEvent;
-  ctx.out.push({ type: 'trace', event });
+  // Object.assign then two properties rather than a spread literal: the same object (keys in the same
+  // order), built several times faster in V8, and every offer and decline makes one.
+  const event: Record<string, unknown> = Object.assign({}, body);
+  event.time_ms = ctx.now;
+  event.seq = ctx.state.traceSeq++;
+  ctx.out.push({ type: 'trace', event: event as unknown as TraceEvent });
 }
 
 /** Traces an input the master drops on purpose. */
