@@ -2,6 +2,12 @@
 // tasks, with the jobs that did not end listed), utilisation, completion and wait times, locality,
 // offers, fairness, faults and invariant checks. It is plain JSON of simulated quantities only, so
 // the same seed and config give the same file byte for byte; wall-clock figures never go in it.
+//
+// Waits (see metrics.ts): `task_wait_ms` is over task launches, from when each task could first run
+// (its phase's start, or its requeue) to the decision that launched it; `task_wait_by_job_ms` is over
+// jobs, each job's mean task wait; `job_wait_ms` is over jobs, from when each could start to its
+// first launch. A low utilisation with a high task-wait p95 and low per-job figures means a few
+// large jobs waited for the cluster (SWIM FB-2009: one job holds a quarter of the day's maps).
 import type { SimConfig } from './config.ts';
 import type { Simulation } from './simulator.ts';
 import { round } from './stats.ts';
@@ -48,6 +54,8 @@ export function buildSummary(
     utilisation: metrics.meanUtilisation(),
     completion_ms: metrics.completionTimes(),
     task_wait_ms: metrics.taskWaits.summary(),
+    task_wait_by_job_ms: metrics.taskWaitsByJob(),
+    job_wait_ms: metrics.jobWaits(),
     locality: {
       ...locality,
       node_local_fraction: placed === 0 ? null : round(locality.node_local / placed),
@@ -124,7 +132,9 @@ export function summaryText(summary: Record<string, unknown>): string {
     tasks: { launched: number };
     utilisation: Record<string, number>;
     completion_ms: { mean: number; p50: number; p95: number };
-    task_wait_ms: { mean: number; p50: number; p95: number };
+    task_wait_ms: { count: number; mean: number; p50: number; p95: number };
+    task_wait_by_job_ms: { count: number; mean: number; p50: number; p95: number };
+    job_wait_ms: { count: number; mean: number; p50: number; p95: number };
     locality: { node_local_fraction: number | null };
     offers: { made: number; accepted: number; declined: number };
     fairness: { jain_index_mean: number | null };
@@ -132,6 +142,8 @@ export function summaryText(summary: Record<string, unknown>): string {
   };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const spread = (d: { mean: number; p50: number; p95: number }) =>
+    `mean ${sec(d.mean)}, p50 ${sec(d.p50)}, p95 ${sec(d.p95)}`;
   const util = Object.entries(s.utilisation)
     .map(([k, v]) => `${k} ${pct(v)}`)
     .join(', ');
@@ -140,8 +152,10 @@ export function summaryText(summary: Record<string, unknown>): string {
     `jobs: ${s.jobs.finished} finished, ${s.jobs.failed} failed, ${s.jobs.unfinished} unfinished of ${s.jobs.total}`,
     `tasks launched: ${s.tasks.launched}`,
     `utilisation (mean): ${util}`,
-    `job completion: mean ${sec(s.completion_ms.mean)}, p50 ${sec(s.completion_ms.p50)}, p95 ${sec(s.completion_ms.p95)}`,
-    `task wait: mean ${sec(s.task_wait_ms.mean)}, p50 ${sec(s.task_wait_ms.p50)}, p95 ${sec(s.task_wait_ms.p95)}`,
+    `job completion: ${spread(s.completion_ms)}`,
+    `task wait, runnable to launch (${s.task_wait_ms.count} launches): ${spread(s.task_wait_ms)}`,
+    `task wait per job, mean of its tasks (${s.task_wait_by_job_ms.count} jobs): ${spread(s.task_wait_by_job_ms)}`,
+    `job wait, ready to first launch (${s.job_wait_ms.count} jobs): ${spread(s.job_wait_ms)}`,
     `locality: ${s.locality.node_local_fraction === null ? '- (no task preferred a host)' : `${pct(s.locality.node_local_fraction)} node-local`}`,
     `offers: ${s.offers.made} made, ${s.offers.accepted} accepted, ${s.offers.declined} declined`,
     `fairness (Jain, mean): ${s.fairness.jain_index_mean ?? '-'}`,

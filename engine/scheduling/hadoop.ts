@@ -1,12 +1,14 @@
 // Hadoop on meso, as the Mesos paper ran it: a JobTracker-like framework that queues MapReduce jobs
 // (fair sharing among them, as Hadoop's fair scheduler) and places each map near its input block
-// with delay scheduling. Reduces (no input preference) start once every map has finished. Block
+// with delay scheduling. A map that runs away from its block reads it over the network and runs
+// longer (remote-read.ts). Reduces (no input preference) start once every map has finished. Block
 // locations come from a BlockLocator (workloads/placement.ts places replicas as HDFS does); hosts and
 // racks of offers come from the offers themselves (hostname, `rack` attribute).
 import { checkDelayParams, type DelayParams, DelayScheduler } from './delay-scheduling.ts';
 import { createJobFramework, type JobFramework, type JobFrameworkDeps } from './job-framework.ts';
 import type { JobFrameworkConfig, JobModel } from './job-model.ts';
 import type { JobRun } from './job-run.ts';
+import { checkRemoteReadParams, type RemoteReadParams, remoteReadDuration_ms } from './remote-read.ts';
 
 /** Where the replicas of each block of a dataset are. */
 export interface BlockLocator {
@@ -17,7 +19,7 @@ export interface BlockLocator {
 }
 
 /** Parameters of a Hadoop framework. */
-export interface HadoopParams extends JobFrameworkConfig, DelayParams {}
+export interface HadoopParams extends JobFrameworkConfig, DelayParams, RemoteReadParams {}
 
 /** What a Hadoop framework takes besides its parameters. */
 export interface HadoopDeps extends JobFrameworkDeps {
@@ -33,9 +35,13 @@ export function blockHosts(blocks: BlockLocator | undefined, run: JobRun, index:
   return blocks.locate(input.dataset, spec.preferred);
 }
 
-/** The Hadoop model: delay scheduling over block replicas. */
-export function hadoopModel(params: DelayParams, blocks: BlockLocator | undefined): JobModel {
+/** The Hadoop model: delay scheduling over block replicas, and slower maps away from them. */
+export function hadoopModel(
+  params: DelayParams & RemoteReadParams,
+  blocks: BlockLocator | undefined,
+): JobModel {
   checkDelayParams(params, 'hadoop');
+  checkRemoteReadParams(params, 'hadoop');
   const scheduler = new DelayScheduler(
     {
       hostsOf: (run, index) => blockHosts(blocks, run, index),
@@ -46,6 +52,9 @@ export function hadoopModel(params: DelayParams, blocks: BlockLocator | undefine
   return {
     choose: (run, space, now) => scheduler.choose(run, space, now),
     taskRequeued: (run, index) => scheduler.taskRequeued(run, index),
+    // Only a task with an input block has a locality; the others (reduces) run as long anywhere.
+    runTime_ms: (run, index, locality) =>
+      remoteReadDuration_ms(run.tasks()[index]!.duration_ms, locality, params),
   };
 }
 

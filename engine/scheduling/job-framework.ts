@@ -224,10 +224,11 @@ class JobQueueFramework implements JobFramework, JobQueue {
     const taskId = taskIdOf(run.job.id, run.phase, index, run.attempt(index));
     if (this.tasks.has(taskId)) throw new Error(`framework ${this.name}: task ${taskId} launched twice`);
     const wait_ms = now - run.readySince(index);
+    const duration_ms = this.model.runTime_ms?.(run, index, locality) ?? spec.duration_ms;
     const resources = space.carve(spec);
     const attempt = run.take(index);
     const agentId = space.offer.agent_id.value;
-    const info = jobTaskInfo(run, index, taskId, agentId, resources);
+    const info = jobTaskInfo(run, index, taskId, agentId, resources, duration_ms);
     this.tasks.set(taskId, { run, index, agent_id: agentId, hostname: space.hostname, running: false });
     space.tasks.push(info);
     if (run.started_ms === undefined) {

@@ -120,6 +120,11 @@ export interface JobModel {
   choose?(run: JobRun, space: OfferSpace, now: number): TaskChoice;
   /** Answers a whole batch of offers (gangs need them together); replaces the per-offer loop. */
   answerOffers?(queue: JobQueue, spaces: readonly OfferSpace[], now: number): FrameworkCall[];
+  /**
+   * The run time of task `index` of `run` launched at `locality` (Hadoop: longer when it reads its
+   * block from another host); the task's own `duration_ms` when absent.
+   */
+  runTime_ms?(run: JobRun, index: number, locality: Locality | undefined): number;
   /** Task `index` of `run` was launched from `space`. */
   taskLaunched?(run: JobRun, index: number, space: OfferSpace, now: number): void;
   /** Task `index` of `run` ended on `hostname` in `state` (before it is requeued, if it is). */

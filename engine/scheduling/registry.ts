@@ -42,7 +42,15 @@ const common: Omit<JobFrameworkConfig, 'name' | 'policy'> = {
 };
 
 const defaults: { readonly [K in FrameworkKind]: FrameworkParams[K] } = {
-  hadoop: { ...common, name: 'hadoop', policy: 'fair', delay_ms: 5000, rack_delay_ms: 5000 },
+  hadoop: {
+    ...common,
+    name: 'hadoop',
+    policy: 'fair',
+    delay_ms: 5000,
+    rack_delay_ms: 5000,
+    rack_local_factor: 1.2,
+    remote_factor: 1.5,
+  },
   mpi: { ...common, name: 'mpi', policy: 'fifo', strategy: 'hold', hold_timeout_ms: 30_000, backfill: false },
   spark: { ...common, name: 'spark', policy: 'fifo', delay_ms: 3000, rack_delay_ms: 3000 },
   service: { ...common, name: 'service', policy: 'fifo', attempts_max: 0, per_host_max: 0 },

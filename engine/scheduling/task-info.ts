@@ -10,20 +10,24 @@ export const task_job_label = 'meso.job';
 /** Label naming the kind of the task's phase (map, reduce, iteration, gang, service). */
 export const task_phase_label = 'meso.phase';
 
-/** The TaskInfo launching task `index` of `run`'s current phase with `resources` on `agentId`. */
+/**
+ * The TaskInfo launching task `index` of `run`'s current phase with `resources` on `agentId`, running
+ * for `run_ms` (the task's own duration unless the model says otherwise, e.g. for a remote read).
+ */
 export function jobTaskInfo(
   run: JobRun,
   index: number,
   taskId: string,
   agentId: string,
   resources: Resources,
+  run_ms?: number,
 ): TaskInfo {
   const phase = run.currentPhase();
   const spec = phase.tasks[index];
   if (spec === undefined) throw new Error(`job ${run.job.id}: no task ${run.phase}/${index}`);
   // A simulated agent runs a task without a positive duration forever, so a zero-length task
   // (allowed by the job model) is given the shortest positive run time instead.
-  const duration_ms = Math.max(1, spec.duration_ms);
+  const duration_ms = Math.max(1, run_ms ?? spec.duration_ms);
   return {
     name: `${run.job.id} ${phase.kind} ${index}`,
     task_id: { value: taskId },
