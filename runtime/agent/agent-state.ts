@@ -119,11 +119,10 @@ export function agentStateJson(core: AgentCore): unknown {
 /** The pids of the live containers of an executor (its own, or its tasks'). */
 function containerPids(core: AgentCore, executor: AgentExecutor): number[] {
   const pids: number[] = [];
-  if (executor.container !== undefined && executor.container.exit() === undefined)
-    pids.push(executor.container.pid);
+  if (executor.container?.running() === true) pids.push(executor.container.pid);
   for (const id of executor.tasks.keys()) {
-    const container = core.runners.get(taskKey(executor.framework_id, id))?.container();
-    if (container !== undefined && container.exit() === undefined) pids.push(container.pid);
+    const pid = core.runners.get(taskKey(executor.framework_id, id))?.livePid();
+    if (pid !== undefined) pids.push(pid);
   }
   return pids;
 }

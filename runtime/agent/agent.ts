@@ -1,7 +1,8 @@
 // The live agent: it detects its resources, serves its HTTP endpoints (executor API, state, files,
 // statistics), registers with the master over the agent channel (re-registering with the id it
-// checkpointed in its work_dir after a restart or a lost connection), runs what the master sends
-// through the launcher, reports status updates reliably, and on stop kills everything it launched.
+// checkpointed in its work_dir after a restart or a lost connection, with the work of checkpointing
+// frameworks it recovered), runs what the master sends through the launcher, reports status
+// updates reliably, and on stop kills everything it launched.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -12,7 +13,8 @@ import { master_version } from '../../engine/master/options.ts';
 import { createLog, type LogLevel } from '../master/log.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
-import { type AgentCore, type AgentSettings, acknowledged } from './core.ts';
+import { agentsMetaDirectory } from './checkpoint.ts';
+import { type AgentCore, type AgentSettings, acknowledged, sendHeldExecutorExits } from './core.ts';
 import { createExecutorHost } from './executor-host.ts';
 import { createExecutorBook, findExecutor } from './executors.ts';
 import { createAgentServer } from './http.ts';
@@ -20,6 +22,7 @@ import { runTask, runTaskGroup } from './launch.ts';
 import { killEverything, killTask, shutdownExecutor, shutdownFramework } from './lifecycle.ts';
 import { createPosixLauncher, type Launcher } from './posix-launcher.ts';
 import { reconcileTasks } from './reconcile.ts';
+import { recoverWork } from './recovery.ts';
 import { type AgentLog, createMasterLink, type MasterDetector, parseMasterAddress } from './registration.ts';
 import { agentResources, parseAttributes } from './resources.ts';
 import { createStatusUpdateManager } from './status-updates.ts';
@@ -28,6 +31,11 @@ import { createStatusUpdateManager } from './status-updates.ts';
 export const executor_registration_timeout_ms_default = 60_000;
 /** How long a custom executor has between SHUTDOWN and being killed, in ms (Mesos: 5 s). */
 export const executor_shutdown_grace_ms_default = 5000;
+/**
+ * How long an executor recovered after a restart has to subscribe again, in ms (Mesos:
+ * executor_reregistration_timeout, 2 s; executors retry with a backoff of up to 2 s, hence more).
+ */
+export const executor_reregistration_timeout_ms_default = 5000;
 /** Interval of HEARTBEAT events to subscribed executors, in ms (below the 10 s clients tolerate idle). */
 export const executor_heartbeat_interval_ms_default = 5000;
 /** How long stop waits for the processes it killed to end, in ms. */
@@ -57,6 +65,7 @@ export interface AgentOptions {
   readonly status_update_retry_ms_max?: number;
   readonly kill_grace_ms?: number;
   readonly executor_registration_timeout_ms?: number;
+  readonly executor_reregistration_timeout_ms?: number;
   readonly executor_shutdown_grace_ms?: number;
   readonly executor_heartbeat_interval_ms?: number;
   readonly executor_environment?: Readonly<Record<string, string>>;
@@ -134,6 +143,8 @@ function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
     executor_shutdown_grace_ms: options.executor_shutdown_grace_ms ?? executor_shutdown_grace_ms_default,
     executor_registration_timeout_ms:
       options.executor_registration_timeout_ms ?? executor_registration_timeout_ms_default,
+    executor_reregistration_timeout_ms:
+      options.executor_reregistration_timeout_ms ?? executor_reregistration_timeout_ms_default,
     executor_heartbeat_interval_ms:
       options.executor_heartbeat_interval_ms ?? executor_heartbeat_interval_ms_default,
     executor_environment: options.executor_environment ?? base,
@@ -155,6 +166,7 @@ async function createCore(options: AgentOptions, settings: AgentSettings, log: A
     attributes: parseAttributes(options.attributes),
     start_time_ms: Date.now(),
     runners: new Map(),
+    unsent_exits: [],
     jobs: new Set(),
     agent_id: await readCheckpointedAgentId(settings.work_dir),
     link: undefined,
@@ -191,6 +203,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const server = createAgentServer(core, createExecutorHost(core));
   await listen(server, settings);
   log.info('agent listening', { ip: settings.ip, port: settings.port, work_dir, agent_id: core.agent_id });
+  // Recovered work is in the book before the agent introduces itself, so re-registration reports it.
+  try {
+    await recoverWork(core);
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    throw new Error(`recovering the work checkpointed in ${work_dir} failed: ${(error as Error).message}`);
+  }
 
   const waiters: Array<(id: string) => void> = [];
   let stopping: Promise<void> | undefined;
@@ -217,6 +237,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         });
         if (stopOptions.unregister === true || stopOptions.shutdown !== undefined) {
           await rm(agentCheckpointPath(work_dir), { force: true });
+          await rm(agentsMetaDirectory(work_dir), { recursive: true, force: true });
         }
         log.info('agent stopped', { agent_id: core.agent_id });
         if (stopOptions.shutdown !== undefined) options.on_shutdown?.(stopOptions.shutdown);
@@ -229,6 +250,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const onRegistered = (id: string): void => {
     core.updates.resume();
+    sendHeldExecutorExits(core);
     for (const waiter of waiters.splice(0)) waiter(id);
   };
 

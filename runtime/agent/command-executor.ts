@@ -3,13 +3,18 @@
 // (exit 0), TASK_FAILED ("Command exited with status N") or, after a kill, TASK_KILLED. A kill
 // sends SIGTERM to the command's process tree and SIGKILL after the kill policy's grace period
 // (default 3 s). The default executor of task groups runs each task of a group the same way.
+// After an agent restart, a task whose command still runs is recovered: its process group is
+// watched until it ends, and the exit status its wrapper recorded says how it ended.
 import type { CommandInfo, TaskState } from '../../engine/master/v1.ts';
 import { commandExitMessage, commandTerminalState } from './command-messages.ts';
+import { readExitStatus } from './exit-status.ts';
 import {
+  type ContainerRecord,
   type ExitResult,
   kill_grace_ms_default,
   type LaunchedContainer,
   type Launcher,
+  type RecoveredContainer,
 } from './posix-launcher.ts';
 
 /** What the command executor reports of a task (the agent turns it into a status update). */
@@ -32,14 +37,18 @@ export interface CommandTaskOptions {
   readonly killing_state?: boolean;
   /** Receives every update, in order; the last is terminal. */
   readonly report: (report: CommandTaskReport) => void;
+  /** Where the command's exit status is recorded, so that it survives an agent restart. */
+  readonly exit_status_file?: string;
+  /** Told of the command's container as soon as it is launched (to checkpoint it). */
+  readonly on_launch?: (record: ContainerRecord) => void;
 }
 
 /** A task being run by the command executor. */
 export interface CommandTask {
   /** Kills the task: SIGTERM to its process tree, SIGKILL after the grace period. */
   kill(grace_ms?: number): void;
-  /** The container of the command, once launched. */
-  container(): LaunchedContainer | undefined;
+  /** The pid (and process group) of the command while it runs. */
+  livePid(): number | undefined;
   /** Resolves once the terminal update was reported and every process of the task is gone. */
   readonly done: Promise<void>;
 }
@@ -81,7 +90,9 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
         sandbox_dir: options.sandbox_dir,
         command,
         env: options.env,
+        ...(options.exit_status_file === undefined ? {} : { exit_status_file: options.exit_status_file }),
       });
+      options.on_launch?.(container.record);
     } catch (error) {
       report({
         state: killed ? 'TASK_KILLED' : 'TASK_FAILED',
@@ -117,7 +128,75 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
         report({ state: 'TASK_KILLING' });
       if (container !== undefined) void container.kill(kill_grace_ms);
     },
-    container: () => container,
+    livePid: () => (container?.running() === true ? container.pid : undefined),
+    done,
+  };
+}
+
+/** What the command executor needs to take a task over again after an agent restart. */
+export interface RecoveredTaskOptions {
+  /** The command's process group, or undefined when nothing of it was left. */
+  readonly container: RecoveredContainer | undefined;
+  /** Where the command's wrapper records its exit status. */
+  readonly exit_status_file: string | undefined;
+  /** A kill was asked for before the restart. */
+  readonly killed: boolean;
+  readonly kill_grace_ms?: number;
+  readonly killing_state?: boolean;
+  /** Receives the updates from now on; the last is terminal. */
+  readonly report: (report: CommandTaskReport) => void;
+}
+
+/** The report of a recovered task's end, from what its wrapper recorded (if anything). */
+function recoveredEnd(
+  exit: ExitResult | undefined,
+  killed: boolean,
+  seen_running: boolean,
+): CommandTaskReport {
+  if (exit !== undefined)
+    return { state: commandTerminalState(exit, killed), message: commandExitMessage(exit) };
+  // Without a record the wrapper was killed outright: by this agent's own kill, or unseen.
+  if (killed) return { state: 'TASK_KILLED', message: commandExitMessage({ signal: 'SIGKILL' }) };
+  return {
+    state: 'TASK_FAILED',
+    message: seen_running
+      ? 'Executor terminated without recording how its command ended'
+      : 'Executor terminated while the agent was down',
+    reason: 'REASON_EXECUTOR_TERMINATED',
+  };
+}
+
+/** Takes a task over after an agent restart: waits for its command's group to end, then reports how. */
+export function recoverCommandTask(options: RecoveredTaskOptions): CommandTask {
+  const container = options.container;
+  const default_grace_ms = options.kill_grace_ms ?? kill_grace_ms_default;
+  let killed = options.killed;
+  let ended = false;
+  const run = async (): Promise<void> => {
+    if (container !== undefined) await container.ended;
+    const exit =
+      options.exit_status_file === undefined ? undefined : await readExitStatus(options.exit_status_file);
+    ended = true;
+    options.report(recoveredEnd(exit, killed, container !== undefined));
+  };
+  const done = run().catch((error: unknown) => {
+    ended = true;
+    options.report({
+      state: 'TASK_FAILED',
+      message: `Command executor failed: ${(error as Error).message}`,
+      reason: 'REASON_COMMAND_EXECUTOR_FAILED',
+    });
+  });
+  return {
+    kill(grace_ms) {
+      if (ended || container === undefined) return;
+      const first = !killed;
+      killed = true;
+      if (first && options.killing_state === true) options.report({ state: 'TASK_KILLING' });
+      // A kill that cannot signal the group (it is not ours any more) leaves the watch to decide.
+      container.kill(grace_ms ?? default_grace_ms).catch(() => {});
+    },
+    livePid: () => (container?.running() === true ? container.pid : undefined),
     done,
   };
 }

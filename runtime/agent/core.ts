@@ -3,6 +3,8 @@
 // and its link to the master, plus the status-update steps every part takes.
 import type { Attribute, TaskState, TaskStatus } from '../../engine/master/v1.ts';
 import type { Resources } from '../../engine/resources.ts';
+import type { ExecutorExitedMessage } from '../wire/agent-protocol.ts';
+import { checkpointTask, forgetExecutor, forgetTask } from './checkpoint.ts';
 import type { CommandTask } from './command-executor.ts';
 import {
   type AgentExecutor,
@@ -19,6 +21,8 @@ import { newStatusUuid, type StatusUpdateManager } from './status-updates.ts';
 
 /** Statuses kept per task for /state and re-registration (the first and the newest). */
 export const statuses_per_task_max = 100;
+/** Executor exits held for the master while the agent has none (the oldest go first). */
+export const unsent_executor_exits_max = 10_000;
 
 /** The agent's settings once defaults are applied. */
 export interface AgentSettings {
@@ -32,6 +36,8 @@ export interface AgentSettings {
   readonly executor_shutdown_grace_ms: number;
   readonly executor_registration_timeout_ms: number;
   readonly executor_heartbeat_interval_ms: number;
+  /** How long a recovered custom executor has to subscribe again after a restart. */
+  readonly executor_reregistration_timeout_ms: number;
   /** Variables every executor and command starts with (PATH ...). */
   readonly executor_environment: Readonly<Record<string, string>>;
 }
@@ -49,6 +55,8 @@ export interface AgentCore {
   readonly runners: Map<string, CommandTask>;
   /** Every background job (a kill, a launch), so that stop can wait for them. */
   readonly jobs: Set<Promise<unknown>>;
+  /** Executor exits that found no master (an agent recovering, or one that lost its master). */
+  readonly unsent_exits: ExecutorExitedMessage[];
   agent_id: string | undefined;
   link: MasterLink | undefined;
   stopping: boolean;
@@ -71,6 +79,21 @@ export function track(core: AgentCore, what: string, job: Promise<unknown>): voi
 /** The agent's own address, `ip:port`, as executors reach it. */
 export function agentEndpoint(core: AgentCore): string {
   return `${core.settings.ip}:${core.settings.port}`;
+}
+
+/**
+ * Tells the master that an executor ended. Without a master now (the agent is recovering, or lost
+ * it) the news waits for the next registration: the master would otherwise keep the executor.
+ */
+export function executorExited(core: AgentCore, message: Omit<ExecutorExitedMessage, 'type'>): void {
+  if (core.link?.registered() === true && core.link.send({ type: 'executor_exited', ...message })) return;
+  core.unsent_exits.push({ type: 'executor_exited', ...message });
+  if (core.unsent_exits.length > unsent_executor_exits_max) core.unsent_exits.shift();
+}
+
+/** Sends the executor exits held while the agent had no master (it has registered again). */
+export function sendHeldExecutorExits(core: AgentCore): void {
+  for (const message of core.unsent_exits.splice(0)) core.link?.send(message);
 }
 
 /** The agent id, which every task-carrying path needs (tasks only come after registration). */
@@ -125,6 +148,7 @@ export function statusUpdate(core: AgentCore, framework_id: string, status: Task
     return;
   }
   core.updates.update(framework_id, status);
+  if (found !== undefined) checkpointTask(core, found.executor, found.task);
 }
 
 /** Produces and takes a status update of a task the agent knows. */
@@ -139,15 +163,23 @@ export function acknowledged(core: AgentCore, framework_id: string, task_id: str
     core.log.debug('acknowledgement of no pending update', { framework_id, task_id, uuid });
     return;
   }
-  if (!isTerminalState(status.state)) return;
   const found = findTask(core.book, framework_id, task_id);
-  if (found !== undefined) finishTask(core, found.executor, found.task);
+  if (found === undefined) return;
+  if (isTerminalState(status.state)) finishTask(core, found.executor, found.task);
+  else checkpointTask(core, found.executor, found.task);
 }
 
 /** A terminal task leaves its executor; an executor that ended and holds no task is completed. */
 export function finishTask(core: AgentCore, executor: AgentExecutor, task: AgentTask): void {
   completeTask(executor, task.info.task_id.value);
+  forgetTask(core, executor, task.info.task_id.value);
   completeExecutorIfDone(core, executor);
+}
+
+/** Moves an executor to the completed ones, and forgets its checkpoints. */
+export function retireExecutor(core: AgentCore, executor: AgentExecutor): void {
+  completeExecutor(core.book, executor);
+  forgetExecutor(core, executor);
 }
 
 /** Completes an executor that has ended and whose tasks are all done with. */
@@ -158,5 +190,5 @@ export function completeExecutorIfDone(core: AgentCore, executor: AgentExecutor)
     (task) => !isTerminalState(task.state) || core.updates.newest(task.framework_id, task.info.task_id.value),
   );
   if (pending.length > 0 && framework?.terminating !== true) return;
-  completeExecutor(core.book, executor);
+  retireExecutor(core, executor);
 }

@@ -3,6 +3,7 @@
 // with ACKNOWLEDGED once the agent has taken it; the framework's acknowledgement travels separately)
 // and messages for its scheduler.
 import type { TaskStatus } from '../../engine/master/v1.ts';
+import { checkpointTask } from './checkpoint.ts';
 import { type AgentCore, requireAgentId, statusUpdate } from './core.ts';
 import type { ExecutorApiHost, ExecutorCall, ExecutorCallError } from './executor-api.ts';
 import { type AgentExecutor, findExecutor, findTask, isTerminalState } from './executors.ts';
@@ -64,7 +65,7 @@ function takeUpdate(core: AgentCore, executor: AgentExecutor, raw: TaskStatus): 
 }
 
 /** Hands the executor its queued tasks and kills asked for while it was away. */
-function deliverWork(executor: AgentExecutor): void {
+function deliverWork(core: AgentCore, executor: AgentExecutor): void {
   const subscription = executor.subscription;
   if (subscription === undefined) return;
   if (executor.phase === 'terminating') {
@@ -75,6 +76,7 @@ function deliverWork(executor: AgentExecutor): void {
     if (isTerminalState(task.state)) continue;
     executor.queued.delete(task_id);
     executor.tasks.set(task_id, task);
+    checkpointTask(core, executor, task);
     subscription.send({ type: 'LAUNCH', launch: { task: task.info } });
   }
   for (const task of executor.tasks.values()) {
@@ -118,7 +120,7 @@ export function createExecutorHost(core: AgentCore): ExecutorApiHost {
         subscribed: subscribedBody(core, executor),
         ready() {
           for (const status of call.unacknowledged_updates) takeUpdate(core, executor, status);
-          deliverWork(executor);
+          deliverWork(core, executor);
           startHeartbeats(core, executor);
         },
       };

@@ -10,7 +10,7 @@ import type {
   TaskState,
   TaskStatus,
 } from '../../engine/master/v1.ts';
-import type { LaunchedContainer } from './posix-launcher.ts';
+import type { ContainerHandle } from './posix-launcher.ts';
 
 /** Completed executors kept per framework for /state (Mesos: max_completed_executors_per_framework). */
 export const completed_executors_per_framework_max = 150;
@@ -36,6 +36,8 @@ export interface AgentTask {
   readonly statuses: TaskStatus[];
   /** A kill was asked for: an end caused by it is TASK_KILLED. */
   kill_requested: boolean;
+  /** The ids of the tasks launched with it in one task group, if it was. */
+  readonly group?: readonly string[];
 }
 
 /** The events an executor's open subscription receives (RecordIO records). */
@@ -56,7 +58,7 @@ export interface AgentExecutor {
   readonly directory: string;
   phase: ExecutorPhase;
   /** The custom executor's process; command and default executors run one container per task. */
-  container: LaunchedContainer | undefined;
+  container: ContainerHandle | undefined;
   /** Tasks handed to the executor. */
   readonly tasks: Map<string, AgentTask>;
   /** Tasks waiting for a custom executor to subscribe. */

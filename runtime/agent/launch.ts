@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../engine/master/v1.ts';
+import { checkpointContainer, checkpointWork, exitStatusFile } from './checkpoint.ts';
 import { type CommandTaskReport, launchCommand, runCommandTask } from './command-executor.ts';
 import {
   type AgentCore,
   agentEndpoint,
   completeExecutorIfDone,
+  executorExited,
   reportTask,
   requireAgentId,
   taskKey,
@@ -31,7 +33,7 @@ import {
   isTerminalState,
   newTask,
 } from './executors.ts';
-import { executorTerminated, lostState } from './lifecycle.ts';
+import { executorTerminated, groupEnd, lostState } from './lifecycle.ts';
 import type { LaunchedContainer } from './posix-launcher.ts';
 import { createSandbox, sandboxDirectory } from './sandbox.ts';
 
@@ -143,15 +145,18 @@ function runCommandExecutor(core: AgentCore, framework: AgentFramework, info: Ta
   }
   framework.executors.set(task_id, executor);
   executor.tasks.set(task_id, agentTask);
+  checkpointWork(core, framework, executor, [agentTask]);
   track(
     core,
     `command task ${task_id}`,
-    runAgentTask(core, framework, executor, agentTask, undefined).then(() => ended(core, executor)),
+    runAgentTask(core, framework, executor, agentTask, undefined).then(() =>
+      agentExecutorEnded(core, executor),
+    ),
   );
 }
 
 /** The agent's own executor (command or default) ended: it is complete once its updates are acknowledged. */
-function ended(core: AgentCore, executor: AgentExecutor): void {
+export function agentExecutorEnded(core: AgentCore, executor: AgentExecutor): void {
   // A task still running, or still being set up (no runner yet, not ended), keeps the executor.
   const busy = [...executor.tasks.values()].some(
     (task) =>
@@ -161,8 +166,7 @@ function ended(core: AgentCore, executor: AgentExecutor): void {
   if (busy || executor.phase === 'terminated') return;
   executor.phase = 'terminated';
   if (executor.kind === 'default' && !core.stopping) {
-    core.link?.send({
-      type: 'executor_exited',
+    executorExited(core, {
       framework_id: executor.framework_id,
       executor_id: executor.executor_id,
       status: 0,
@@ -222,6 +226,8 @@ async function runAgentTask(
     kill_grace_ms: gracePeriodMs(task.info.kill_policy) ?? core.settings.kill_grace_ms,
     killing_state: hasCapability(framework.info, 'TASK_KILLING_STATE'),
     report,
+    exit_status_file: exitStatusFile(core, executor, task_id),
+    on_launch: (record) => checkpointContainer(core, executor, task_id, record),
   });
   core.runners.set(key, runner);
   try {
@@ -246,7 +252,8 @@ export function runTaskGroup(
   }
   const executor_id = executor_info.executor_id.value;
   let executor = framework.executors.get(executor_id);
-  const group = tasks.map((info) => newTask(info, framework.id, executor_id));
+  const ids = tasks.map((info) => info.task_id.value);
+  const group = tasks.map((info) => ({ ...newTask(info, framework.id, executor_id), group: ids }));
   if (executor !== undefined && (executor.phase !== 'running' || executor.kind !== 'default')) {
     for (const task of group) {
       refuse(core, executor, task, {
@@ -273,20 +280,13 @@ export function runTaskGroup(
   }
   const running = executor;
   for (const task of group) running.tasks.set(task.info.task_id.value, task);
-  // Mesos's default executor kills the rest of a group when one of its tasks fails or is killed.
-  const onEnd = (state: string): void => {
-    if (state === 'TASK_FINISHED') return;
-    for (const other of group) {
-      if (other.state === 'TASK_FINISHED') continue;
-      other.kill_requested = true;
-      core.runners.get(taskKey(framework.id, other.info.task_id.value))?.kill();
-    }
-  };
+  checkpointWork(core, framework, running, group);
+  const onEnd = groupEnd(core, framework.id, group);
   for (const task of group) {
     track(
       core,
       `task ${task.info.task_id.value} of a group`,
-      runAgentTask(core, framework, running, task, onEnd).then(() => ended(core, running)),
+      runAgentTask(core, framework, running, task, onEnd).then(() => agentExecutorEnded(core, running)),
     );
   }
 }
@@ -337,9 +337,11 @@ function runOnCustomExecutor(
   }
   if (executor.subscription !== undefined && executor.phase === 'running') {
     executor.tasks.set(info.task_id.value, task);
+    checkpointWork(core, framework, executor, [task]);
     executor.subscription.send({ type: 'LAUNCH', launch: { task: info } });
   } else {
     executor.queued.set(info.task_id.value, task);
+    checkpointWork(core, framework, executor, [task]);
   }
 }
 
@@ -372,6 +374,7 @@ async function startCustomExecutor(
     return;
   }
   executor.container = container;
+  checkpointContainer(core, executor, undefined, container.record);
   if (core.stopping || executor.phase === 'terminating') void container.kill(0);
   else {
     const timer = setTimeout(() => {

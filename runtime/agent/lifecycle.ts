@@ -4,11 +4,14 @@
 // killing everything the agent launched when it stops.
 import { constants } from 'node:os';
 import type { KillPolicy, TaskState, TaskStatus } from '../../engine/master/v1.ts';
+import { checkpointTask } from './checkpoint.ts';
 import {
   type AgentCore,
   completeExecutorIfDone,
+  executorExited,
   reportTask,
   requireAgentId,
+  retireExecutor,
   statusUpdate,
   taskKey,
   track,
@@ -16,7 +19,7 @@ import {
 import {
   type AgentExecutor,
   type AgentFramework,
-  completeExecutor,
+  type AgentTask,
   findCompletedTask,
   findExecutor,
   findTask,
@@ -74,6 +77,7 @@ export function killTask(
   const { executor, task } = found;
   if (isTerminalState(task.state)) return;
   task.kill_requested = true;
+  checkpointTask(core, executor, task);
   const grace_ms = gracePeriodMs(policy);
   if (executor.kind !== 'custom') {
     // Without a runner the task is still being set up; it sees kill_requested before it launches.
@@ -102,13 +106,34 @@ export function killTask(
   });
 }
 
+/** Mesos's default executor kills the rest of a group when one of its tasks fails or is killed. */
+export function groupEnd(
+  core: AgentCore,
+  framework_id: string,
+  group: readonly AgentTask[],
+): (state: string) => void {
+  return (state) => {
+    if (state === 'TASK_FINISHED') return;
+    for (const other of group) {
+      if (other.state === 'TASK_FINISHED' || isTerminalState(other.state)) continue;
+      other.kill_requested = true;
+      const found = findTask(core.book, framework_id, other.info.task_id.value);
+      if (found !== undefined) checkpointTask(core, found.executor, other);
+      core.runners.get(taskKey(framework_id, other.info.task_id.value))?.kill();
+    }
+  };
+}
+
 /** shutdown_executor: the executor's tasks are killed and it is ended (a custom one after its grace period). */
 export function shutdownExecutor(core: AgentCore, framework_id: string, executor_id: string): void {
   const executor = findExecutor(core.book, framework_id, executor_id);
   if (executor === undefined || executor.phase === 'terminating' || executor.phase === 'terminated') return;
   const registering = executor.phase === 'registering';
   executor.phase = 'terminating';
-  for (const task of [...executor.tasks.values(), ...executor.queued.values()]) task.kill_requested = true;
+  for (const task of [...executor.tasks.values(), ...executor.queued.values()]) {
+    task.kill_requested = true;
+    checkpointTask(core, executor, task);
+  }
   if (executor.kind !== 'custom') {
     for (const id of executor.tasks.keys()) core.runners.get(taskKey(framework_id, id))?.kill();
     return;
@@ -134,7 +159,7 @@ export function shutdownFramework(core: AgentCore, framework_id: string): void {
   framework.terminating = true;
   core.updates.dropFramework(framework_id);
   for (const executor of [...framework.executors.values()]) {
-    if (executor.phase === 'terminated') completeExecutor(core.book, executor);
+    if (executor.phase === 'terminated') retireExecutor(core, executor);
     else shutdownExecutor(core, framework_id, executor.executor_id);
   }
 }
@@ -160,7 +185,7 @@ export function executorTerminated(
   const framework = core.book.frameworks.get(executor.framework_id);
   if (core.stopping) return;
   if (framework?.terminating) {
-    completeExecutor(core.book, executor);
+    retireExecutor(core, executor);
     return;
   }
   const why = termination ??
@@ -178,8 +203,7 @@ export function executorTerminated(
     });
   }
   const status = waitStatus(exit);
-  core.link?.send({
-    type: 'executor_exited',
+  executorExited(core, {
     framework_id: executor.framework_id,
     executor_id: executor.executor_id,
     ...(status === undefined ? {} : { status }),
@@ -192,11 +216,19 @@ function exitText(exit: ExitResult): string {
   return 'code' in exit ? `exited with status ${exit.code}` : `terminated by ${exit.signal}`;
 }
 
-/** Kills every process the agent launched and waits (boundedly) for them to end. */
+/**
+ * Kills every process the agent launched and waits (boundedly) for them to end. The tasks are
+ * checkpointed as killed, so that a restart reports how they ended.
+ */
 export async function killEverything(core: AgentCore, wait_ms: number): Promise<void> {
   for (const runner of core.runners.values()) runner.kill(agent_stop_kill_grace_ms);
   for (const framework of core.book.frameworks.values()) {
     for (const executor of framework.executors.values()) {
+      for (const task of [...executor.tasks.values(), ...executor.queued.values()]) {
+        if (isTerminalState(task.state) || task.kill_requested) continue;
+        task.kill_requested = true;
+        checkpointTask(core, executor, task);
+      }
       for (const timer of executor.timers) clearTimeout(timer);
       executor.timers.clear();
       executor.subscription?.close();

@@ -57,6 +57,8 @@ export interface StatusUpdateManager {
   inFlight(framework_id: string, task_id: string): TaskStatus | undefined;
   /** The newest queued update of a task, if any. */
   newest(framework_id: string, task_id: string): TaskStatus | undefined;
+  /** Every update of a task not yet acknowledged, oldest (the one in flight) first. */
+  pending(framework_id: string, task_id: string): readonly TaskStatus[];
   /** Number of updates not yet acknowledged, over all tasks. */
   unacknowledged(): number;
   /** Drops every stream of a framework (it was shut down: nobody will acknowledge). */
@@ -151,6 +153,7 @@ export function createStatusUpdateManager(options: StatusUpdateManagerOptions): 
     },
     inFlight: (framework_id, task_id) => streams.get(key(framework_id, task_id))?.pending[0],
     newest: (framework_id, task_id) => streams.get(key(framework_id, task_id))?.pending.at(-1),
+    pending: (framework_id, task_id) => [...(streams.get(key(framework_id, task_id))?.pending ?? [])],
     unacknowledged() {
       let count = 0;
       for (const stream of streams.values()) count += stream.pending.length;
