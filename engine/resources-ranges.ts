@@ -5,9 +5,14 @@
 // binary operation here takes normal lists and returns a normal list in one linear pass, because the
 // allocator calls them on every offer.
 import { roundScalar } from './quantities.ts';
-import type { ReservationInfo, Resource, ResourceType, ValueRange } from './resources.ts';
-
-const EMPTY_STACK: readonly ReservationInfo[] = [];
+import type {
+  DiskInfo,
+  ReservationInfo,
+  Resource,
+  ResourceLabels,
+  ResourceType,
+  ValueRange,
+} from './resources.ts';
 
 /** Throws unless the range has integer bounds with 0 <= begin <= end. */
 export function validateRange(range: ValueRange): void {
@@ -234,22 +239,30 @@ export function withValue(
     set?: { item: readonly string[] };
     reservations?: readonly ReservationInfo[];
     allocation_info?: { readonly role: string };
+    disk?: DiskInfo;
   } = { name: kind.name, type: kind.type };
   if (value.scalar !== undefined) out.scalar = { value: value.scalar };
   else if (value.range !== undefined) out.ranges = { range: value.range };
   else out.set = { item: value.item ?? [] };
   if (kind.reservations !== undefined) out.reservations = kind.reservations;
   if (kind.allocation_info !== undefined) out.allocation_info = kind.allocation_info;
+  if (kind.disk !== undefined) out.disk = kind.disk;
   return out;
 }
 
-/** Builds an entry with r's value under a new reservation stack and allocation. */
+/** Builds an entry with r's value (and disk info) under a new reservation stack and allocation. */
 export function withKind(
   r: Resource,
   reservations: readonly ReservationInfo[] | undefined,
   allocation: { readonly role: string } | undefined,
 ): Resource {
-  const kind: Resource = { name: r.name, type: r.type, reservations, allocation_info: allocation };
+  const kind: Resource = {
+    name: r.name,
+    type: r.type,
+    reservations,
+    allocation_info: allocation,
+    disk: r.disk,
+  };
   return withValue(kind, { scalar: r.scalar?.value, range: r.ranges?.range, item: r.set?.item });
 }
 
@@ -276,27 +289,17 @@ export function normalEntry(res: Resource): Resource | undefined {
   const what = `resource '${res.name}'`;
   if (typeof res.name !== 'string' || res.name === '')
     throw new Error('bad resource: name must be non-empty');
-  let stack = res.reservations !== undefined && res.reservations.length > 0 ? res.reservations : undefined;
-  if (stack === undefined && res.role !== undefined && res.role !== '*')
-    stack = [{ type: 'STATIC', role: res.role }];
-  let parent = '';
-  for (const r of stack ?? EMPTY_STACK) {
-    if (r.type !== 'STATIC' && r.type !== 'DYNAMIC')
-      throw new Error(`${what}: reservation type must be STATIC or DYNAMIC`);
-    validateRole(r.role, what);
-    if (r.role === '*') throw new Error(`${what}: cannot be reserved for '*'`);
-    if (parent !== '' && (r.role === parent || !isRoleWithin(r.role, parent))) {
-      throw new Error(`${what}: reservation '${r.role}' must refine (lie below) '${parent}'`);
-    }
-    parent = r.role;
-  }
+  const stack = normalStack(res, what);
   const alloc = res.allocation_info?.role;
   if (alloc !== undefined) validateRole(alloc, what);
+  const disk = normalDisk(res.disk, what);
+  if (disk !== undefined && res.name !== 'disk') throw new Error(`${what}: only disk may carry disk info`);
   const kind: Resource = {
     name: res.name,
     type: res.type,
     reservations: stack,
     allocation_info: alloc === undefined ? undefined : res.allocation_info,
+    disk,
   };
   if (res.type === 'SCALAR') {
     const value = res.scalar?.value;
@@ -317,6 +320,136 @@ export function normalEntry(res: Resource): Resource | undefined {
     return item.length > 0 ? withValue(kind, { item }) : undefined;
   }
   throw new Error(`${what}: type must be SCALAR, RANGES or SET, not '${res.type}'`);
+}
+
+/**
+ * The reservation stack of a wire entry, checked: `reservations` when given, else the legacy `role`
+ * (a dynamic reservation when the legacy `reservation` is set, static otherwise). Each reservation
+ * must refine the one before it; labels are sorted so that equal sets compare equal.
+ */
+function normalStack(res: Resource, what: string): readonly ReservationInfo[] | undefined {
+  let stack = res.reservations !== undefined && res.reservations.length > 0 ? res.reservations : undefined;
+  if (stack === undefined && res.role !== undefined && res.role !== '*') {
+    const legacy = res.reservation;
+    stack =
+      legacy === undefined
+        ? [{ type: 'STATIC', role: res.role }]
+        : [reservationInfo('DYNAMIC', res.role, legacy.principal, legacy.labels)];
+  }
+  if (stack === undefined) return undefined;
+  if (!Array.isArray(stack)) throw new Error(`${what}: reservations must be a list`);
+  let parent = '';
+  let out: ReservationInfo[] | undefined;
+  for (let i = 0; i < stack.length; i++) {
+    const r = stack[i]!;
+    if (r === null || typeof r !== 'object') throw new Error(`${what}: a reservation must be an object`);
+    if (r.type !== 'STATIC' && r.type !== 'DYNAMIC')
+      throw new Error(`${what}: reservation type must be STATIC or DYNAMIC`);
+    validateRole(r.role, what);
+    if (r.role === '*') throw new Error(`${what}: cannot be reserved for '*'`);
+    if (parent !== '' && (r.role === parent || !isRoleWithin(r.role, parent))) {
+      throw new Error(`${what}: reservation '${r.role}' must refine (lie below) '${parent}'`);
+    }
+    if (r.principal !== undefined && typeof r.principal !== 'string')
+      throw new Error(`${what}: reservation principal must be a string`);
+    parent = r.role;
+    const labels = normalLabels(r.labels, what);
+    if (labels !== r.labels) {
+      out ??= stack.slice(0, i);
+      out.push(reservationInfo(r.type, r.role, r.principal, labels));
+    } else if (out !== undefined) {
+      out.push(r);
+    }
+  }
+  return out ?? stack;
+}
+
+/** A ReservationInfo without absent fields. */
+function reservationInfo(
+  type: 'STATIC' | 'DYNAMIC',
+  role: string,
+  principal: string | undefined,
+  labels: ResourceLabels | undefined,
+): ReservationInfo {
+  const out: { type: 'STATIC' | 'DYNAMIC'; role: string; principal?: string; labels?: ResourceLabels } = {
+    type,
+    role,
+  };
+  if (principal !== undefined) out.principal = principal;
+  if (labels !== undefined) out.labels = labels;
+  return out;
+}
+
+/** Labels checked and sorted by key then value (undefined when there are none); the input when already so. */
+function normalLabels(labels: ResourceLabels | undefined, what: string): ResourceLabels | undefined {
+  if (labels === undefined) return undefined;
+  const list = labels?.labels;
+  if (!Array.isArray(list)) throw new Error(`${what}: labels must be {labels: [{key, value}]}`);
+  if (list.length === 0) return undefined;
+  let sorted = true;
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i]!;
+    if (l === null || typeof l !== 'object' || typeof l.key !== 'string')
+      throw new Error(`${what}: a label must have a string key`);
+    if (l.value !== undefined && typeof l.value !== 'string')
+      throw new Error(`${what}: label '${l.key}' must have a string value`);
+    if (i > 0 && labelOrder(list[i - 1]!, l) > 0) sorted = false;
+  }
+  return sorted ? labels : { labels: [...list].sort(labelOrder) };
+}
+
+function labelOrder(a: { key: string; value?: string }, b: { key: string; value?: string }): number {
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  const x = a.value ?? '';
+  const y = b.value ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Disk info checked and stripped of absent fields; undefined when it says nothing. */
+function normalDisk(disk: DiskInfo | undefined, what: string): DiskInfo | undefined {
+  if (disk === undefined) return undefined;
+  if (disk === null || typeof disk !== 'object') throw new Error(`${what}: disk must be a DiskInfo object`);
+  const out: {
+    persistence?: DiskInfo['persistence'];
+    volume?: DiskInfo['volume'];
+    source?: DiskInfo['source'];
+  } = {};
+  const p = disk.persistence;
+  if (p !== undefined) {
+    if (p === null || typeof p !== 'object' || typeof p.id !== 'string' || p.id === '')
+      throw new Error(`${what}: disk.persistence.id must be a non-empty string`);
+    if (p.principal !== undefined && typeof p.principal !== 'string')
+      throw new Error(`${what}: disk.persistence.principal must be a string`);
+    out.persistence = typeof p.principal === 'string' ? { id: p.id, principal: p.principal } : { id: p.id };
+  }
+  const v = disk.volume;
+  if (v !== undefined) {
+    if (
+      v === null ||
+      typeof v !== 'object' ||
+      typeof v.container_path !== 'string' ||
+      v.container_path === ''
+    )
+      throw new Error(`${what}: disk.volume.container_path must be a non-empty string`);
+    if (v.mode !== undefined && v.mode !== 'RW' && v.mode !== 'RO')
+      throw new Error(`${what}: disk.volume.mode must be RW or RO`);
+    if (v.host_path !== undefined && typeof v.host_path !== 'string')
+      throw new Error(`${what}: disk.volume.host_path must be a string`);
+    const volume: { container_path: string; mode?: 'RW' | 'RO'; host_path?: string } = {
+      container_path: v.container_path,
+    };
+    if (typeof v.mode === 'string') volume.mode = v.mode;
+    if (typeof v.host_path === 'string') volume.host_path = v.host_path;
+    out.volume = volume;
+  }
+  if (disk.source !== undefined) {
+    if (disk.source === null || typeof disk.source !== 'object')
+      throw new Error(`${what}: disk.source must be an object`);
+    out.source = disk.source;
+  }
+  return out.persistence === undefined && out.volume === undefined && out.source === undefined
+    ? undefined
+    : out;
 }
 
 /** Sum of two entries of the same kind. */
@@ -340,9 +473,12 @@ export function subtractEntry(x: Resource, y: Resource): Resource | undefined {
   return item.length === 0 ? undefined : item === x.set!.item ? x : withValue(x, { item });
 }
 
-/** True when entry x holds at least entry y (same kind). */
+/** True when entry x holds at least entry y (same kind); a persistent volume is only ever held whole. */
 export function containsEntry(x: Resource, y: Resource): boolean {
-  if (x.type === 'SCALAR') return x.scalar!.value >= y.scalar!.value;
+  if (x.type === 'SCALAR') {
+    if (x.disk?.persistence !== undefined) return x.scalar!.value === y.scalar!.value;
+    return x.scalar!.value >= y.scalar!.value;
+  }
   if (x.type === 'RANGES') return containsRanges(x.ranges!.range, y.ranges!.range);
   return containsItems(x.set!.item, y.set!.item);
 }
@@ -355,11 +491,12 @@ export function equalEntry(x: Resource, y: Resource): boolean {
 }
 
 /**
- * Parses one `NAME[(allocated:ROLE)][(STACK)]:VALUE` entry. STACK is comma-separated reservations,
- * each `[dynamic:]ROLE[@PRINCIPAL]` (static unless marked), the last one being the reservation role.
+ * Parses one `NAME[(allocated:ROLE)][(STACK)][[ID:PATH]]:VALUE` entry. STACK is comma-separated
+ * reservations, each `[dynamic:]ROLE[@PRINCIPAL]` (static unless marked), the last one being the
+ * reservation role; `[ID:PATH]` makes disk a persistent volume with that id and container path.
  */
 export function parseEntry(piece: string): Resource {
-  const m = /^([^\s():;,[\]{}@]+)\s*((?:\([^()]*\)\s*)*):(.*)$/.exec(piece);
+  const m = /^([^\s():;,[\]{}@]+)\s*((?:\([^()]*\)\s*)*)(?:\[([^[\]:]+):([^[\]]+)\]\s*)?:(.*)$/.exec(piece);
   if (!m) throw new Error('expected NAME:VALUE or NAME(ROLE):VALUE, e.g. cpus:4 or cpus(prod):2');
   const name = m[1]!;
   let reservations: ReservationInfo[] | undefined;
@@ -373,8 +510,13 @@ export function parseEntry(piece: string): Resource {
     if (reservations !== undefined) throw new Error('more than one reservation group');
     reservations = inner === '*' ? [] : inner.split(',').map((entry) => parseReservation(entry.trim()));
   }
-  const base = { name, reservations, allocation_info: allocation };
-  const value = m[3]!.trim();
+  const volume = m[3] === undefined ? undefined : { id: m[3].trim(), path: m[4]!.trim() };
+  const disk =
+    volume === undefined
+      ? undefined
+      : { persistence: { id: volume.id }, volume: { container_path: volume.path, mode: 'RW' as const } };
+  const base = { name, reservations, allocation_info: allocation, disk };
+  const value = m[5]!.trim();
   if (value.startsWith('[')) return { ...base, type: 'RANGES', ranges: { range: parseRanges(value) } };
   if (value.startsWith('{')) return { ...base, type: 'SET', set: { item: parseItems(value) } };
   if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value)) throw new Error(`bad scalar '${value}'`);
@@ -404,6 +546,8 @@ export function formatEntry(res: Resource): string {
     );
     text += '(' + stack.join(',') + ')';
   }
+  const volume = res.disk?.persistence;
+  if (volume !== undefined) text += '[' + volume.id + ':' + (res.disk?.volume?.container_path ?? '') + ']';
   if (res.type === 'SCALAR') return text + ':' + res.scalar!.value;
   if (res.type === 'RANGES') return text + ':' + formatRanges(res.ranges!.range);
   return text + ':' + formatItems(res.set!.item);

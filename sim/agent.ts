@@ -206,6 +206,9 @@ export class SimAgent {
         return this.shutdown(message.message, now);
       case 'framework_message':
         return [];
+      case 'apply_operation':
+        // A simulated agent has no volumes to make; the master records the new total itself.
+        return [];
       default:
         throw new Error(`sim agent ${this.name}: unknown message ${JSON.stringify(message)}`);
     }

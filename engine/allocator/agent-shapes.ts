@@ -107,6 +107,7 @@ export function allocateTo(r: Resources, info: { readonly role: string }): Resou
     else entry.set = res.set;
     if (res.reservations !== undefined) entry.reservations = res.reservations;
     entry.allocation_info = info;
+    if (res.disk !== undefined) entry.disk = res.disk;
     out.push(entry);
   }
   return out;

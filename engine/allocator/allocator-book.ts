@@ -6,7 +6,7 @@
 // a holding only while its framework is known; a framework is a client of a role's sorter while it
 // subscribes to the role or still holds resources allocated to it. The allocation loop records one
 // holding per offer, so recording one allocates as little as possible (no per-offer maps or sets).
-import { addQuantities, type Quantities, subtractQuantities } from '../quantities.ts';
+import { addQuantities, containsQuantities, type Quantities, subtractQuantities } from '../quantities.ts';
 import {
   add,
   contains,
@@ -43,17 +43,18 @@ export interface FrameworkState {
 export interface AgentState {
   readonly id: string;
   readonly info: AllocatorAgent;
-  readonly total: Resources;
+  /** Everything the agent has; offer operations (reservations, volumes) change its form. */
+  total: Resources;
   /** Resources neither offered nor used, without allocation_info. */
   free: Resources;
   active: boolean;
   /** Number of reserved entries in total; 0 means every role sees the same free resources. */
-  readonly reservedRoles: number;
+  reservedRoles: number;
   /** Scalar quantities of total, and what sorters count of it. */
-  readonly totalQuantities: Quantities;
-  readonly measuredTotal: Quantities;
+  totalQuantities: Quantities;
+  measuredTotal: Quantities;
   /** What the agent shares with agents of an equal total (the fields above come from it). */
-  readonly shape: AgentShape;
+  shape: AgentShape;
   /**
    * Every holding on the agent, one per framework and role, in the order they were made. A list, not a
    * map: an agent holds for a few frameworks, and scanning a short list costs less than hashing.
@@ -160,12 +161,7 @@ export class AllocatorBook {
   addAgent(id: string, info: AllocatorAgent, total: Resources): AgentState {
     if (this.agents.has(id)) throw new Error(`addAgent: agent ${id} is already added`);
     const shape = this.shapes.add(total);
-    for (const res of shape.total) {
-      const role = reservationRole(res);
-      if (role !== '*' && res.type === 'SCALAR')
-        this.quota.reserve(role, { [res.name]: res.scalar!.value }, 1);
-    }
-    this.quota.pool(unreservedScalars(shape.total), 1);
+    this.countTotal(shape.total, 1);
     const agent: AgentState = {
       id,
       info,
@@ -199,12 +195,7 @@ export class AllocatorBook {
       const framework = this.frameworks.get(holding.frameworkId);
       if (framework !== undefined) this.untrackIfDone(framework, holding.role);
     }
-    for (const res of agent.total) {
-      const role = reservationRole(res);
-      if (role !== '*' && res.type === 'SCALAR')
-        this.quota.reserve(role, { [res.name]: res.scalar!.value }, -1);
-    }
-    this.quota.pool(unreservedScalars(agent.total), -1);
+    this.countTotal(agent.total, -1);
     this.roleSorter.removeTotal(agent.id, agent.measuredTotal);
     for (const { sorter } of this.roles.values()) sorter.removeTotal(agent.id, agent.measuredTotal);
     this.agents.delete(agent.id);
@@ -263,6 +254,64 @@ export class AllocatorBook {
     agent.holdings.splice(agent.holdings.indexOf(holding), 1);
     this.countHolding(frameworkId, framework, role, agent.id, -1);
     if (framework !== undefined) this.untrackIfDone(framework, role);
+  }
+
+  /**
+   * Converts `from` into `to` (both allocated to role, equal in scalar quantities) in what the
+   * framework holds on the agent and in the agent's total: an offer operation changed their form.
+   * Free resources are untouched, so total = free + holdings still holds.
+   */
+  convert(agent: AgentState, frameworkId: string, role: string, from: Resources, to: Resources): void {
+    const holding = holdingFor(agent.holdings, frameworkId, role);
+    if (holding === undefined || !contains(holding.resources, from)) {
+      throw new Error(
+        `updateAllocation: framework ${frameworkId} does not hold ${formatResources(from)} on agent ${agent.id}`,
+      );
+    }
+    const plainFrom = unallocate(from);
+    const plainTo = unallocate(to);
+    holding.resources = add(subtract(holding.resources, from), to);
+    this.retotal(agent, add(subtract(agent.total, plainFrom), plainTo));
+    if (this.quota.tracking) {
+      this.quota.hold(role, unreservedScalars(plainFrom), -1);
+      this.quota.hold(role, unreservedScalars(plainTo), 1);
+    }
+    // The quantities are the same, so the sorters' counts stand unless a policy measures more.
+    const framework = this.frameworks.get(frameworkId);
+    if (framework !== undefined && this.policy.measureHeld !== undefined)
+      this.account(agent, framework, holding);
+  }
+
+  /** Gives the agent a new total of the same scalar quantities (its shape, quota and sorter totals follow). */
+  private retotal(agent: AgentState, total: Resources): void {
+    this.countTotal(agent.total, -1);
+    const old = agent.shape;
+    const shape = this.shapes.add(total);
+    this.shapes.remove(old);
+    agent.shape = shape;
+    agent.total = shape.total;
+    agent.reservedRoles = shape.reservedRoles;
+    agent.totalQuantities = shape.quantities;
+    this.countTotal(shape.total, 1);
+    if (sameQuantities(old.measured, shape.measured)) {
+      agent.measuredTotal = shape.measured;
+      return;
+    }
+    this.roleSorter.removeTotal(agent.id, agent.measuredTotal);
+    for (const { sorter } of this.roles.values()) sorter.removeTotal(agent.id, agent.measuredTotal);
+    agent.measuredTotal = shape.measured;
+    this.roleSorter.addTotal(agent.id, shape.measured);
+    for (const { sorter } of this.roles.values()) sorter.addTotal(agent.id, shape.measured);
+  }
+
+  /** Counts (+1) or uncounts (-1) an agent total's reservations and unreserved pool in the quota book. */
+  private countTotal(total: Resources, sign: 1 | -1): void {
+    for (const res of total) {
+      const role = reservationRole(res);
+      if (role !== '*' && res.type === 'SCALAR')
+        this.quota.reserve(role, { [res.name]: res.scalar!.value }, sign);
+    }
+    this.quota.pool(unreservedScalars(total), sign);
   }
 
   /** Sets (or clears) a role's quota; quota accounting starts with the first quota ever set. */
@@ -409,4 +458,9 @@ export class AllocatorBook {
       this.untrack(framework, role);
     }
   }
+}
+
+/** True when a and b hold the same amount of every name. */
+export function sameQuantities(a: Quantities, b: Quantities): boolean {
+  return containsQuantities(a, b) && containsQuantities(b, a);
 }

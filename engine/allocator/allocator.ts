@@ -70,6 +70,13 @@ export interface Allocator {
     filter: OfferFilter | undefined,
     now: number,
   ): void;
+  /**
+   * Converts resources the framework holds on the agent (offered, being accepted) from `from` to `to`,
+   * both allocated to one role and equal in scalar quantities: an offer operation reserved,
+   * unreserved, made or destroyed a persistent volume. The agent's total changes the same way, so
+   * later offers carry the new form (reserved resources only to their role).
+   */
+  updateAllocation(frameworkId: string, agentId: string, from: Resources, to: Resources): void;
   /** Stops offers to the framework for these roles (all of its roles when empty). */
   suppressOffers(frameworkId: string, roles: readonly string[]): void;
   /** Resumes offers for these roles (all when empty) and clears the framework's filters. */

@@ -30,7 +30,7 @@ import type {
   OfferFilter,
   Quota,
 } from './allocator.ts';
-import { type AgentState, AllocatorBook } from './allocator-book.ts';
+import { type AgentState, AllocatorBook, sameQuantities } from './allocator-book.ts';
 import { holdingsOf, holdsAny } from './holdings.ts';
 import { firstAccepted, hasActiveClient, OfferCheck } from './offer-check.ts';
 import { OfferFilters } from './offer-filters.ts';
@@ -184,6 +184,28 @@ export class HierarchicalAllocator implements Allocator {
         this.filters.add(frameworkId, agentId, role, unallocate(part), filter.refuse_seconds, now);
       }
     }
+    this.book.dirty.mark(agentId);
+    this.book.dirty.headroomChanged();
+  }
+
+  updateAllocation(frameworkId: string, agentId: string, from: Resources, to: Resources): void {
+    const agent = this.book.agent(agentId, 'updateAllocation');
+    this.book.framework(frameworkId, 'updateAllocation');
+    const fromNormal = add(emptyResources, from);
+    const toNormal = add(emptyResources, to);
+    const role = fromNormal[0]?.allocation_info?.role;
+    const oneRole = (r: Resources) => r.every((res) => res.allocation_info?.role === role);
+    if (role === undefined || !oneRole(fromNormal) || !oneRole(toNormal)) {
+      throw new Error(
+        `updateAllocation: ${formatResources(from)} and ${formatResources(to)} must be allocated to one role`,
+      );
+    }
+    if (!sameQuantities(toQuantities(fromNormal), toQuantities(toNormal))) {
+      throw new Error(
+        `updateAllocation: ${formatResources(from)} and ${formatResources(to)} differ in quantities`,
+      );
+    }
+    this.book.convert(agent, frameworkId, role, fromNormal, toNormal);
     this.book.dirty.mark(agentId);
     this.book.dirty.headroomChanged();
   }

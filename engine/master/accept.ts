@@ -1,12 +1,15 @@
-// ACCEPT: a framework uses offers (all on one agent) to launch tasks and task groups. Invalid offers
-// drop every task of the call (TASK_DROPPED, or TASK_LOST for frameworks that are not partition
-// aware); an invalid task gets TASK_ERROR; valid tasks go to the agent in TASK_STAGING. What the
-// tasks leave unused goes back to the allocator with the call's filter.
+// ACCEPT: a framework uses offers (all on one agent) to launch tasks and task groups, and to reserve,
+// unreserve, create or destroy persistent volumes (operations.ts), in the order it lists them. Invalid
+// offers drop every task of the call (TASK_DROPPED, or TASK_LOST for frameworks that are not partition
+// aware); an invalid task gets TASK_ERROR; an invalid resource operation is dropped on its own; valid
+// tasks go to the agent in TASK_STAGING. What the operations leave unused goes back to the allocator
+// with the call's filter.
 import type { OfferFilter } from '../allocator/allocator.ts';
 import { add, isEmpty, type Resources, summary } from '../resources.ts';
 import { type Ctx, callError, sendAgent, trace } from './context.ts';
 import { type LaunchScope, type ValidTask, validateTask } from './launch-validation.ts';
 import { refuseSeconds, removeOffer, rescindOffer, wireResources } from './offers.ts';
+import { applyResourceOperation, resource_operations, resourceOperationShapeError } from './operations.ts';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from './state.ts';
 import { addExecutor, addTask, isPartitionAware, masterStatus, sendUpdate } from './tasks.ts';
 import type { ExecutorInfo, Filters, Id, Operation, TaskInfo } from './v1.ts';
@@ -20,7 +23,7 @@ export interface AcceptBody {
 }
 
 /** Operation types the master carries out; others are refused with a 400 before anything changes. */
-const supported_operations: ReadonlySet<string> = new Set(['LAUNCH', 'LAUNCH_GROUP']);
+const supported_operations: ReadonlySet<string> = new Set(['LAUNCH', 'LAUNCH_GROUP', ...resource_operations]);
 
 /** Handles ACCEPT for a subscribed framework. */
 export function accept(ctx: Ctx, framework: FrameworkRecord, body: AcceptBody): void {
@@ -53,9 +56,16 @@ export function accept(ctx: Ctx, framework: FrameworkRecord, body: AcceptBody): 
     newExecutors: new Map(),
   };
   let launched = 0;
+  let converted = false;
   for (const operation of operations) {
     if (operation.type === 'LAUNCH') launched += launchTasks(ctx, scope, operation.launch!.task_infos);
-    else launched += launchGroup(ctx, scope, operation.launch_group!);
+    else if (operation.type === 'LAUNCH_GROUP') launched += launchGroup(ctx, scope, operation.launch_group!);
+    else if (applyResourceOperation(ctx, scope, operation)) converted = true;
+  }
+  // The agent's new total is recorded, so that a master taking over keeps its reservations and
+  // volumes when the agent re-registers.
+  if (converted) {
+    ctx.out.push({ type: 'registry', op: 'agent_admitted', agent_id: agent.id, agent_info: agent.info });
   }
   for (const offer of offers) {
     trace(ctx, {
@@ -78,7 +88,11 @@ function operationsError(operations: readonly Operation[]): string | undefined {
   for (const op of operations) {
     if (op === null || typeof op !== 'object') return 'Each operation must be an Operation';
     if (!supported_operations.has(op.type)) {
-      return `Operation ${op.type} is not supported by this master (only LAUNCH and LAUNCH_GROUP)`;
+      return `Operation ${op.type} is not supported by this master (only LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE and DESTROY)`;
+    }
+    if (resource_operations.has(op.type)) {
+      const error = resourceOperationShapeError(op);
+      if (error !== undefined) return error;
     }
     if (op.type === 'LAUNCH' && !Array.isArray(op.launch?.task_infos)) {
       return "Expecting 'launch.task_infos' to be present";
@@ -119,7 +133,7 @@ function allTasks(operations: readonly Operation[]): TaskInfo[] {
   const out: TaskInfo[] = [];
   for (const op of operations) {
     if (op.type === 'LAUNCH') out.push(...op.launch!.task_infos);
-    else out.push(...op.launch_group!.task_group.tasks);
+    else if (op.type === 'LAUNCH_GROUP') out.push(...op.launch_group!.task_group.tasks);
   }
   return out;
 }

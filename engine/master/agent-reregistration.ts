@@ -15,6 +15,7 @@ import { type Ctx, ignore, sendAgent, trace } from './context.ts';
 import { recoverFramework } from './frameworks.ts';
 import type { AgentReregisterInput } from './inputs.ts';
 import { rescindAgentOffers } from './offers.ts';
+import { withRecordedOperations } from './recorded-operations.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './state.ts';
 import { addExecutor, addTask, endTask, isPartitionAware, isTerminal, task_states } from './tasks.ts';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task } from './v1.ts';
@@ -46,14 +47,23 @@ export function reregisterAgent(ctx: Ctx, input: AgentReregisterInput): void {
   // Frameworks that are not partition-aware were told this agent's tasks are lost when this master
   // marked it unreachable; those tasks must not come back to life, so they are shut down (as Mesos).
   const lostHere = ctx.state.unreachableAgents.get(agentId)?.markedHere === true;
+  const recorded = ctx.state.recoveredAgents.get(agentId) ?? ctx.state.unreachableAgents.get(agentId)?.info;
+  const total = withRecordedOperations(parsed.resources, recorded?.resources);
+  if (total.lost !== undefined) {
+    ignore(
+      ctx,
+      'agent_reregister',
+      `agent ${agentId}: its recorded reservations and volumes are dropped: ${total.lost}`,
+    );
+  }
   ctx.state.unreachableAgents.delete(agentId);
   ctx.state.recoveredAgents.delete(agentId);
-  const agentInfo: AgentInfo = { ...info, resources: parsed.resources };
+  const agentInfo: AgentInfo = { ...info, resources: total.resources };
   const agent = newAgentRecord(
     ctx,
     agentId,
     agentInfo,
-    parsed.resources,
+    total.resources,
     input.connection,
     input.ip,
     input.version,

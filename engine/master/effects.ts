@@ -2,8 +2,9 @@
 // performs them (sends, timers, registry writes, trace records) and never decides anything itself.
 import type { Quota } from '../allocator/allocator.ts';
 import type { TraceEvent } from '../events.ts';
+import type { Resource } from '../resources.ts';
 import type { SchedulerEvent } from './scheduler-api.ts';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Id, KillPolicy, TaskInfo } from './v1.ts';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Id, KillPolicy, Operation, TaskInfo } from './v1.ts';
 
 /** A v1 scheduler event for one framework, to be written on its stream `stream_id`. */
 export interface FrameworkEventEffect {
@@ -65,6 +66,19 @@ export type AgentMessage =
       readonly framework_id: Id;
       readonly executor_id: Id;
       readonly data: string;
+    }
+  /**
+   * The master applied an offer operation to the agent's resources: RESERVE, UNRESERVE, CREATE or
+   * DESTROY, with the resources it converted (allocated wire form; for CREATE and DESTROY the
+   * volumes). `resources` is the agent's whole total after it: the agent checkpoints it and reports
+   * it as `agent_info.resources` when it re-registers, so reservations and volumes outlive restarts
+   * of either side. On CREATE the agent makes the volume's directory; on DESTROY it may remove it.
+   */
+  | {
+      readonly type: 'apply_operation';
+      readonly framework_id: Id;
+      readonly operation: Operation;
+      readonly resources: readonly Resource[];
     }
   /** Health check; the agent answers with a pong. */
   | { readonly type: 'ping'; readonly connected: boolean }

@@ -136,6 +136,49 @@ function writeReservedByRole(w: JsonWriter, resources: Resources): void {
   w.raw('}');
 }
 
+/**
+ * A resource as Mesos's endpoints show it in full: with the legacy `role` (and, for one dynamic
+ * reservation, the legacy `reservation`) beside the `reservations` stack.
+ */
+export function fullResource(r: Resource): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: r.name, type: r.type };
+  if (r.scalar !== undefined) out.scalar = r.scalar;
+  if (r.ranges !== undefined) out.ranges = r.ranges;
+  if (r.set !== undefined) out.set = r.set;
+  out.role = reservationRole(r);
+  if (r.disk !== undefined) out.disk = r.disk;
+  const stack = r.reservations ?? [];
+  const only = stack.length === 1 ? stack[0]! : undefined;
+  if (only?.type === 'DYNAMIC') {
+    const reservation: Record<string, unknown> = {};
+    if (only.principal !== undefined) reservation.principal = only.principal;
+    if (only.labels !== undefined) reservation.labels = only.labels;
+    out.reservation = reservation;
+  }
+  if (stack.length > 0) out.reservations = stack;
+  if (r.allocation_info !== undefined) out.allocation_info = r.allocation_info;
+  return out;
+}
+
+/** Writes the reserved resources of a bag in full, as a list per reservation role (`{}` when none). */
+function writeReservedFull(w: JsonWriter, resources: Resources): void {
+  w.raw('{');
+  let first = true;
+  const roles: string[] = [];
+  for (const r of resources) {
+    const role = reservationRole(r);
+    if (role !== '*' && !roles.includes(role)) roles.push(role);
+  }
+  for (const role of roles) {
+    if (!first) w.raw(',');
+    first = false;
+    w.string(role);
+    w.raw(':');
+    w.value(resources.filter((r) => reservationRole(r) === role).map(fullResource));
+  }
+  w.raw('}');
+}
+
 /** The unreserved part of an agent's resources (the whole bag when nothing is reserved). */
 function unreservedOf(resources: Resources): Resources {
   for (const r of resources) {
@@ -173,6 +216,8 @@ function writeSlave(w: JsonWriter, agent: AgentView, version: string): void {
   writeSummary(w, unreservedOf(agent.resources));
   w.raw(',"reserved_resources":');
   writeReservedByRole(w, agent.resources);
+  w.raw(',"reserved_resources_full":');
+  writeReservedFull(w, agent.resources);
   w.raw(agent.active ? ',"active":true,"version":' : ',"active":false,"version":');
   w.string(agent.version ?? version);
   w.raw(',"capabilities":[]}');

@@ -89,6 +89,16 @@ export function showEffect(effect: MasterEffect, names: ScenarioNames): string[]
       return [];
     case 'call_error':
       return [`call refused (${effect.status}): ${effect.message}`];
+    case 'agent_message': {
+      const message = effect.message;
+      if (message.type !== 'apply_operation') return [];
+      const op = message.operation;
+      const resources =
+        op.reserve?.resources ?? op.unreserve?.resources ?? op.create?.volumes ?? op.destroy?.volumes;
+      return [
+        `${names.agent(effect.agent_id)} applies ${op.type} of ${names.framework(message.framework_id.value)}: ${showResources(resources ?? [])}`,
+      ];
+    }
     default:
       return [];
   }

@@ -6,13 +6,15 @@ import type { PolicyName } from '../../engine/allocator/policies.ts';
 import { scenario_rounds_max } from '../../engine/constants.ts';
 import type { TraceEvent } from '../../engine/events.ts';
 import type { MasterInput } from '../../engine/master/inputs.ts';
+import type { Operation, TaskInfo } from '../../engine/master/v1.ts';
+import { parseResources } from '../../engine/resources.ts';
 import { createTaskLauncher, type TaskLauncher } from '../../engine/scheduling/task-launcher.ts';
 import { SimAgent } from '../agent.ts';
 import { SimFramework } from '../framework.ts';
 import { type HostObservation, SimHost } from '../host.ts';
 import { showEffect } from './format.ts';
 import { compareTaskIds, ScenarioNames } from './names.ts';
-import type { FrameworkSpec, ScenarioCommand } from './parse.ts';
+import type { AcceptOperation, FrameworkSpec, ScenarioCommand } from './parse.ts';
 import { printSubject } from './print.ts';
 import { ScenarioError } from './values.ts';
 
@@ -36,6 +38,8 @@ export class ScenarioInterpreter {
   private policy: { name: PolicyName; seed: string } = { name: 'drf', seed: '1' };
   private readonly names = new ScenarioNames();
   private readonly launchers = new Map<string, TaskLauncher>();
+  /** Tasks each framework launched through `accept` commands, for their ids. */
+  private readonly launched = new Map<string, number>();
   private lines: string[] = [];
   private round: RoundRecord | undefined;
 
@@ -113,6 +117,9 @@ export class ScenarioInterpreter {
         return;
       case 'finish':
         this.finish(c.framework, c.count);
+        return;
+      case 'accept':
+        this.accept(c.framework, c.offer, c.refuse_seconds, c.operations);
         return;
       case 'print':
         this.lines.push(
@@ -305,6 +312,65 @@ export class ScenarioInterpreter {
     if (agent.condition === 'up' && agent.id !== undefined)
       host.send({ type: 'agent_disconnected', agent_id: agent.id });
     host.send(agent.register());
+  }
+
+  /**
+   * The framework accepts one held offer (`offer`, else its first) with the given operations, in
+   * order: resource operations with the resources as written (the master gives them the offer's
+   * allocation role), and each launch as one command task that runs until finished.
+   */
+  private accept(
+    name: string,
+    offerName: string | undefined,
+    refuse_seconds: number | undefined,
+    operations: readonly AcceptOperation[],
+  ): void {
+    const framework = this.framework(name);
+    const offer =
+      offerName === undefined
+        ? framework.held[0]
+        : framework.held.find((o) => this.names.offer(o.id.value) === offerName);
+    if (offer === undefined) {
+      throw new ScenarioError(
+        `accept: framework ${name} holds ${offerName === undefined ? 'no offers' : `no offer ${offerName}`}`,
+      );
+    }
+    framework.held = framework.held.filter((o) => o !== offer);
+    const ops = operations.map((op) => this.operation(name, offer.agent_id, op));
+    const filters = refuse_seconds === undefined ? {} : { filters: { refuse_seconds } };
+    this.frameworkCall(name, (id) => ({
+      type: 'ACCEPT',
+      framework_id: { value: id },
+      accept: { offer_ids: [offer.id], operations: ops, ...filters },
+    }));
+  }
+
+  /** The v1 Operation for one operation of an `accept` command. */
+  private operation(name: string, agentId: { readonly value: string }, op: AcceptOperation): Operation {
+    const resources = [...parseResources(op.resources)];
+    switch (op.type) {
+      case 'reserve':
+        return { type: 'RESERVE', reserve: { resources } };
+      case 'unreserve':
+        return { type: 'UNRESERVE', unreserve: { resources } };
+      case 'create':
+        return { type: 'CREATE', create: { volumes: resources } };
+      case 'destroy':
+        return { type: 'DESTROY', destroy: { volumes: resources } };
+      case 'launch': {
+        const n = (this.launched.get(name) ?? 0) + 1;
+        this.launched.set(name, n);
+        const taskId = `${name}-x${n}`;
+        const task: TaskInfo = {
+          name: taskId,
+          task_id: { value: taskId },
+          agent_id: { value: agentId.value },
+          resources,
+          command: { value: 'sleep 3600', shell: true },
+        };
+        return { type: 'LAUNCH', launch: { task_infos: [task] } };
+      }
+    }
   }
 
   private finish(name: string, count: number | undefined): void {

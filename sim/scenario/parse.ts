@@ -2,6 +2,7 @@
 // or `key=value` pairs. It only checks syntax and argument shapes; whether a named agent or
 // framework exists is the interpreter's business. Every error names the line and what was wrong.
 import { parseQuantities, type Quantities } from '../../engine/quantities.ts';
+import { parseResources } from '../../engine/resources.ts';
 import { parseCount, parseDuration_ms, ScenarioError } from './values.ts';
 
 /** Allocation policies a scenario may name. */
@@ -57,8 +58,61 @@ export type ScenarioCommand = { readonly line: number; readonly text: string } &
   | { readonly kind: 'agent-remove' | 'agent-fail' | 'agent-restart'; readonly agent: string }
   | { readonly kind: 'failover' | 'disconnect' | 'teardown'; readonly framework: string }
   | { readonly kind: 'finish'; readonly framework: string; readonly count: number | undefined }
+  | {
+      readonly kind: 'accept';
+      readonly framework: string;
+      /** The held offer to accept (scenario name, e.g. O3); the first held offer when absent. */
+      readonly offer: string | undefined;
+      readonly refuse_seconds: number | undefined;
+      readonly operations: readonly AcceptOperation[];
+    }
   | { readonly kind: 'print'; readonly subject: PrintSubject }
 );
+
+/** Operations an `accept` command may carry, in the order given. */
+export const accept_operations = ['reserve', 'unreserve', 'create', 'destroy', 'launch'] as const;
+
+/** One operation of an `accept`: its kind and resources in the agent flag form. */
+export interface AcceptOperation {
+  readonly type: (typeof accept_operations)[number];
+  readonly resources: string;
+}
+
+/** Parses `accept FRAMEWORK [offer=O#] [refuse=D] OP=RESOURCES ...` (operations may repeat, in order). */
+function parseAccept(args: readonly string[]): DistributiveOmit<ScenarioCommand, 'line' | 'text'> {
+  const framework = checkName(args[0], 'framework', 'accept');
+  let offer: string | undefined;
+  let refuse_seconds: number | undefined;
+  const operations: AcceptOperation[] = [];
+  for (const word of args.slice(1)) {
+    const eq = word.indexOf('=');
+    const key = eq <= 0 ? '' : word.slice(0, eq);
+    const value = word.slice(eq + 1);
+    if (key === 'offer') {
+      if (offer !== undefined) throw new ScenarioError(`accept: option 'offer' given twice`);
+      if (!/^O\d+$/.test(value))
+        throw new ScenarioError(`accept: offer must name an offer such as O3, got '${value}'`);
+      offer = value;
+    } else if (key === 'refuse') {
+      if (refuse_seconds !== undefined) throw new ScenarioError(`accept: option 'refuse' given twice`);
+      refuse_seconds = parseDuration_ms(value, 'accept: refuse') / 1000;
+    } else if ((accept_operations as readonly string[]).includes(key)) {
+      try {
+        parseResources(value);
+      } catch (error) {
+        throw new ScenarioError(`accept: ${key}: ${(error as Error).message}`);
+      }
+      operations.push({ type: key as AcceptOperation['type'], resources: value });
+    } else {
+      throw new ScenarioError(
+        `accept: expected offer=, refuse= or an operation (${accept_operations.join(', ')})=RESOURCES, got '${word}'`,
+      );
+    }
+  }
+  if (operations.length === 0)
+    throw new ScenarioError(`accept: give at least one operation, e.g. reserve=cpus(dynamic:prod):2`);
+  return { kind: 'accept', framework, offer, refuse_seconds, operations };
+}
 
 /** A scenario line: a command, or a comment or blank line kept so output can echo it. */
 export type ScenarioLine =
@@ -274,6 +328,8 @@ function parseWords(words: readonly string[]): DistributiveOmit<ScenarioCommand,
       const count = args[1] === undefined ? undefined : parseCount(args[1], 'finish: count', false, false);
       return { kind: 'finish', framework, count };
     }
+    case 'accept':
+      return parseAccept(args);
     case 'print': {
       checkArity(args, 1, `print ${print_subjects.join('|')}`);
       const subject = args[0];

@@ -109,6 +109,14 @@ export function createFirstFitAllocator(): Allocator {
         filters.push({ frameworkId, agentId, resources: r, expiry_ms: now + filter.refuse_seconds * 1000 });
       }
     },
+    updateAllocation(_frameworkId: string, agentId: string, from: Resources, to: Resources) {
+      const a = requireAgent(agentId);
+      const f = unallocate(from);
+      const t = unallocate(to);
+      if (!contains(a.held, f)) throw new Error(`first-fit: converting more than held on ${agentId}`);
+      a.held = add(subtract(a.held, f), t);
+      a.total = add(subtract(a.total, f), t);
+    },
     suppressOffers(id, roles) {
       const f = requireFramework(id);
       for (const role of roles.length === 0 ? f.roles : roles) f.suppressed.add(role);

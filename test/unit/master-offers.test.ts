@@ -208,7 +208,7 @@ describe('master offers and launches', () => {
       type: 'ACCEPT',
       accept: {
         offer_ids: [offer.id],
-        operations: [{ type: 'RESERVE', reserve: { resources: cpusMem(1, 1) } }],
+        operations: [{ type: 'GROW_VOLUME' }],
       },
     });
     expect(callErrors(out).map((e) => e.status)).toEqual([400]);

@@ -53,6 +53,42 @@ function reservedByRole(resources: Resources): Record<string, unknown> {
   return Object.fromEntries(Object.entries(out).map(([role, list]) => [role, summary(list)]));
 }
 
+/** A reserved resource in full, as Mesos's endpoints show it (legacy role and reservation beside the stack). */
+function naiveFull(r: Resource): unknown {
+  const stack = r.reservations ?? [];
+  const dynamic = stack.length === 1 && stack[0]!.type === 'DYNAMIC' ? stack[0]! : undefined;
+  return {
+    name: r.name,
+    type: r.type,
+    ...(r.scalar === undefined ? {} : { scalar: r.scalar }),
+    ...(r.ranges === undefined ? {} : { ranges: r.ranges }),
+    ...(r.set === undefined ? {} : { set: r.set }),
+    role: reservationRole(r),
+    ...(r.disk === undefined ? {} : { disk: r.disk }),
+    ...(dynamic === undefined
+      ? {}
+      : {
+          reservation: {
+            ...(dynamic.principal === undefined ? {} : { principal: dynamic.principal }),
+            ...(dynamic.labels === undefined ? {} : { labels: dynamic.labels }),
+          },
+        }),
+    ...(stack.length === 0 ? {} : { reservations: stack }),
+  };
+}
+
+function reservedFullByRole(resources: Resources): Record<string, unknown> {
+  const out: Record<string, unknown[]> = {};
+  for (const r of resources) {
+    const role = reservationRole(r);
+    if (role === '*') continue;
+    const list = out[role] ?? [];
+    list.push(naiveFull(r));
+    out[role] = list;
+  }
+  return out;
+}
+
 function naiveSlave(agent: AgentView, version: string): unknown {
   return {
     id: agent.id,
@@ -69,6 +105,7 @@ function naiveSlave(agent: AgentView, version: string): unknown {
     offered_resources: summary(agent.offered_resources),
     unreserved_resources: summary(agent.resources.filter((r) => reservationRole(r) === '*')),
     reserved_resources: reservedByRole(agent.resources),
+    reserved_resources_full: reservedFullByRole(agent.resources),
     active: agent.active,
     version: agent.version ?? version,
     capabilities: [],
