@@ -10,6 +10,7 @@ import { addQuantities, containsQuantities, type Quantities, subtractQuantities 
 import {
   add,
   contains,
+  emptyResources,
   formatResources,
   type Resources,
   reservationRole,
@@ -236,12 +237,17 @@ export class AllocatorBook {
   /** Returns `part` (allocated to role) of what the framework holds on the agent to its free pool. */
   release(agent: AgentState, frameworkId: string, role: string, part: Resources): void {
     const holding = holdingFor(agent.holdings, frameworkId, role);
-    if (holding === undefined || !contains(holding.resources, part)) {
+    // The usual return is a declined offer, the whole of what the framework holds there: the very
+    // array the offer was made of, so nothing needs subtracting, and what the sorters were told it
+    // measured (the same object) is what they are told goes.
+    const whole = holding !== undefined && part === holding.resources;
+    if (holding === undefined || (!whole && !contains(holding.resources, part))) {
       throw new Error(
         `recoverResources: framework ${frameworkId} does not hold ${formatResources(part)} on agent ${agent.id}`,
       );
     }
-    holding.resources = subtract(holding.resources, part);
+    const measured = holding.measured;
+    holding.resources = whole ? emptyResources : subtract(holding.resources, part);
     const plain = unallocate(part);
     agent.free = add(agent.free, plain);
     if (!contains(agent.total, agent.free)) {
@@ -249,7 +255,10 @@ export class AllocatorBook {
     }
     if (this.quota.tracking) this.quota.hold(role, unreservedScalars(plain), -1);
     const framework = this.frameworks.get(frameworkId);
-    if (framework !== undefined) this.account(agent, framework, holding, -1, toQuantities(plain));
+    if (framework !== undefined) {
+      const quantities = whole && measured !== undefined ? measured : toQuantities(plain);
+      this.account(agent, framework, holding, -1, quantities);
+    }
     if (holding.resources.length > 0) return;
     agent.holdings.splice(agent.holdings.indexOf(holding), 1);
     this.countHolding(frameworkId, framework, role, agent.id, -1);

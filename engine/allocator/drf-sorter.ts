@@ -4,7 +4,7 @@
 // the active clients depth first. An allocation loop looks for a client once per agent and changes
 // one client between calls, so the sorted lists are kept rather than recomputed: a change moves the
 // client's node and each of its ancestors within its parent's sorted list (binary search and a
-// memmove). `find()` walks the sorted lists in place, so the loop needs no flat order at all; `sort()`
+// memmove), once, when an order is next read, however many changes came in between. `find()` walks the sorted lists in place, so the loop needs no flat order at all; `sort()`
 // lists them anew when an order it handed out went stale (handed-out orders are never mutated). Only
 // a change of the pool's total, which moves every share, marks everything dirty for a full re-sort
 // on the next `sort()` or `find()`.
@@ -50,6 +50,8 @@ interface DrfNode extends FiledNode {
   /** Number of active clients in the subtree. */
   active: number;
   weight: number;
+  /** True while the node waits in `stale` to be refiled. */
+  stale: boolean;
 }
 
 /** Incremental, hierarchical DRF sorter (or any share function's, e.g. asset fairness). */
@@ -67,6 +69,12 @@ export class DrfSorter extends LedgerSorter {
   private orderValid = true;
   /** True while `find` walks the lists. */
   private walking = false;
+  /**
+   * Leaves whose allocation changed since they were last filed. They are refiled when an order is
+   * next read (or the tree next changes shape), so that many changes between two reads, as a
+   * framework declining hundreds of offers at once makes, cost one refile rather than one each.
+   */
+  private readonly stale: DrfNode[] = [];
 
   constructor(options: DrfSorterOptions = {}) {
     super(options.share ?? dominantShare);
@@ -75,6 +83,7 @@ export class DrfSorter extends LedgerSorter {
 
   override add(client: string): void {
     this.checkIdle();
+    this.refileStale();
     const record = this.ledger.add(client);
     let parent = this.root;
     let path = '';
@@ -99,6 +108,7 @@ export class DrfSorter extends LedgerSorter {
 
   override remove(client: string): void {
     this.checkIdle();
+    this.refileStale();
     const leaf = this.leafOf(client);
     if (leaf.active > 0) this.changeActive(leaf, -1);
     const record = this.ledger.remove(client);
@@ -121,6 +131,7 @@ export class DrfSorter extends LedgerSorter {
 
   override activate(client: string): void {
     this.checkIdle();
+    this.refileStale();
     const leaf = this.leafOf(client);
     super.activate(client);
     if (leaf.active === 0) this.changeActive(leaf, 1);
@@ -128,6 +139,7 @@ export class DrfSorter extends LedgerSorter {
 
   override deactivate(client: string): void {
     this.checkIdle();
+    this.refileStale();
     const leaf = this.leafOf(client);
     super.deactivate(client);
     if (leaf.active > 0) this.changeActive(leaf, -1);
@@ -135,6 +147,7 @@ export class DrfSorter extends LedgerSorter {
 
   override updateWeight(path: string, weight: number): void {
     this.checkIdle();
+    this.refileStale();
     super.updateWeight(path, weight);
     const inner = this.inners.get(path);
     const leaf = this.leaves.get(path);
@@ -154,7 +167,7 @@ export class DrfSorter extends LedgerSorter {
       if (node.allocation !== own) addInto(node.allocation, quantities);
       node.count++;
     }
-    this.refile(leaf);
+    this.markStale(leaf);
   }
 
   override unallocated(client: string, agentId: string, quantities: Quantities): void {
@@ -164,7 +177,7 @@ export class DrfSorter extends LedgerSorter {
     for (let node = leaf.parent!; node !== this.root; node = node.parent!) {
       if (node.allocation !== own) subtractFrom(node.allocation, quantities);
     }
-    this.refile(leaf);
+    this.markStale(leaf);
   }
 
   override addTotal(agentId: string, quantities: Quantities): void {
@@ -182,6 +195,7 @@ export class DrfSorter extends LedgerSorter {
   /** Active clients, most deserving first; the array is a snapshot later changes do not touch. */
   sort(): readonly string[] {
     if (this.sharesDirty) this.resortAll();
+    else this.refileStale();
     if (!this.orderValid) {
       const order: string[] = [];
       this.collect(this.root, order);
@@ -194,6 +208,7 @@ export class DrfSorter extends LedgerSorter {
   /** The first active client, in order, that `accept` takes; walks the order without copying it. */
   find(accept: (client: string) => boolean): string | undefined {
     if (this.sharesDirty) this.resortAll();
+    else this.refileStale();
     this.walking = true;
     try {
       return this.findBelow(this.root, accept);
@@ -236,6 +251,7 @@ export class DrfSorter extends LedgerSorter {
       weight: this.ledger.weight(path),
       keyShare: 0,
       keyCount: 0,
+      stale: false,
     };
     this.nodes[node.id] = node;
     return node;
@@ -278,6 +294,24 @@ export class DrfSorter extends LedgerSorter {
     }
     this.root.active += delta;
     this.orderValid = false;
+  }
+
+  /** Queues a leaf whose allocation changed for refiling (a full re-sort pending refiles all anyway). */
+  private markStale(leaf: DrfNode): void {
+    if (leaf.stale || this.sharesDirty) return;
+    leaf.stale = true;
+    this.stale.push(leaf);
+  }
+
+  /** Refiles the queued leaves and their ancestors, one after another, each against stored keys. */
+  private refileStale(): void {
+    const stale = this.stale;
+    for (let i = 0; i < stale.length; i++) {
+      const leaf = stale[i]!;
+      leaf.stale = false;
+      this.refile(leaf);
+    }
+    stale.length = 0;
   }
 
   /** Refiles `target` and its ancestors, whose keys may have changed, each within its parent's list. */
@@ -327,6 +361,8 @@ export class DrfSorter extends LedgerSorter {
       node.ordered.fill(listed.sort(compareFiled));
     };
     visit(this.root);
+    for (const leaf of this.stale) leaf.stale = false;
+    this.stale.length = 0;
     this.sharesDirty = false;
     this.orderValid = false;
   }

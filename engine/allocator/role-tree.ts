@@ -152,8 +152,15 @@ export class ClientLedger {
   /** `unallocated` for a client whose record the caller already holds. */
   unallocatedFrom(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
     const client = record.path;
+    const exact = record.agents.get(agentId);
+    if (exact === amounts) {
+      // All the client holds there goes back, as the very object it came as (checked then).
+      record.agents.delete(agentId);
+      subtractFrom(record.allocation, amounts);
+      return record;
+    }
     checkAmounts(client, agentId, amounts);
-    const held = record.agents.get(agentId) ?? {};
+    const held = exact ?? {};
     const short = shortfall(held, amounts);
     if (short !== undefined) {
       throw new Error(
