@@ -1,6 +1,7 @@
 // One simulation from config to files: read the workloads, run, summarise, write the outputs. The
 // command line and the benchmark both go through here; tests call it directly.
 
+import type { TraceEvent } from '../engine/events.ts';
 import { createRng } from '../engine/rng.ts';
 import type { Job } from '../workloads/job.ts';
 import type { SimConfig } from './config.ts';
@@ -18,6 +19,8 @@ export interface RunOptions {
   readonly outDir?: string;
   /** Also write trace.ndjson (every engine trace event). */
   readonly traceEvents?: boolean;
+  /** Hears every engine trace event as the simulation makes it (in order, with the trace file's events). */
+  readonly onTrace?: (event: TraceEvent) => void;
   /** Sources already read, by source key (see workload-source.ts). */
   readonly preloaded?: { readonly jobs: ReadonlyMap<string, Job[]>; readonly notes: readonly string[] };
   readonly onProgress?: (now_ms: number, events: number, sim: Simulation) => void;
@@ -52,12 +55,22 @@ export function runSimulation(options: RunOptions): RunResult {
       : undefined;
   let sim: Simulation | undefined;
   const onProgress = options.onProgress;
+  const listener = options.onTrace;
+  const onTrace =
+    trace === undefined
+      ? listener
+      : listener === undefined
+        ? (event: TraceEvent) => trace.write(event)
+        : (event: TraceEvent) => {
+            trace.write(event);
+            listener(event);
+          };
   sim = new Simulation({
     config,
     jobs: workloads.jobs,
     strict: options.strict ?? false,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(trace === undefined ? {} : { onTrace: (event) => trace.write(event) }),
+    ...(onTrace === undefined ? {} : { onTrace }),
     ...(onProgress === undefined ? {} : { onProgress: (now, events) => onProgress(now, events, sim!) }),
   });
   let end_ms: number;

@@ -2,7 +2,9 @@
 // violation throws): latency and decision time delay launches by what the config says, a crashed
 // agent's tasks run again elsewhere, a master failover is recovered from and jobs still finish,
 // and lost messages are survived through retries.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../engine/events.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
@@ -34,6 +36,33 @@ const launcher = (params: Record<string, unknown>, decision = { job_ms: 0, task_
 });
 
 describe('simulator', () => {
+  it('hands every trace event to onTrace, the same ones and in the order trace.ndjson gets them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meso-sim-ontrace-'));
+    try {
+      const config = resolveSimConfig({
+        cluster: { agents: 2, resources: 'cpus:4;mem:8192' },
+        frameworks: [launcher({ tasks: 5, per_offer: 2, task: 'cpus:1;mem:1024', duration_ms: 5000 })],
+      });
+      const heard: TraceEvent[] = [];
+      runSimulation({
+        config,
+        baseDir: process.cwd(),
+        outDir: dir,
+        traceEvents: true,
+        onTrace: (e) => heard.push(e),
+      });
+      const written = readFileSync(join(dir, 'trace.ndjson'), 'utf8').trim().split('\n');
+      expect(heard.filter((e) => e.type === 'task_launched')).toHaveLength(5);
+      expect(heard.map((e) => JSON.stringify(e))).toEqual(written);
+      // Without a trace file, the listener alone still hears everything.
+      const alone: TraceEvent[] = [];
+      runSimulation({ config, baseDir: process.cwd(), onTrace: (e) => alone.push(e) });
+      expect(alone).toEqual(heard);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('delays launches by the network latency and the decision time', () => {
     const launchAt = (latency: number, job_ms: number, task_ms: number) => {
       const { trace } = simulateTraced({
