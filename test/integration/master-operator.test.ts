@@ -5,10 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAllocator, type PolicyName } from '../../engine/allocator/policies.ts';
-import { createMaster } from '../../engine/master/master.ts';
-import { createRng } from '../../engine/rng.ts';
-import { parseJournal } from '../../runtime/master/journal.ts';
+import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
 import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
@@ -352,17 +349,7 @@ describe('the journal', () => {
     for (let i = 1; i < entries.length; i++)
       expect(entries[i]!.now).toBeGreaterThanOrEqual(entries[i - 1]!.now);
 
-    const h = header.master;
-    const replay = createMaster({
-      masterId: h.master_id,
-      createAllocator: () => createAllocator({ policy: h.policy as PolicyName, rng: createRng(h.seed) }),
-      hostname: h.hostname,
-      ip: h.ip,
-      port: h.port,
-      allocationIntervalMs: h.allocation_interval_ms,
-      heartbeatIntervalSeconds: h.heartbeat_interval_seconds,
-    });
-    for (const entry of entries) replay.step(entry.input, entry.now);
+    const replay = replayJournal(readFileSync(file, 'utf8')).master;
     const view = replay.state();
     expect(view.frameworks.map((f) => f.id)).toEqual([frameworkId]);
     expect(view.agents.map((a) => a.id)).toEqual([agentId]);
