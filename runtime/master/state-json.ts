@@ -446,7 +446,9 @@ export function sendStatePage(res: ServerResponse, view: MasterStateView, ctx: S
   const fresh = (): Buffer =>
     Buffer.allocUnsafe(Math.max(Math.ceil(newestBytes * 1.25), estimatedBytes(view)));
   const w = new JsonWriter(spares.pop() ?? fresh());
+  texts.beginPage();
   writePage(w, view, ctx);
+  texts.endPage();
   const body = w.bytes();
   newestBytes = body.length;
   const buffer = w.buffer();
