@@ -103,7 +103,8 @@ function reconnect(ctx: Ctx, agent: AgentRecord, input: AgentReregisterInput): v
       tasks: missing.map((t) => ({ task_id: { value: t.task_id }, state: t.state })),
     });
   }
-  admitReportedWork(ctx, agent, input);
+  admitReportedWork(ctx, agent, input, false, agent.droppedFrameworks);
+  agent.droppedFrameworks.clear();
   ctx.allocator.addAgent(agent.id, allocatorAgent(agent), agent.total, agent.used);
   finish(ctx, agent);
 }
@@ -142,19 +143,21 @@ function finish(ctx: Ctx, agent: AgentRecord): void {
  * Adds the executors and tasks the agent reports that the master does not know, recovering their
  * frameworks from the reported FrameworkInfos. Work of removed frameworks is shut down instead, and
  * so is the work of frameworks that are not partition-aware when `lostHere` (their tasks were
- * reported lost when this master marked the agent unreachable).
+ * reported lost when this master marked the agent unreachable), and of the `dropped` frameworks
+ * (their tasks were reported lost when the agent's connection broke).
  */
 function admitReportedWork(
   ctx: Ctx,
   agent: AgentRecord,
   input: AgentReregisterInput,
   lostHere = false,
+  dropped: ReadonlySet<string> = new Set(),
 ): void {
   const infos = new Map<string, FrameworkInfo>();
   for (const fi of input.frameworks ?? []) if (typeof fi?.id?.value === 'string') infos.set(fi.id.value, fi);
   const shutdown = new Set<string>();
   const frameworkOf = (frameworkId: string): FrameworkRecord | undefined => {
-    if (ctx.state.completedFrameworks.has(frameworkId)) {
+    if (ctx.state.completedFrameworks.has(frameworkId) || dropped.has(frameworkId)) {
       shutdown.add(frameworkId);
       return undefined;
     }

@@ -10,6 +10,7 @@ import { nextAgentId } from './ids.ts';
 import type { AgentRegisterInput } from './inputs.ts';
 import { rescindAgentOffers } from './offers.ts';
 import type { AgentRecord } from './state.ts';
+import { completeTask, endTask, isTerminal, removeExecutor } from './tasks.ts';
 import { agentPingTimer } from './timers.ts';
 import type { AgentInfo, Attribute } from './v1.ts';
 import { parseWireResources } from './validation.ts';
@@ -117,6 +118,7 @@ export function newAgentRecord(
     reregisteredTimeMs: undefined,
     awaitingPong: false,
     pingsMissed: 0,
+    droppedFrameworks: new Set(),
   };
 }
 
@@ -227,7 +229,30 @@ export function agentDisconnected(ctx: Ctx, agentId: string): void {
   }
   agent.connected = false;
   rescindAgentOffers(ctx, agent, 'agent disconnected');
+  dropUncheckpointedWork(ctx, agent);
   ctx.allocator.deactivateAgent(agent.id);
+}
+
+/**
+ * As Mesos's master does when an agent's connection breaks: the tasks of frameworks that do not
+ * checkpoint cannot be recovered by the agent, so they are reported lost (TASK_LOST,
+ * REASON_AGENT_DISCONNECTED) and their executors forgotten, their resources freed. A framework that
+ * checkpoints keeps its work: the agent may come back with it.
+ */
+function dropUncheckpointedWork(ctx: Ctx, agent: AgentRecord): void {
+  const message = `Agent ${agent.hostname} disconnected`;
+  for (const frameworkId of new Set([...agent.tasks.keys(), ...agent.executors.keys()])) {
+    const framework = ctx.state.frameworks.get(frameworkId);
+    if (framework === undefined || framework.info.checkpoint === true) continue;
+    for (const task of [...(agent.tasks.get(frameworkId)?.values() ?? [])]) {
+      if (isTerminal(task.state)) completeTask(ctx, framework, task);
+      else endTask(ctx, framework, task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', message, true);
+    }
+    for (const executorId of [...(agent.executors.get(frameworkId)?.keys() ?? [])]) {
+      removeExecutor(ctx, agent, frameworkId, executorId);
+    }
+    agent.droppedFrameworks.add(frameworkId);
+  }
 }
 
 /** The agent leaves on purpose: removed at once. */

@@ -64,6 +64,11 @@ export interface AgentRecord {
   awaitingPong: boolean;
   /** Consecutive ping timeouts without an answer. */
   pingsMissed: number;
+  /**
+   * Frameworks whose work here was ended when the agent's connection dropped (they do not
+   * checkpoint): whatever of theirs the agent still reports when it comes back is shut down.
+   */
+  readonly droppedFrameworks: Set<string>;
 }
 
 /** A framework the master knows (subscribed, disconnected, or recovered from an agent). */

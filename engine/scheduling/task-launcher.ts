@@ -38,6 +38,8 @@ export interface TaskLauncherConfig {
   readonly failover_timeout_seconds?: number;
   /** Suppress offers while the demand is met (and revive when it is not), instead of declining. */
   readonly suppress_when_done?: boolean;
+  /** FrameworkInfo.checkpoint: the framework's tasks outlive a broken agent connection. */
+  readonly checkpoint?: boolean;
   /** Prefix of task ids; the framework name by default. */
   readonly task_id_prefix?: string;
 }
@@ -148,6 +150,7 @@ export function createTaskLauncher(config: TaskLauncherConfig): TaskLauncher {
         failover_timeout: config.failover_timeout_seconds ?? 0,
         roles: [...config.roles],
         capabilities: [{ type: 'MULTI_ROLE' }],
+        ...(config.checkpoint === true ? { checkpoint: true } : {}),
       };
     },
 

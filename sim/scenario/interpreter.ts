@@ -224,6 +224,7 @@ export class ScenarioInterpreter {
       duration_ms: spec.duration_ms,
       failover_timeout_seconds: spec.failover_timeout_seconds,
       suppress_when_done: spec.suppress_when_done,
+      checkpoint: spec.checkpoint,
     });
     this.launchers.set(spec.name, launcher);
     host.addFramework(new SimFramework(launcher));

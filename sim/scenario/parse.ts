@@ -30,6 +30,8 @@ export interface FrameworkSpec {
   readonly failover_timeout_seconds: number;
   /** Suppress offers once the demand is met, instead of declining what comes. */
   readonly suppress_when_done: boolean;
+  /** FrameworkInfo.checkpoint: its tasks outlive a broken agent connection. */
+  readonly checkpoint: boolean;
 }
 
 /** One parsed command with the line it came from. */
@@ -219,6 +221,7 @@ const framework_options = [
   'duration',
   'failover_timeout',
   'when_done',
+  'checkpoint',
 ] as const;
 
 /** Parses `framework NAME role=R task=... [options]`. */
@@ -240,6 +243,10 @@ function parseFramework(args: readonly string[]): FrameworkSpec {
   if (whenDone !== 'decline' && whenDone !== 'suppress') {
     throw new ScenarioError(`framework ${name}: when_done must be decline or suppress, got '${whenDone}'`);
   }
+  const checkpoint = opts.get('checkpoint') ?? 'no';
+  if (checkpoint !== 'yes' && checkpoint !== 'no') {
+    throw new ScenarioError(`framework ${name}: checkpoint must be yes or no, got '${checkpoint}'`);
+  }
   return {
     name,
     roles,
@@ -251,6 +258,7 @@ function parseFramework(args: readonly string[]): FrameworkSpec {
     failover_timeout_seconds:
       parseDuration_ms(opts.get('failover_timeout') ?? '0s', `framework ${name}: failover_timeout`) / 1000,
     suppress_when_done: whenDone === 'suppress',
+    checkpoint: checkpoint === 'yes',
   };
 }
 

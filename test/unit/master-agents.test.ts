@@ -13,11 +13,12 @@ import {
 } from './master-harness.ts';
 
 /** One agent, two frameworks (one partition-aware), a running task of each on the agent. */
-function withTasks(options: ConstructorParameters<typeof Harness>[0] = {}) {
+function withTasks(options: ConstructorParameters<typeof Harness>[0] = {}, checkpoint = false) {
   const h = new Harness(options);
   const agentId = h.registerAgent('a1', 'cpus:4;mem:4096');
-  const plain = h.subscribe({ name: 'plain' });
-  const aware = h.subscribe({ name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }] });
+  const kept = checkpoint ? { checkpoint: true } : {};
+  const plain = h.subscribe({ name: 'plain', ...kept });
+  const aware = h.subscribe({ name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }], ...kept });
   for (const fw of [plain, aware]) {
     h.step({ type: 'agent_pong', agent_id: agentId });
     const out = h.advance(1000, (k) => k.startsWith('agent_ping'));
@@ -222,7 +223,7 @@ describe('master agents', () => {
   });
 
   it('re-registration of a connected agent keeps its tasks and reconciles those it did not report', () => {
-    const { h, agentId, plain, aware } = withTasks();
+    const { h, agentId, plain, aware } = withTasks({}, true);
     h.step({ type: 'agent_disconnected', agent_id: agentId });
     const out = h.step({
       type: 'agent_reregister',
@@ -253,6 +254,38 @@ describe('master agents', () => {
       [`t-${plain.frameworkId}`, `t-${aware.frameworkId}`].sort(),
     );
     expect(view.agents[0]!.used_resources.find((r) => r.name === 'cpus')?.scalar?.value).toBe(2);
+  });
+
+  it('a broken agent connection loses the tasks of frameworks that do not checkpoint, for good', () => {
+    const { h, agentId, plain, aware } = withTasks();
+    const out = h.step({ type: 'agent_disconnected', agent_id: agentId });
+    for (const fw of [plain, aware]) {
+      const statuses = updatesOf(out, fw.frameworkId);
+      expect(statuses.map((u) => [u.state, u.reason, u.source])).toEqual([
+        ['TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'SOURCE_MASTER'],
+      ]);
+    }
+    expect(h.master.state().agents[0]!.used_resources.find((r) => r.name === 'cpus')).toBeUndefined();
+    // Back with the task still running there: the master does not take it back, it shuts it down.
+    const back = h.step({
+      type: 'agent_reregister',
+      connection: 'c3',
+      agent_info: { hostname: 'a1', port: 5051, resources: [], id: { value: agentId } },
+      tasks: [
+        {
+          name: 'x',
+          task_id: { value: `t-${plain.frameworkId}` },
+          framework_id: { value: plain.frameworkId },
+          agent_id: { value: agentId },
+          state: 'TASK_RUNNING',
+          resources: cpusMem(1, 64),
+        },
+      ],
+    });
+    expect(messagesOf(back, 'shutdown_framework')).toEqual([
+      { type: 'shutdown_framework', framework_id: { value: plain.frameworkId } },
+    ]);
+    expect(h.master.state().frameworks.flatMap((f) => f.tasks)).toEqual([]);
   });
 
   it('ignores (and traces) a status update from an agent other than the task’s', () => {
