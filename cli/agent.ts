@@ -1,13 +1,18 @@
-// `meso agent`: runs a live agent until SIGINT or SIGTERM (it kills what it launched and stays a
-// member of the cluster: a restart with the same work_dir re-registers under its id), or SIGUSR1
-// (a graceful leave: it unregisters, as Mesos's agent does on that signal), or until the master
-// shuts it down. Flags follow Mesos's names: --master host:port, --ip, --port, --hostname,
-// --work_dir, --resources, --attributes, --log_level.
+// `meso agent`: runs a live agent until SIGINT or SIGTERM, or SIGUSR1, or until the master shuts it
+// down. As Mesos's agent, on SIGINT or SIGTERM it exits leaving the tasks and executors of
+// checkpointing frameworks running (it kills the others) and stays a member of the cluster: a restart
+// with the same work_dir re-registers under its id and recovers them. SIGUSR1 shuts it down for good:
+// it kills everything it launched and unregisters. Flags follow Mesos's names: --master host:port,
+// --ip, --port, --hostname, --work_dir, --resources, --attributes, --log_level,
+// --executor_reregistration_timeout_ms.
 
-import { type AgentOptions, startAgent } from '../runtime/agent/agent.ts';
+import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import { parseMasterAddress } from '../runtime/agent/registration.ts';
 import { type LogLevel, log_levels } from '../runtime/master/log.ts';
-import { portOf } from './flags.ts';
+import { countOf, portOf } from './flags.ts';
+
+/** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */
+const timeout_ms_max = 2_147_483_647;
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface AgentCommandOptions {
@@ -19,6 +24,16 @@ export interface AgentCommandOptions {
   readonly resources?: string;
   readonly attributes?: string;
   readonly log_level?: string;
+  readonly executor_reregistration_timeout_ms?: string | number;
+}
+
+/** A timeout in ms from a flag: a whole number from 1 to timeout_ms_max, or an error naming the flag. */
+function timeoutMsOf(value: string | number | undefined, flag: string): number | undefined {
+  const ms = countOf(value, flag);
+  if (ms !== undefined && !(ms >= 1 && ms <= timeout_ms_max)) {
+    throw new Error(`--${flag} must be a whole number of ms from 1 to ${timeout_ms_max}, got '${value}'`);
+  }
+  return ms;
 }
 
 /** The startAgent options of the command's flags; throws naming a bad or missing flag. */
@@ -33,6 +48,10 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
     );
   }
   const port = portOf(opts.port);
+  const reregistration_ms = timeoutMsOf(
+    opts.executor_reregistration_timeout_ms,
+    'executor_reregistration_timeout_ms',
+  );
   if (opts.log_level !== undefined && !log_levels.includes(opts.log_level as LogLevel)) {
     throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
   }
@@ -45,6 +64,7 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
     ...(opts.resources === undefined ? {} : { resources: opts.resources }),
     ...(opts.attributes === undefined ? {} : { attributes: opts.attributes }),
     ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
+    ...(reregistration_ms === undefined ? {} : { executor_reregistration_timeout_ms: reregistration_ms }),
   };
 }
 
@@ -59,10 +79,15 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<number
       code = 1;
     },
   });
-  const signals = { SIGINT: false, SIGTERM: false, SIGUSR1: true } as const;
+  // SIGINT and SIGTERM: exit, leaving checkpointing frameworks' work to the next start; SIGUSR1: leave.
+  const signals: Record<string, AgentStopOptions> = {
+    SIGINT: { recoverable: true },
+    SIGTERM: { recoverable: true },
+    SIGUSR1: { unregister: true },
+  };
   const handlers = new Map<NodeJS.Signals, () => void>();
-  for (const [signal, unregister] of Object.entries(signals) as Array<[NodeJS.Signals, boolean]>) {
-    const handler = (): void => void agent.stop({ unregister });
+  for (const [signal, how] of Object.entries(signals) as Array<[NodeJS.Signals, AgentStopOptions]>) {
+    const handler = (): void => void agent.stop(how);
     handlers.set(signal, handler);
     process.on(signal, handler);
   }

@@ -2,7 +2,9 @@
 // (each with its own work_dir under --work_dir, a temp dir by default, removed on exit) and, unless
 // --no-demo, a demo framework that keeps a few short tasks running so the web UI has something to
 // show. It prints the master's URL and runs until SIGINT or SIGTERM, then stops everything: the
-// demo framework tears down, the agents kill what they run, the master stops.
+// demo framework tears down, the agents kill what they run (the work of checkpointing frameworks
+// too: unlike a `meso agent` process, a local cluster owns its agents and leaves nothing behind),
+// the master stops.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -166,7 +168,7 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
         stop_stage_ms,
       );
     }
-    await bounded(Promise.all(agents.map((agent) => agent.stop())), stop_stage_ms);
+    await bounded(Promise.all(agents.map((agent) => agent.stop({ recoverable: false }))), stop_stage_ms);
     await bounded(master.stop(), stop_stage_ms);
     if (temporary) await rm(work_dir, { recursive: true, force: true });
   };

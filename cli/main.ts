@@ -63,6 +63,12 @@ program
   .addOption(flag('hostname', 'hostname the agent announces (default: the ip)'))
   .addOption(flag('resources', 'resources to offer, e.g. cpus:4;mem:8192;ports:[31000-32000]'))
   .addOption(flag('attributes', 'attributes, e.g. rack:r1;zone:a'))
+  .addOption(
+    flag(
+      'executor_reregistration_timeout_ms',
+      'how long an executor recovered after a restart has to subscribe again, in ms',
+    ),
+  )
   .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
   .action((opts: AgentCommandOptions) => runCommand('agent', () => runAgentCommand(opts)));
 

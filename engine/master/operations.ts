@@ -217,6 +217,10 @@ function volumeError(res: Resource): string | undefined {
   if (/[/\\\p{Cc}]/u.test(disk.persistence.id)) {
     return `persistence id '${disk.persistence.id}' contains '/', '\\' or a control character`;
   }
+  // The id names a directory on the agent: '.' and '..' would name another one.
+  if (disk.persistence.id === '' || disk.persistence.id === '.' || disk.persistence.id === '..') {
+    return `persistence id '${disk.persistence.id}' cannot be empty, '.' or '..'`;
+  }
   return undefined;
 }
 

@@ -4,7 +4,15 @@
 import { flatAttributes } from '../../engine/master/agents.ts';
 import { master_version } from '../../engine/master/options.ts';
 import type { ExecutorInfo, FrameworkInfo, Task } from '../../engine/master/v1.ts';
-import { add, normalize, type Resources, scalarValue, summary } from '../../engine/resources.ts';
+import {
+  add,
+  normalize,
+  type Resource,
+  type Resources,
+  reservationRole,
+  scalarValue,
+  summary,
+} from '../../engine/resources.ts';
 import type { ReregisterMessage } from '../wire/agent-protocol.ts';
 import { type AgentCore, taskKey } from './core.ts';
 import type { AgentExecutor, AgentFramework, AgentTask } from './executors.ts';
@@ -88,6 +96,20 @@ function frameworkJson(core: AgentCore, framework: AgentFramework): unknown {
   };
 }
 
+/** The reserved part of resources by the role each is reserved for, each role's in the form `show` gives. */
+function byRole<T>(resources: Resources, show: (list: Resource[]) => T): Record<string, T> {
+  const roles = new Map<string, Resource[]>();
+  for (const res of resources) {
+    const role = reservationRole(res);
+    if (role === '*') continue;
+    const list = roles.get(role) ?? [];
+    list.push(res);
+    roles.set(role, list);
+  }
+  // fromEntries defines each role as an own field, whatever its name.
+  return Object.fromEntries([...roles].map(([role, list]) => [role, show(list)]));
+}
+
 /** The body of `GET /state`. */
 export function agentStateJson(core: AgentCore): unknown {
   const s = core.settings;
@@ -99,7 +121,10 @@ export function agentStateJson(core: AgentCore): unknown {
     hostname: s.hostname,
     capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'TASK_NO_EXECUTOR'],
     resources: summary(core.resources),
-    unreserved_resources: summary(core.resources.filter((r) => (r.reservations ?? []).length === 0)),
+    unreserved_resources: summary(core.resources.filter((r) => reservationRole(r) === '*')),
+    reserved_resources: byRole(core.resources, summary),
+    unreserved_resources_full: wireResources(core.resources.filter((r) => reservationRole(r) === '*')),
+    reserved_resources_full: byRole(core.resources, wireResources),
     attributes: flatAttributes(core.attributes),
     master_hostname: core.link?.master()?.replace(/:\d+$/, '') ?? '',
     registered: core.link?.registered() === true,

@@ -2,7 +2,9 @@
 // statistics), registers with the master over the agent channel (re-registering with the id it
 // checkpointed in its work_dir after a restart or a lost connection, with the work of checkpointing
 // frameworks it recovered), runs what the master sends through the launcher, reports status
-// updates reliably, and on stop kills everything it launched.
+// updates reliably, applies the offer operations the master made to its resources (checkpointing
+// its total, making and removing persistent volumes), and on stop kills everything it launched, or
+// leaves the work of checkpointing frameworks running for the next start to recover.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -12,6 +14,7 @@ import { agent_port_default } from '../../engine/master/agents.ts';
 import { master_version } from '../../engine/master/options.ts';
 import { createLog, type LogLevel } from '../master/log.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
+import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
 import { agentsMetaDirectory } from './checkpoint.ts';
 import { type AgentCore, type AgentSettings, acknowledged, sendHeldExecutorExits } from './core.ts';
@@ -20,10 +23,12 @@ import { createExecutorBook, findExecutor } from './executors.ts';
 import { createAgentServer } from './http.ts';
 import { runTask, runTaskGroup } from './launch.ts';
 import { killEverything, killTask, shutdownExecutor, shutdownFramework } from './lifecycle.ts';
+import { applyOperation } from './operations.ts';
 import { createPosixLauncher, type Launcher } from './posix-launcher.ts';
 import { reconcileTasks } from './reconcile.ts';
 import { recoverWork } from './recovery.ts';
 import { type AgentLog, createMasterLink, type MasterDetector, parseMasterAddress } from './registration.ts';
+import { readCheckpointedResources, startingTotal } from './resource-checkpoint.ts';
 import { agentResources, parseAttributes } from './resources.ts';
 import { createStatusUpdateManager } from './status-updates.ts';
 
@@ -73,6 +78,14 @@ export interface AgentOptions {
   readonly on_shutdown?: (message: string) => void;
 }
 
+/** How an agent stops. */
+export interface AgentStopOptions {
+  /** Leave the cluster: the master removes the agent, and its id and work checkpoints go. */
+  readonly unregister?: boolean;
+  /** Leave the tasks and executors of checkpointing frameworks running (ignored with unregister). */
+  readonly recoverable?: boolean;
+}
+
 /** A running agent. */
 export interface RunningAgent {
   /** `http://ip:port` of the agent's endpoints. */
@@ -84,8 +97,13 @@ export interface RunningAgent {
   registered(): Promise<string>;
   /** Follows the master at `host:port` from now on. */
   followMaster(address: string): void;
-  /** Kills everything the agent launched and closes its sockets; `unregister` leaves the cluster for good. */
-  stop(options?: { readonly unregister?: boolean }): Promise<void>;
+  /**
+   * Stops the agent and closes its sockets. By default it kills everything it launched; with
+   * `unregister` it also leaves the cluster for good; with `recoverable` it exits as Mesos's agent
+   * does on SIGTERM, leaving the work of checkpointing frameworks running for the next start with
+   * the same work_dir to recover (the rest is killed).
+   */
+  stop(options?: AgentStopOptions): Promise<void>;
   /** Resolves once the agent has stopped (by stop, or told to shut down by the master). */
   readonly stopped: Promise<void>;
 }
@@ -151,8 +169,13 @@ function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
   };
 }
 
-/** The agent's state before it listens: resources detected, checkpointed id read. */
+/**
+ * The agent's state before it listens: resources detected, checkpointed id read, and the total
+ * checkpointed after offer operations taken back (refused when the flags no longer fit it).
+ */
 async function createCore(options: AgentOptions, settings: AgentSettings, log: AgentLog): Promise<AgentCore> {
+  const flag_resources = await agentResources(options.resources, settings.work_dir);
+  const checkpointed = await readCheckpointedResources(settings.work_dir);
   const core: AgentCore = {
     settings,
     book: createExecutorBook(),
@@ -162,7 +185,8 @@ async function createCore(options: AgentOptions, settings: AgentSettings, log: A
       forward: (framework_id, status) => core.link?.send({ type: 'status_update', framework_id, status }),
     }),
     log,
-    resources: await agentResources(options.resources, settings.work_dir),
+    resources: startingTotal(settings.work_dir, flag_resources, checkpointed),
+    flag_resources,
     attributes: parseAttributes(options.attributes),
     start_time_ms: Date.now(),
     runners: new Map(),
@@ -221,21 +245,26 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   // `shutdown`: the master's reason for shutting the agent down. It will not take this id back,
   // so the checkpoint goes and the next start registers anew.
-  const stop = (
-    stopOptions: { readonly unregister?: boolean; readonly shutdown?: string } = {},
-  ): Promise<void> => {
+  const stop = (stopOptions: AgentStopOptions & { readonly shutdown?: string } = {}): Promise<void> => {
     stopping ??= (async () => {
       core.stopping = true;
+      const leaving = stopOptions.unregister === true || stopOptions.shutdown !== undefined;
       try {
         if (stopOptions.unregister === true) core.link?.send({ type: 'unregister' });
         await core.link?.stop();
-        await killEverything(core, stop_wait_ms);
+        if (stopOptions.recoverable === true && !leaving) {
+          const summary = await exitLeavingRecoverableWork(core, stop_wait_ms);
+          log.info('the work of checkpointing frameworks runs on for the next start to recover', {
+            executors_left_running: summary.left_running,
+            executors_killed: summary.killed,
+          });
+        } else await killEverything(core, stop_wait_ms);
         core.updates.stop();
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();
         });
-        if (stopOptions.unregister === true || stopOptions.shutdown !== undefined) {
+        if (leaving) {
           await rm(agentCheckpointPath(work_dir), { force: true });
           await rm(agentsMetaDirectory(work_dir), { recursive: true, force: true });
         }
@@ -336,6 +365,10 @@ function handleMasterMessage(core: AgentCore, m: MasterToAgentMessage, hooks: Me
       return;
     case 'shutdown_executor':
       shutdownExecutor(core, m.framework_id.value, m.executor_id.value);
+      return;
+    case 'apply_operation':
+      // The message is raw JSON from the network: applyOperation checks it before using it.
+      applyOperation(core, m as unknown);
       return;
     case 'framework_message': {
       const executor = findExecutor(core.book, m.framework_id.value, m.executor_id.value);

@@ -49,6 +49,8 @@ export interface CommandTask {
   kill(grace_ms?: number): void;
   /** The pid (and process group) of the command while it runs. */
   livePid(): number | undefined;
+  /** The agent exits leaving the task running: nothing of it may keep the agent's process alive. */
+  release(): void;
   /** Resolves once the terminal update was reported and every process of the task is gone. */
   readonly done: Promise<void>;
 }
@@ -69,6 +71,7 @@ export function launchCommand(command: CommandInfo): {
 export function runCommandTask(options: CommandTaskOptions): CommandTask {
   const default_grace_ms = options.kill_grace_ms ?? kill_grace_ms_default;
   let container: LaunchedContainer | undefined;
+  let released = false;
   let killed = false;
   let kill_grace_ms: number | undefined;
   let ended = false;
@@ -93,6 +96,7 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
         ...(options.exit_status_file === undefined ? {} : { exit_status_file: options.exit_status_file }),
       });
       options.on_launch?.(container.record);
+      if (released) container.release();
     } catch (error) {
       report({
         state: killed ? 'TASK_KILLED' : 'TASK_FAILED',
@@ -129,6 +133,10 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
       if (container !== undefined) void container.kill(kill_grace_ms);
     },
     livePid: () => (container?.running() === true ? container.pid : undefined),
+    release() {
+      released = true;
+      container?.release();
+    },
     done,
   };
 }
@@ -197,6 +205,7 @@ export function recoverCommandTask(options: RecoveredTaskOptions): CommandTask {
       container.kill(grace_ms ?? default_grace_ms).catch(() => {});
     },
     livePid: () => (container?.running() === true ? container.pid : undefined),
+    release: () => container?.release(),
     done,
   };
 }

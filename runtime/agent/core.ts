@@ -48,7 +48,10 @@ export interface AgentCore {
   readonly book: ExecutorBook;
   readonly updates: StatusUpdateManager;
   readonly log: AgentLog;
-  readonly resources: Resources;
+  /** The agent's total: its flags' resources, with the offer operations the master applied since. */
+  resources: Resources;
+  /** What the flags give (--resources, the rest detected): every total must match it without its reservations. */
+  readonly flag_resources: Resources;
   readonly attributes: readonly Attribute[];
   readonly start_time_ms: number;
   /** Tasks run by the agent's own executors (command and default), keyed by taskKey. */

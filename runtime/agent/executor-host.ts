@@ -4,10 +4,11 @@
 // and messages for its scheduler.
 import type { TaskStatus } from '../../engine/master/v1.ts';
 import { checkpointTask } from './checkpoint.ts';
-import { type AgentCore, requireAgentId, statusUpdate } from './core.ts';
+import { type AgentCore, reportTask, requireAgentId, statusUpdate } from './core.ts';
 import type { ExecutorApiHost, ExecutorCall, ExecutorCallError } from './executor-api.ts';
 import { type AgentExecutor, findExecutor, findTask, isTerminalState } from './executors.ts';
 import { wireResources } from './resources.ts';
+import { volume_failure_reason, volumeLinkError } from './volumes.ts';
 
 /** The executor named by a call, or why it cannot be used. */
 function executorOf(
@@ -76,6 +77,16 @@ function deliverWork(core: AgentCore, executor: AgentExecutor): void {
     if (isTerminalState(task.state)) continue;
     executor.queued.delete(task_id);
     executor.tasks.set(task_id, task);
+    const volume_error = volumeLinkError(core.settings.work_dir, executor.directory, task.info.resources);
+    if (volume_error !== undefined) {
+      reportTask(core, task, {
+        state: 'TASK_FAILED',
+        message: volume_error,
+        reason: volume_failure_reason,
+        source: 'SOURCE_AGENT',
+      });
+      continue;
+    }
     checkpointTask(core, executor, task);
     subscription.send({ type: 'LAUNCH', launch: { task: task.info } });
   }

@@ -36,6 +36,7 @@ import {
 import { executorTerminated, groupEnd, lostState } from './lifecycle.ts';
 import type { LaunchedContainer } from './posix-launcher.ts';
 import { createSandbox, sandboxDirectory } from './sandbox.ts';
+import { volume_failure_reason, volumeLinkError, volumeRefusal } from './volumes.ts';
 
 /** A new executor record (not yet in its framework). */
 function newExecutor(
@@ -132,6 +133,15 @@ function runCommandExecutor(core: AgentCore, framework: AgentFramework, info: Ta
     });
     return;
   }
+  const refusal = volumeRefusal(info.resources);
+  if (refusal !== undefined) {
+    refuse(core, undefined, agentTask, {
+      state: 'TASK_FAILED',
+      message: refusal,
+      reason: volume_failure_reason,
+    });
+    return;
+  }
   let executor: AgentExecutor;
   try {
     executor = newExecutor(core, framework, commandExecutorInfo(info, framework.id), 'command');
@@ -212,6 +222,15 @@ async function runAgentTask(
     onEnd?.('TASK_FAILED');
     return;
   }
+  const volume_error =
+    (executor.kind === 'default'
+      ? volumeLinkError(core.settings.work_dir, executor.directory, executor.info.resources)
+      : undefined) ?? volumeLinkError(core.settings.work_dir, directory, task.info.resources);
+  if (volume_error !== undefined) {
+    report({ state: 'TASK_FAILED', message: volume_error, reason: volume_failure_reason });
+    onEnd?.('TASK_FAILED');
+    return;
+  }
   if (task.kill_requested || core.stopping) {
     report({ state: 'TASK_KILLED', message: 'Task was killed before it started' });
     onEnd?.('TASK_KILLED');
@@ -264,6 +283,13 @@ export function runTaskGroup(
     }
     return;
   }
+  const refusal = volumeRefusal(executor_info.resources, ...tasks.map((info) => info.resources));
+  if (refusal !== undefined) {
+    for (const task of group) {
+      refuse(core, executor, task, { state: 'TASK_FAILED', message: refusal, reason: volume_failure_reason });
+    }
+    return;
+  }
   if (executor === undefined) {
     try {
       executor = newExecutor(core, framework, { ...executor_info, type: 'DEFAULT' }, 'default');
@@ -312,6 +338,11 @@ function runOnCustomExecutor(
     });
     return;
   }
+  const refusal = volumeRefusal(executor === undefined ? executor_info.resources : [], info.resources);
+  if (refusal !== undefined) {
+    refuse(core, executor, task, { state: 'TASK_FAILED', message: refusal, reason: volume_failure_reason });
+    return;
+  }
   if (executor === undefined) {
     if (executor_info.command === undefined) {
       refuse(core, undefined, task, {
@@ -336,6 +367,15 @@ function runOnCustomExecutor(
     track(core, `executor ${executor_id}`, startCustomExecutor(core, framework, started));
   }
   if (executor.subscription !== undefined && executor.phase === 'running') {
+    const volume_error = volumeLinkError(core.settings.work_dir, executor.directory, info.resources);
+    if (volume_error !== undefined) {
+      refuse(core, executor, task, {
+        state: 'TASK_FAILED',
+        message: volume_error,
+        reason: volume_failure_reason,
+      });
+      return;
+    }
     executor.tasks.set(info.task_id.value, task);
     checkpointWork(core, framework, executor, [task]);
     executor.subscription.send({ type: 'LAUNCH', launch: { task: info } });
@@ -361,6 +401,8 @@ async function startCustomExecutor(
       container_id: executor.container_id,
     };
     const directory = await createSandbox(core.settings.work_dir, ids);
+    const volume_error = volumeLinkError(core.settings.work_dir, directory, executor.info.resources);
+    if (volume_error !== undefined) throw new Error(volume_error);
     container = await core.settings.launcher.launch({
       sandbox_dir: directory,
       command: launchCommand(command),

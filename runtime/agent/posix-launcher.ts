@@ -73,6 +73,11 @@ export interface ContainerHandle {
   kill(grace_ms?: number): Promise<unknown>;
   /** Current resource usage of the group's processes. */
   usage(): Promise<ResourceUsage>;
+  /**
+   * The agent exits leaving the container running: nothing of it may keep the agent's process
+   * alive any more (its end is then seen by the next start, through its record).
+   */
+  release(): void;
 }
 
 /** A container the launcher started: its process group and the means to end it. */
@@ -185,7 +190,7 @@ async function launchPosix(request: LaunchRequest): Promise<LaunchedContainer> {
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`launch of '${command.value}' reported no pid`);
-    return trackContainer(pid, exited, form.wrapped);
+    return trackContainer(pid, exited, form.wrapped, () => child.unref());
   } finally {
     // The child holds its own copies of the descriptors.
     await Promise.allSettled([stdout.close(), stderr.close()]);
@@ -193,7 +198,12 @@ async function launchPosix(request: LaunchRequest): Promise<LaunchedContainer> {
 }
 
 /** The handle of a started process group: exit tracking, kill with escalation, usage. */
-function trackContainer(pid: number, exited: Promise<ExitResult>, wrapped: boolean): LaunchedContainer {
+function trackContainer(
+  pid: number,
+  exited: Promise<ExitResult>,
+  wrapped: boolean,
+  release: () => void,
+): LaunchedContainer {
   const record = containerRecordOf(pid);
   let result: ExitResult | undefined;
   void exited.then((exit) => {
@@ -214,6 +224,7 @@ function trackContainer(pid: number, exited: Promise<ExitResult>, wrapped: boole
     exited,
     exit: () => result,
     running: () => result === undefined,
+    release,
     kill(grace_ms) {
       const group = killGroup(grace_ms);
       killing ??= group.then(() => exited);
@@ -241,6 +252,8 @@ async function recoverPosix(record: ContainerRecord): Promise<RecoveredContainer
     record,
     ended,
     running: () => alive,
+    // Its group is only watched, by a timer that never keeps the process alive.
+    release: () => {},
     kill(grace_ms) {
       const group = killGroup(grace_ms);
       // The watcher notices the end at its own pace; a kill resolves once it has.

@@ -16,8 +16,13 @@
 //
 // From the master, each message is the engine's AgentMessage as it is (registered, reregistered,
 // run_task, run_task_group, kill_task, acknowledge, reconcile_tasks, shutdown_framework,
-// shutdown_executor, framework_message, ping, shutdown), plus `error` {message} when the master
-// could not use something the agent sent (the master's state is unchanged by it).
+// shutdown_executor, framework_message, apply_operation, ping, shutdown), plus `error` {message}
+// when the master could not use something the agent sent (the master's state is unchanged by it).
+//   apply_operation {framework_id:{value}, operation:{type, id?, reserve:{resources} | unreserve:
+//                   {resources} | create:{volumes} | destroy:{volumes}}, resources}
+//                   a RESERVE, UNRESERVE, CREATE or DESTROY applied to the agent's resources;
+//                   `resources` is the agent's whole new total, which it checkpoints and reports
+//                   when it registers again; CREATE makes each volume's directory, DESTROY removes it
 import type { AgentMessage } from '../../engine/master/effects.ts';
 import type {
   AgentExecutorExitedInput,

@@ -4,7 +4,8 @@
 // and one that ended while the agent was down is reported with its real exit status. The tasks of
 // a framework that does not checkpoint are not recovered: the restarted agent kills their
 // processes and the master reports them lost. Against a fake master: updates left unacknowledged
-// are sent again after the restart, and a custom executor that outlived the agent subscribes again.
+// are sent again after the restart, a custom executor that outlived the agent subscribes again, and
+// an agent that exits on SIGTERM leaves a checkpointing framework's task running for its next start.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -404,57 +405,61 @@ describe('agent recovery against a fake master', () => {
     await eventually(() => pidsWithCwd(sandbox).length === 0, 5000, 'every process of the task ending');
   });
 
-  it('lets a custom executor that outlived the agent subscribe again, and relays a kill to it', async () => {
-    const { master, port, restart } = await agentWithFakeMaster();
-    const script = join(await procs.dir('meso-executor-'), 'executor.mjs');
-    await writeFile(script, executor_script);
-    const { command: _none, ...task } = commandTask('served', 'unused');
-    master.send({
-      type: 'run_task',
-      framework_info: frameworkInfo('F1', { checkpoint: true }),
-      task: {
-        ...task,
-        executor: {
-          executor_id: { value: 'E1' },
-          type: 'CUSTOM',
-          command: { value: `'${process.execPath}' '${script}'`, shell: true },
-          resources: [],
+  // An agent killed outright, or one that exits on SIGTERM and leaves the executor running.
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'lets a custom executor that outlived the agent (%s) subscribe again, and relays a kill to it',
+    async (signal) => {
+      const { master, port, restart } = await agentWithFakeMaster();
+      const script = join(await procs.dir('meso-executor-'), 'executor.mjs');
+      await writeFile(script, executor_script);
+      const { command: _none, ...task } = commandTask('served', 'unused');
+      master.send({
+        type: 'run_task',
+        framework_info: frameworkInfo('F1', { checkpoint: true }),
+        task: {
+          ...task,
+          executor: {
+            executor_id: { value: 'E1' },
+            type: 'CUSTOM',
+            command: { value: `'${process.execPath}' '${script}'`, shell: true },
+            resources: [],
+          },
         },
-      },
-    });
-    const running = await statusFrom(master, 'served', 'TASK_RUNNING');
-    acknowledge(master, running.item);
-    const sandbox = await sandboxOf(port, 'E1');
-    const executor_pids = pidsWithCwd(sandbox);
-    expect(executor_pids.length).toBeGreaterThan(0);
+      });
+      const running = await statusFrom(master, 'served', 'TASK_RUNNING');
+      acknowledge(master, running.item);
+      const sandbox = await sandboxOf(port, 'E1');
+      const executor_pids = pidsWithCwd(sandbox);
+      expect(executor_pids.length).toBeGreaterThan(0);
 
-    const index = await restart();
-    const reregister = master.messages.items[index]!;
-    expect(reregister.executors.map((e: Json) => e.executor_id.value)).toEqual(['E1']);
-    expect(reregister.tasks.map((t: Json) => [t.task_id.value, t.state])).toEqual([
-      ['served', 'TASK_RUNNING'],
-    ]);
-    // The executor process is the one started before the restart, subscribed again.
-    await eventually(
-      () => readFileSync(join(sandbox, 'events.log'), 'utf8').split('"SUBSCRIBED"').length === 3,
-      10_000,
-      'the executor subscribing again',
-    );
-    expect(executor_pids.every((pid) => !isGone(pid))).toBe(true);
+      const index = await restart(async () => {}, signal);
+      const reregister = master.messages.items[index]!;
+      expect(reregister.executors.map((e: Json) => e.executor_id.value)).toEqual(['E1']);
+      expect(reregister.tasks.map((t: Json) => [t.task_id.value, t.state])).toEqual([
+        ['served', 'TASK_RUNNING'],
+      ]);
+      // The executor process is the one started before the restart, subscribed again.
+      await eventually(
+        () => readFileSync(join(sandbox, 'events.log'), 'utf8').split('"SUBSCRIBED"').length === 3,
+        10_000,
+        'the executor subscribing again',
+      );
+      expect(executor_pids.every((pid) => !isGone(pid))).toBe(true);
 
-    master.send({ type: 'kill_task', framework_id: { value: 'F1' }, task_id: { value: 'served' } });
-    const killed = await statusFrom(master, 'served', 'TASK_KILLED', index);
-    expect(killed.item.status.source).toBe('SOURCE_EXECUTOR');
-    expect(
-      master.messages.items.some(
-        (m, i) =>
-          i > index &&
-          m.type === 'status_update' &&
-          m.status.task_id.value === 'served' &&
-          m.status.state === 'TASK_FAILED',
-      ),
-    ).toBe(false);
-  });
+      master.send({ type: 'kill_task', framework_id: { value: 'F1' }, task_id: { value: 'served' } });
+      const killed = await statusFrom(master, 'served', 'TASK_KILLED', index);
+      expect(killed.item.status.source).toBe('SOURCE_EXECUTOR');
+      expect(
+        master.messages.items.some(
+          (m, i) =>
+            i > index &&
+            m.type === 'status_update' &&
+            m.status.task_id.value === 'served' &&
+            m.status.state === 'TASK_FAILED',
+        ),
+      ).toBe(false);
+    },
+  );
 
   it('fails the tasks of a custom executor that died while the agent was down, and tells the master', async () => {
     const { master, port, restart } = await agentWithFakeMaster();
@@ -493,7 +498,7 @@ describe('agent recovery against a fake master', () => {
     await master.messages.next((m) => m.type === 'executor_exited' && m.executor_id === 'E2', index, 10_000);
   });
 
-  it('reports the tasks an agent stopped by SIGTERM killed as TASK_KILLED once it is back', async () => {
+  it('leaves the task of a checkpointing framework running through a SIGTERM, and takes it back', async () => {
     const { master, port, restart } = await agentWithFakeMaster();
     master.send({
       type: 'run_task',
@@ -503,12 +508,26 @@ describe('agent recovery against a fake master', () => {
     acknowledge(master, (await statusFrom(master, 'stopped', 'TASK_STARTING')).item);
     acknowledge(master, (await statusFrom(master, 'stopped', 'TASK_RUNNING')).item);
     const sandbox = await sandboxOf(port, 'stopped');
-    // A stopping agent kills what it launched (and says nothing more to its master).
+    let pids: number[] = [];
+    await eventually(
+      () => {
+        pids = pidsWithCwd(sandbox);
+        return pids.some((pid) => cmdline(pid) === 'sleep 30');
+      },
+      5000,
+      'the task sleeping',
+    );
+    // An agent that exits on SIGTERM leaves the work of checkpointing frameworks running.
     const index = await restart(async () => {
-      expect(pidsWithCwd(sandbox)).toEqual([]);
+      expect(pids.every((pid) => !isGone(pid))).toBe(true);
     }, 'SIGTERM');
+    const reported = master.messages.items[index]!.tasks.find((t: Json) => t.task_id.value === 'stopped');
+    expect(reported.state).toBe('TASK_RUNNING');
+    expect(pids.every((pid) => !isGone(pid))).toBe(true);
+    master.send({ type: 'kill_task', framework_id: { value: 'F1' }, task_id: { value: 'stopped' } });
     const killed = await statusFrom(master, 'stopped', 'TASK_KILLED', index);
     expect(killed.item.status.message).toBe('Command terminated with signal Terminated');
+    await eventually(() => pids.every(isGone), 5000, 'every process of the task ending');
   });
 });
 

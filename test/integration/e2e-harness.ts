@@ -1,6 +1,9 @@
 // Helpers of the end-to-end tests: real `meso` processes (`node bin/meso.js ...`) on 127.0.0.1 with
 // free ports, their output kept for the assertions and for failure messages, every process ended
-// by its pid when the test is over (SIGTERM, then SIGKILL), and temp dirs removed.
+// by its pid when the test is over (SIGTERM, then SIGKILL), and temp dirs removed. An agent is
+// ended with SIGUSR1, which kills what it launched: on SIGTERM it would leave the tasks of
+// checkpointing frameworks running. Whatever an agent recorded in its work_dir and still runs
+// (an agent killed outright leaves its tasks behind) is killed too.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
@@ -9,6 +12,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
+import type { FrameworkInfo, Offer, TaskStatus } from '../../engine/master/v1.ts';
+import {
+  type ContainerRecord,
+  isContainerRecord,
+  recordedGroupLives,
+} from '../../runtime/agent/process-groups.ts';
+import { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
 
 /** The repository's root, where bin/meso.js lives. */
 export const repo_root = fileURLToPath(new URL('../..', import.meta.url));
@@ -107,10 +118,60 @@ export function pidsWithCwd(dir: string): number[] {
   return pids.sort((a, b) => a - b);
 }
 
+/** The process groups an agent recorded under `<work_dir>/meta` (its tasks' and executors' containers). */
+export function recordedContainers(work_dir: string): ContainerRecord[] {
+  const records: ContainerRecord[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 16) return;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      if (name === 'container.json') {
+        try {
+          const record: unknown = JSON.parse(readFileSync(path, 'utf8'));
+          if (isContainerRecord(record)) records.push(record);
+        } catch {
+          // Gone or half written: nothing to kill by it.
+        }
+      } else walk(path, depth + 1);
+    }
+  };
+  walk(join(work_dir, 'meta'), 0);
+  return records;
+}
+
+/** Kills (SIGKILL) every recorded process group that still runs; returns how many it killed. */
+export async function killRecordedGroups(records: readonly ContainerRecord[]): Promise<number> {
+  let killed = 0;
+  for (const record of records) {
+    if (!(await recordedGroupLives(record))) continue;
+    try {
+      process.kill(-record.pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  return killed;
+}
+
+/** The value of `--name=value` among command-line arguments. */
+function flagValue(args: readonly string[], name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return args.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
 /** Everything a test started: processes and temp dirs, cleaned up by `cleanup`. */
 export class Processes {
   readonly spawned: Spawned[] = [];
   readonly dirs: string[] = [];
+  /** The `meso agent` processes and their work_dirs. */
+  readonly agents = new Map<Spawned, string>();
 
   /** Starts a process with its output captured. */
   spawn(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Spawned {
@@ -147,9 +208,12 @@ export class Processes {
     return spawned;
   }
 
-  /** Starts `node bin/meso.js <args>`. */
+  /** Starts `node bin/meso.js <args>` (an agent's work_dir is remembered, to clean up what it leaves). */
   meso(args: readonly string[]): Spawned {
-    return this.spawn(process.execPath, [join(repo_root, 'bin', 'meso.js'), ...args]);
+    const spawned = this.spawn(process.execPath, [join(repo_root, 'bin', 'meso.js'), ...args]);
+    const work_dir = flagValue(args, 'work_dir');
+    if (args[0] === 'agent' && work_dir !== undefined) this.agents.set(spawned, work_dir);
+    return spawned;
   }
 
   /** A fresh temp dir (real path), removed by cleanup. */
@@ -159,10 +223,18 @@ export class Processes {
     return dir;
   }
 
-  /** Ends every process still running by its pid (SIGTERM, then SIGKILL), then removes the dirs. */
+  /**
+   * Ends every process still running by its pid (agents with SIGUSR1, the rest with SIGTERM; then
+   * SIGKILL), kills what the agents recorded and left running, then removes the dirs.
+   */
   async cleanup(): Promise<void> {
+    const work_dirs = [...new Set(this.agents.values())];
+    // Read before the agents stop: an agent shut down removes its records.
+    const recorded = work_dirs.flatMap(recordedContainers);
+    const agents = new Set(this.agents.keys());
+    this.agents.clear();
     const running = this.spawned.splice(0).filter((p) => !p.done());
-    for (const p of running) process.kill(p.pid, 'SIGTERM');
+    for (const p of running) process.kill(p.pid, agents.has(p) ? 'SIGUSR1' : 'SIGTERM');
     await Promise.all(
       running.map(async (p) => {
         const timer = setTimeout(() => {
@@ -172,6 +244,7 @@ export class Processes {
         clearTimeout(timer);
       }),
     );
+    await killRecordedGroups([...recorded, ...work_dirs.flatMap(recordedContainers)]);
     await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
@@ -238,4 +311,73 @@ export function agentArgs(master_port: number, port: number, work_dir: string, r
     `--resources=${resources}`,
     '--log_level=warn',
   ];
+}
+
+/** A subscribed test framework: it acknowledges every update and keeps every event. */
+export interface TestFramework {
+  readonly client: SchedulerClient;
+  readonly events: SchedulerEvent[];
+  /** The framework's id. */
+  readonly id: string;
+  /** Waits for the update of `task_id` in `state` and returns its status. */
+  update(task_id: string, state: string, timeout_ms?: number): Promise<TaskStatus>;
+  /**
+   * Waits for an offer that was neither taken nor rescinded and that `fits`; marks it taken. The
+   * newest such offer wins (older ones may name resources that changed since).
+   */
+  offer(fits?: (offer: Offer) => boolean, timeout_ms?: number): Promise<Offer>;
+}
+
+/** Subscribes a framework with the client library; `frameworks` collects it for closing. */
+export async function startTestFramework(
+  master_port: number,
+  framework_info: FrameworkInfo,
+  frameworks: SchedulerClient[],
+): Promise<TestFramework> {
+  const client = new SchedulerClient({ master: `127.0.0.1:${master_port}`, framework_info });
+  frameworks.push(client);
+  const events: SchedulerEvent[] = [];
+  const taken = new Set<string>();
+  client.on('event', (event) => {
+    events.push(event);
+    if (event.type === 'UPDATE') void client.acknowledge(event.update.status as TaskStatus);
+    if (event.type === 'RESCIND') taken.add(event.rescind.offer_id.value);
+  });
+  const subscription = await client.subscribed();
+  const update = async (task_id: string, state: string, timeout_ms = 20_000): Promise<TaskStatus> => {
+    let found: TaskStatus | undefined;
+    await eventually(
+      () => {
+        for (const e of events) {
+          if (e.type !== 'UPDATE') continue;
+          const status = e.update.status as TaskStatus;
+          if (status.task_id.value === task_id && status.state === state) found = status;
+        }
+        return found !== undefined;
+      },
+      timeout_ms,
+      `${state} of ${task_id}`,
+    ).catch((error: Error) => {
+      const seen = events.flatMap((e) =>
+        e.type === 'UPDATE' ? [`${e.update.status.task_id.value}:${e.update.status.state}`] : [],
+      );
+      throw new Error(`${error.message}; updates seen: ${seen.join(', ')}`);
+    });
+    return found!;
+  };
+  const offer = async (fits: (offer: Offer) => boolean = () => true, timeout_ms = 15_000): Promise<Offer> => {
+    let found: Offer | undefined;
+    await eventually(
+      () => {
+        const offers = events.flatMap((e) => (e.type === 'OFFERS' ? (e.offers.offers as Offer[]) : []));
+        found = offers.reverse().find((o) => !taken.has(o.id.value) && fits(o));
+        return found !== undefined;
+      },
+      timeout_ms,
+      'a fitting offer',
+    );
+    taken.add(found!.id.value);
+    return found!;
+  };
+  return { client, events, id: subscription.framework_id, update, offer };
 }

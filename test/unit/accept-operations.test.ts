@@ -333,21 +333,19 @@ describe('CREATE and DESTROY', () => {
         withPrincipal('disk(dynamic:prod@alice)[v2:x]:10', 'bob'),
         withPrincipal('disk(dynamic:prod@alice)[v3:x]:10', 'alice', 'RO'),
         withPrincipal('disk(dynamic:prod@alice)[v4:x]:10', 'alice'),
+        withPrincipal('disk(dynamic:prod@alice)[..:y]:10', 'alice'),
         { type: 'CREATE', create: { volumes: res('disk(dynamic:prod@alice):10') } },
       ],
       offer,
     );
     const reasons = dropped(out);
-    console.log(
-      reasons,
-      messagesOf(out, 'apply_operation').map((m) => JSON.stringify(m.operation)),
-    );
-    expect(reasons).toHaveLength(5);
+    expect(reasons).toHaveLength(6);
     expect(reasons[0]).toContain('must be made of reserved disk');
     expect(reasons[1]).toContain("persistence id 'v1' is already used by role 'prod'");
     expect(reasons[2]).toContain("names principal 'bob', but the framework's principal is 'alice'");
     expect(reasons[3]).toContain('read-only');
-    expect(reasons[4]).toContain('is not a persistent volume');
+    expect(reasons[4]).toContain("persistence id '..' cannot be empty, '.' or '..'");
+    expect(reasons[5]).toContain('is not a persistent volume');
     expect(messagesOf(out, 'apply_operation').map((m) => show(m.operation.create!.volumes))).toEqual([
       'disk(dynamic:prod@alice)[v4:p]:10',
     ]);
