@@ -33,6 +33,11 @@ export function containsQuantities(a: Quantities, b: Quantities): boolean {
   return true;
 }
 
+/** True when a and b hold the same amount of every name. */
+export function sameQuantities(a: Quantities, b: Quantities): boolean {
+  return containsQuantities(a, b) && containsQuantities(b, a);
+}
+
 /** True when every amount is zero. */
 export function isEmptyQuantities(a: Quantities): boolean {
   for (const name in a) if ((a[name] ?? 0) > 0) return false;

@@ -1,12 +1,13 @@
 // The hierarchical allocator's books: agents with their free resources and what each framework holds
-// on them (offered or in use), frameworks with their roles, one framework sorter per role, the role
-// sorter, quota accounting, and which agents are dirty (worth visiting in the next cycle).
+// on them (offered or in use), frameworks with their roles (records of allocator-state.ts), the role
+// sorter and one framework sorter per role (role-sorters.ts), quota accounting, and which agents are
+// dirty (worth visiting in the next cycle).
 //
 // Invariant, per agent: total = free + the sum of all holdings (without allocation_info). Sorters count
 // a holding only while its framework is known; a framework is a client of a role's sorter while it
 // subscribes to the role or still holds resources allocated to it. The allocation loop records one
 // holding per offer, so recording one allocates as little as possible (no per-offer maps or sets).
-import { addQuantities, containsQuantities, type Quantities, subtractQuantities } from '../quantities.ts';
+import { type Quantities, sameQuantities } from '../quantities.ts';
 import {
   add,
   contains,
@@ -19,61 +20,24 @@ import {
   unallocate,
   validateRole,
 } from '../resources.ts';
-import { type AgentShape, AgentShapes } from './agent-shapes.ts';
+import { AgentShapes } from './agent-shapes.ts';
+import type { AllocationPolicy } from './allocation-policy.ts';
 import type { AllocatorAgent, AllocatorFramework, Quota } from './allocator.ts';
+import type { AgentState, FrameworkState } from './allocator-state.ts';
 import { DirtyAgents } from './dirty-agents.ts';
-import type { AllocationPolicy } from './hierarchical.ts';
-import { type Holding, holdingFor, holdingsOf, holdsAny } from './holdings.ts';
+import { holdingFor, holdingsOf, holdsAny } from './holdings.ts';
 import { unreservedScalars } from './offerable.ts';
 import { QuotaBook } from './quota.ts';
+import { RoleSorters, type RoleState } from './role-sorters.ts';
 import type { Sorter } from './sorter.ts';
-
-/** A framework as the allocator sees it. */
-export interface FrameworkState {
-  readonly id: string;
-  roles: Set<string>;
-  suppressed: Set<string>;
-  active: boolean;
-  /** Roles in whose framework sorter this framework is a client. */
-  readonly tracked: Set<string>;
-  /** Number of agents where it holds resources, by allocation role. */
-  readonly heldRoles: Map<string, number>;
-}
-
-/** An agent as the allocator sees it. */
-export interface AgentState {
-  readonly id: string;
-  readonly info: AllocatorAgent;
-  /** Everything the agent has; offer operations (reservations, volumes) change its form. */
-  total: Resources;
-  /** Resources neither offered nor used, without allocation_info. */
-  free: Resources;
-  active: boolean;
-  /** Number of reserved entries in total; 0 means every role sees the same free resources. */
-  reservedRoles: number;
-  /** Scalar quantities of total, and what sorters count of it. */
-  totalQuantities: Quantities;
-  measuredTotal: Quantities;
-  /** What the agent shares with agents of an equal total (the fields above come from it). */
-  shape: AgentShape;
-  /**
-   * Every holding on the agent, one per framework and role, in the order they were made. A list, not a
-   * map: an agent holds for a few frameworks, and scanning a short list costs less than hashing.
-   */
-  holdings: Holding[];
-}
-
-/** A role known to the role sorter, with the sorter over its frameworks. */
-interface RoleState {
-  readonly sorter: Sorter;
-  clients: number;
-}
 
 /** The allocator's state and the bookkeeping that keeps sorters, quota and agents consistent. */
 export class AllocatorBook {
   readonly agents = new Map<string, AgentState>();
   readonly frameworks = new Map<string, FrameworkState>();
-  readonly roles = new Map<string, RoleState>();
+  /** The sorters and their clients; `roles` and `roleSorter` are theirs, kept here for the allocation loop. */
+  readonly sorters: RoleSorters;
+  readonly roles: Map<string, RoleState>;
   readonly roleSorter: Sorter;
   readonly quota = new QuotaBook();
   readonly dirty = new DirtyAgents();
@@ -84,7 +48,9 @@ export class AllocatorBook {
 
   constructor(policy: AllocationPolicy) {
     this.policy = policy;
-    this.roleSorter = policy.roleSorter();
+    this.sorters = new RoleSorters(policy, this.agents);
+    this.roles = this.sorters.roles;
+    this.roleSorter = this.sorters.roleSorter;
     this.shapes = new AgentShapes(policy.measureTotal?.bind(policy));
   }
 
@@ -114,7 +80,7 @@ export class AllocatorBook {
       heldRoles: new Map(),
     };
     this.frameworks.set(id, framework);
-    for (const role of framework.roles) this.track(framework, role);
+    for (const role of framework.roles) this.sorters.track(framework, role);
     // Resources it held before it was (re-)added now count in the sorters.
     const agentIds = this.unknownHolders.get(id);
     this.unknownHolders.delete(id);
@@ -122,7 +88,7 @@ export class AllocatorBook {
       const agent = this.agents.get(agentId)!;
       for (const holding of holdingsOf(agent.holdings, id)) {
         this.countHolding(id, framework, holding.role, agentId, 1);
-        this.account(agent, framework, holding);
+        this.sorters.account(agent, framework, holding);
       }
     }
   }
@@ -137,7 +103,7 @@ export class AllocatorBook {
   removeFramework(framework: FrameworkState): void {
     if (framework.heldRoles.size > 0)
       throw new Error(`removeFramework: ${framework.id} still holds resources`);
-    for (const role of [...framework.tracked]) this.untrack(framework, role);
+    for (const role of [...framework.tracked]) this.sorters.untrack(framework, role);
     this.frameworks.delete(framework.id);
   }
 
@@ -145,18 +111,9 @@ export class AllocatorBook {
     for (const role of info.roles) validateRole(role, `updateFramework ${framework.id}`);
     framework.roles = new Set(info.roles);
     framework.suppressed = new Set(info.suppressedRoles ?? []);
-    for (const role of framework.roles) this.track(framework, role);
-    for (const role of [...framework.tracked]) this.untrackIfDone(framework, role);
-    this.syncActivation(framework);
-  }
-
-  /** Puts the framework in or out of each role sorter's order: active, subscribed and not suppressed. */
-  syncActivation(framework: FrameworkState): void {
-    for (const role of framework.tracked) {
-      const sorter = this.roles.get(role)!.sorter;
-      if (this.wantsOffers(framework, role)) sorter.activate(framework.id);
-      else sorter.deactivate(framework.id);
-    }
+    for (const role of framework.roles) this.sorters.track(framework, role);
+    for (const role of [...framework.tracked]) this.sorters.untrackIfDone(framework, role);
+    this.sorters.syncActivation(framework);
   }
 
   addAgent(id: string, info: AllocatorAgent, total: Resources): AgentState {
@@ -188,13 +145,13 @@ export class AllocatorBook {
       const framework = this.frameworks.get(holding.frameworkId);
       this.quota.hold(holding.role, unreservedScalars(holding.resources), -1);
       holding.resources = [];
-      if (framework !== undefined) this.account(agent, framework, holding);
+      if (framework !== undefined) this.sorters.account(agent, framework, holding);
       this.countHolding(holding.frameworkId, framework, holding.role, agent.id, -1);
     }
     // Only once every holding is gone may a framework leave the sorters of roles it no longer wants.
     for (const holding of holdings) {
       const framework = this.frameworks.get(holding.frameworkId);
-      if (framework !== undefined) this.untrackIfDone(framework, holding.role);
+      if (framework !== undefined) this.sorters.untrackIfDone(framework, holding.role);
     }
     this.countTotal(agent.total, -1);
     this.roleSorter.removeTotal(agent.id, agent.measuredTotal);
@@ -231,7 +188,7 @@ export class AllocatorBook {
     if (this.quota.tracking) {
       this.quota.hold(role, agent.reservedRoles === 0 ? plainQuantities : unreservedScalars(plain), 1);
     }
-    if (framework !== undefined) this.account(agent, framework, holding, 1, plainQuantities);
+    if (framework !== undefined) this.sorters.account(agent, framework, holding, 1, plainQuantities);
   }
 
   /** Returns `part` (allocated to role) of what the framework holds on the agent to its free pool. */
@@ -257,12 +214,12 @@ export class AllocatorBook {
     const framework = this.frameworks.get(frameworkId);
     if (framework !== undefined) {
       const quantities = whole && measured !== undefined ? measured : toQuantities(plain);
-      this.account(agent, framework, holding, -1, quantities);
+      this.sorters.account(agent, framework, holding, -1, quantities);
     }
     if (holding.resources.length > 0) return;
     agent.holdings.splice(agent.holdings.indexOf(holding), 1);
     this.countHolding(frameworkId, framework, role, agent.id, -1);
-    if (framework !== undefined) this.untrackIfDone(framework, role);
+    if (framework !== undefined) this.sorters.untrackIfDone(framework, role);
   }
 
   /**
@@ -288,7 +245,7 @@ export class AllocatorBook {
     // The quantities are the same, so the sorters' counts stand unless a policy measures more.
     const framework = this.frameworks.get(frameworkId);
     if (framework !== undefined && this.policy.measureHeld !== undefined)
-      this.account(agent, framework, holding);
+      this.sorters.account(agent, framework, holding);
   }
 
   /** Gives the agent a new total of the same scalar quantities (its shape, quota and sorter totals follow). */
@@ -355,54 +312,6 @@ export class AllocatorBook {
     return { roles, frameworks };
   }
 
-  private wantsOffers(framework: FrameworkState, role: string): boolean {
-    return framework.active && framework.roles.has(role) && !framework.suppressed.has(role);
-  }
-
-  /**
-   * Tells the sorters what the holding now counts for. With the default, additive measure only the
-   * change (`sign`, `quantities`) is passed on; other measures are recomputed whole.
-   */
-  private account(
-    agent: AgentState,
-    framework: FrameworkState,
-    holding: Holding,
-    sign?: 1 | -1,
-    quantities?: Quantities,
-  ): void {
-    const role = holding.role;
-    this.track(framework, role);
-    const sorter = this.roles.get(role)!.sorter;
-    const before = holding.measured;
-    const measureHeld = this.policy.measureHeld;
-    if (quantities !== undefined && before !== undefined && measureHeld === undefined) {
-      if (sign === 1) {
-        sorter.allocated(framework.id, agent.id, quantities);
-        this.roleSorter.allocated(role, agent.id, quantities);
-        holding.measured = addQuantities(before, quantities);
-      } else {
-        sorter.unallocated(framework.id, agent.id, quantities);
-        this.roleSorter.unallocated(role, agent.id, quantities);
-        holding.measured =
-          holding.resources.length === 0 ? undefined : subtractQuantities(before, quantities);
-      }
-      return;
-    }
-    if (before !== undefined) {
-      sorter.unallocated(framework.id, agent.id, before);
-      this.roleSorter.unallocated(role, agent.id, before);
-    }
-    let measured: Quantities | undefined;
-    if (holding.resources.length > 0) {
-      if (measureHeld !== undefined) measured = measureHeld.call(this.policy, holding.resources);
-      else if (before === undefined && sign === 1 && quantities !== undefined) measured = quantities;
-      else measured = toQuantities(holding.resources);
-      sorter.allocated(framework.id, agent.id, measured);
-      this.roleSorter.allocated(role, agent.id, measured);
-    }
-    holding.measured = measured;
-  }
-
   /** Counts a holding of the framework in a role coming (+1) or going (-1) on an agent. */
   private countHolding(
     frameworkId: string,
@@ -433,43 +342,4 @@ export class AllocatorBook {
       if (agentIds.size === 0) this.unknownHolders.delete(frameworkId);
     }
   }
-
-  private track(framework: FrameworkState, role: string): void {
-    if (framework.tracked.has(role)) return;
-    let state = this.roles.get(role);
-    if (state === undefined) {
-      const sorter = this.policy.frameworkSorter(role);
-      for (const agent of this.agents.values()) sorter.addTotal(agent.id, agent.measuredTotal);
-      state = { sorter, clients: 0 };
-      this.roles.set(role, state);
-      this.roleSorter.add(role);
-    }
-    state.sorter.add(framework.id);
-    state.clients++;
-    framework.tracked.add(role);
-    if (!this.wantsOffers(framework, role)) state.sorter.deactivate(framework.id);
-  }
-
-  private untrack(framework: FrameworkState, role: string): void {
-    const state = this.roles.get(role)!;
-    state.sorter.remove(framework.id);
-    state.clients--;
-    framework.tracked.delete(role);
-    if (state.clients === 0) {
-      this.roleSorter.remove(role);
-      this.roles.delete(role);
-    }
-  }
-
-  /** Stops tracking the framework in a role it left once it holds nothing there any more. */
-  private untrackIfDone(framework: FrameworkState, role: string): void {
-    if (framework.tracked.has(role) && !framework.roles.has(role) && !framework.heldRoles.has(role)) {
-      this.untrack(framework, role);
-    }
-  }
-}
-
-/** True when a and b hold the same amount of every name. */
-export function sameQuantities(a: Quantities, b: Quantities): boolean {
-  return containsQuantities(a, b) && containsQuantities(b, a);
 }

@@ -15,16 +15,9 @@
 // node share path, weight, allocation and count. While the leaf is its inner node's only child, the
 // inner node uses the leaf's allocation object itself, so an allocation sums once instead of twice.
 import type { Quantities } from '../quantities.ts';
-import {
-  addInto,
-  type ClientRecord,
-  compareFiled,
-  type FiledNode,
-  LedgerSorter,
-  SiblingList,
-  subtractFrom,
-} from './role-tree.ts';
+import { addInto, type ClientRecord, LedgerSorter, subtractFrom } from './client-ledger.ts';
 import { dominantShare, type ShareFunction } from './share.ts';
+import { compareFiled, type FiledNode, SiblingList } from './sibling-list.ts';
 
 /** Options of a DRF sorter. */
 export interface DrfSorterOptions {

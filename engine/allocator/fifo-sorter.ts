@@ -1,6 +1,6 @@
 // First in, first out: clients in the order they were added, whatever they hold (the greedy
 // policy experiments compare fair sharing against). The hierarchy plays no part in the order.
-import { LedgerSorter } from './role-tree.ts';
+import { LedgerSorter } from './client-ledger.ts';
 import { dominantShare } from './share.ts';
 
 /** Orders active clients by registration; shares are reported as weighted dominant shares. */

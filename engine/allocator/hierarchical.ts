@@ -4,9 +4,10 @@
 // offer per agent per framework and role) to the most deserving framework of each role in turn.
 // Stage 1 serves roles' quota guarantees, stage 2 the rest while holding back headroom for unsatisfied
 // guarantees and never letting a role exceed its limits. Comparison policies (asset fairness, FIFO,
-// random, slots, static partitions) plug in through `AllocationPolicy` and share this loop.
+// random, slots, static partitions) plug in through `AllocationPolicy` (allocation-policy.ts) and
+// share this loop.
 import { min_allocatable_cpus, min_allocatable_mem_mb } from '../constants.ts';
-import type { Quantities } from '../quantities.ts';
+import { type Quantities, sameQuantities } from '../quantities.ts';
 import {
   add,
   allocatableTo,
@@ -22,6 +23,7 @@ import {
 } from '../resources.ts';
 import { type Rng, shuffle } from '../rng.ts';
 import { allocatedTotal, allocateTo } from './agent-shapes.ts';
+import type { AllocationPolicy } from './allocation-policy.ts';
 import type {
   Allocation,
   Allocator,
@@ -30,29 +32,12 @@ import type {
   OfferFilter,
   Quota,
 } from './allocator.ts';
-import { type AgentState, AllocatorBook, sameQuantities } from './allocator-book.ts';
+import { AllocatorBook } from './allocator-book.ts';
+import type { AgentState } from './allocator-state.ts';
 import { holdingsOf, holdsAny } from './holdings.ts';
 import { firstAccepted, hasActiveClient, OfferCheck } from './offer-check.ts';
 import { OfferFilters } from './offer-filters.ts';
 import { OfferShaper } from './offerable.ts';
-import type { Sorter } from './sorter.ts';
-
-/** What distinguishes one allocation policy from another; the allocation loop is shared. */
-export interface AllocationPolicy {
-  readonly name: string;
-  /** A new sorter over role paths. */
-  roleSorter(): Sorter;
-  /** A new sorter over the frameworks of one role. */
-  frameworkSorter(role: string): Sorter;
-  /** What sorters count of an agent's total (default: its scalar quantities). */
-  measureTotal?(total: Resources): Quantities;
-  /** What sorters count of what a framework holds on an agent (default: its scalar quantities). */
-  measureHeld?(held: Resources): Quantities;
-  /** Cuts what may be offered (e.g. to whole slots); an empty result offers nothing. */
-  cut?(offerable: Resources): Resources;
-  /** Whether the framework may be offered the agent's resources as the role (default: always). */
-  admits?(frameworkId: string, role: string, agentId: string, agent: AllocatorAgent): boolean;
-}
 
 /** Options of the hierarchical allocator. */
 export interface HierarchicalOptions {
@@ -122,14 +107,14 @@ export class HierarchicalAllocator implements Allocator {
   activateFramework(frameworkId: string): void {
     const framework = this.book.framework(frameworkId, 'activateFramework');
     framework.active = true;
-    this.book.syncActivation(framework);
+    this.book.sorters.syncActivation(framework);
     this.book.dirty.markAll();
   }
 
   deactivateFramework(frameworkId: string): void {
     const framework = this.book.framework(frameworkId, 'deactivateFramework');
     framework.active = false;
-    this.book.syncActivation(framework);
+    this.book.sorters.syncActivation(framework);
     // As Mesos, a framework that fails over starts without the filters of its previous instance.
     this.filters.clearFramework(frameworkId);
   }
@@ -213,14 +198,14 @@ export class HierarchicalAllocator implements Allocator {
   suppressOffers(frameworkId: string, roles: readonly string[]): void {
     const framework = this.book.framework(frameworkId, 'suppressOffers');
     for (const role of roles.length === 0 ? framework.roles : roles) framework.suppressed.add(role);
-    this.book.syncActivation(framework);
+    this.book.sorters.syncActivation(framework);
   }
 
   reviveOffers(frameworkId: string, roles: readonly string[]): void {
     const framework = this.book.framework(frameworkId, 'reviveOffers');
     if (roles.length === 0) framework.suppressed.clear();
     else for (const role of roles) framework.suppressed.delete(role);
-    this.book.syncActivation(framework);
+    this.book.sorters.syncActivation(framework);
     this.filters.clearFramework(frameworkId);
     this.book.dirty.markAll();
   }

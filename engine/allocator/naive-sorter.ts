@@ -1,6 +1,7 @@
 // The oracle for the DRF sorter: the same order computed from scratch on every `sort()`, from the
 // Mesos-shaped role tree (virtual leaves and all), with nothing cached between calls.
-import { buildRoleTree, LedgerSorter, type RoleNode } from './role-tree.ts';
+import { LedgerSorter } from './client-ledger.ts';
+import { buildRoleTree, type RoleNode } from './role-tree.ts';
 import { dominantShare, type ShareFunction } from './share.ts';
 
 /** Options of a naive sorter. */

@@ -3,8 +3,8 @@
 // their order in place (`Sorter.find`) are searched without copying it; the others hand out their
 // order once per role and agent.
 import { emptyResources, type Resources } from '../resources.ts';
-import type { AgentState } from './allocator-book.ts';
-import type { AllocationPolicy } from './hierarchical.ts';
+import type { AllocationPolicy } from './allocation-policy.ts';
+import type { AgentState } from './allocator-state.ts';
 import type { OfferFilters } from './offer-filters.ts';
 import type { Sorter } from './sorter.ts';
 

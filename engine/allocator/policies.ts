@@ -10,10 +10,11 @@
 import type { Quantities } from '../quantities.ts';
 import { isRoleWithin, type Resources, shrink, toQuantities } from '../resources.ts';
 import type { Rng } from '../rng.ts';
+import type { AllocationPolicy } from './allocation-policy.ts';
 import type { AllocatorAgent } from './allocator.ts';
 import { DrfSorter } from './drf-sorter.ts';
 import { FifoSorter } from './fifo-sorter.ts';
-import { type AllocationPolicy, HierarchicalAllocator } from './hierarchical.ts';
+import { HierarchicalAllocator } from './hierarchical.ts';
 import { RandomSorter } from './random-sorter.ts';
 import { assetShare } from './share.ts';
 

@@ -1,7 +1,8 @@
 // Mesos's random sorter: a fresh weighted random order on every `sort()`, hierarchical: the active
 // siblings at each level are shuffled by weight, and each subtree is listed depth first.
 import type { Rng } from '../rng.ts';
-import { buildRoleTree, LedgerSorter, type RoleNode } from './role-tree.ts';
+import { LedgerSorter } from './client-ledger.ts';
+import { buildRoleTree, type RoleNode } from './role-tree.ts';
 import { dominantShare } from './share.ts';
 
 interface Drawn {

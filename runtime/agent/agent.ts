@@ -17,20 +17,22 @@ import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
 import { agentsMetaDirectory } from './checkpoint.ts';
-import { type AgentCore, type AgentSettings, acknowledged, sendHeldExecutorExits } from './core.ts';
+import { type AgentCore, type AgentSettings, sendHeldExecutorExits } from './core.ts';
 import { createExecutorHost } from './executor-host.ts';
 import { createExecutorBook, findExecutor } from './executors.ts';
 import { createAgentServer } from './http.ts';
 import { runTask, runTaskGroup } from './launch.ts';
+import type { Launcher } from './launcher.ts';
 import { killEverything, killTask, shutdownExecutor, shutdownFramework } from './lifecycle.ts';
 import { applyOperation } from './operations.ts';
-import { createPosixLauncher, type Launcher } from './posix-launcher.ts';
+import { createPosixLauncher } from './posix-launcher.ts';
 import { reconcileTasks } from './reconcile.ts';
 import { recoverWork } from './recovery.ts';
 import { type AgentLog, createMasterLink, type MasterDetector, parseMasterAddress } from './registration.ts';
 import { readCheckpointedResources, startingTotal } from './resource-checkpoint.ts';
 import { agentResources, parseAttributes } from './resources.ts';
 import { createStatusUpdateManager } from './status-updates.ts';
+import { acknowledged } from './task-statuses.ts';
 
 /** How long a custom executor has to subscribe, in ms (Mesos: executor_registration_timeout 1 min). */
 export const executor_registration_timeout_ms_default = 60_000;

@@ -8,14 +8,8 @@
 import type { CommandInfo, TaskState } from '../../engine/master/v1.ts';
 import { commandExitMessage, commandTerminalState } from './command-messages.ts';
 import { readExitStatus } from './exit-status.ts';
-import {
-  type ContainerRecord,
-  type ExitResult,
-  kill_grace_ms_default,
-  type LaunchedContainer,
-  type Launcher,
-  type RecoveredContainer,
-} from './posix-launcher.ts';
+import type { ExitResult, LaunchedContainer, Launcher, RecoveredContainer } from './launcher.ts';
+import { type ContainerRecord, kill_grace_ms_default } from './posix-launcher.ts';
 
 /** What the command executor reports of a task (the agent turns it into a status update). */
 export interface CommandTaskReport {

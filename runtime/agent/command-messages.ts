@@ -2,7 +2,7 @@
 // them keep working: "Command exited with status N" for an exit, and "Command terminated with
 // signal <description>" for a signal, where the description is the C library's strsignal() text
 // ("Terminated", "Killed"), not the signal's name.
-import type { ExitResult } from './posix-launcher.ts';
+import type { ExitResult } from './launcher.ts';
 
 // glibc's strsignal() descriptions of the Linux signals, by the names Node reports.
 const signal_descriptions: Readonly<Record<string, string>> = {

@@ -4,10 +4,11 @@
 // and messages for its scheduler.
 import type { TaskStatus } from '../../engine/master/v1.ts';
 import { checkpointTask } from './checkpoint.ts';
-import { type AgentCore, reportTask, requireAgentId, statusUpdate } from './core.ts';
+import { type AgentCore, requireAgentId } from './core.ts';
 import type { ExecutorApiHost, ExecutorCall, ExecutorCallError } from './executor-api.ts';
 import { type AgentExecutor, findExecutor, findTask, isTerminalState } from './executors.ts';
 import { wireResources } from './resources.ts';
+import { reportTask, statusUpdate } from './task-statuses.ts';
 import { volume_failure_reason, volumeLinkError } from './volumes.ts';
 
 /** The executor named by a call, or why it cannot be used. */

@@ -10,7 +10,7 @@ import type {
   TaskState,
   TaskStatus,
 } from '../../engine/master/v1.ts';
-import type { ContainerHandle } from './posix-launcher.ts';
+import type { ContainerHandle } from './launcher.ts';
 
 /** Completed executors kept per framework for /state (Mesos: max_completed_executors_per_framework). */
 export const completed_executors_per_framework_max = 150;

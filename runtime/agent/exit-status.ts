@@ -10,7 +10,7 @@ import { accessSync, constants as fs_constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import type { ExitResult, LaunchCommand } from './posix-launcher.ts';
+import type { ExitResult, LaunchCommand } from './launcher.ts';
 import { isLive, readProcessGroups } from './process-groups.ts';
 
 /**

@@ -1,31 +1,19 @@
 // Running what the master sends: a command task under its own built-in command executor (executor
-// id = task id), a task group under the default executor (each task in its own process tree, in
-// `tasks/<task id>` of the executor's sandbox; when one fails or is killed the rest are killed),
-// and a task for a custom executor, whose process the agent starts with the Mesos environment and
-// which gets its tasks (LAUNCH) once it subscribes to the executor API.
-import { randomUUID } from 'node:crypto';
+// id = task id), and a task group under the default executor (each task in its own process tree, in
+// `tasks/<task id>` of the executor's sandbox; when one fails or is killed the rest are killed). A
+// task for a custom executor goes to launch-custom.ts.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../engine/master/v1.ts';
 import { checkpointContainer, checkpointWork, exitStatusFile } from './checkpoint.ts';
-import { type CommandTaskReport, launchCommand, runCommandTask } from './command-executor.ts';
-import {
-  type AgentCore,
-  agentEndpoint,
-  completeExecutorIfDone,
-  executorExited,
-  reportTask,
-  requireAgentId,
-  taskKey,
-  track,
-} from './core.ts';
+import { type CommandTaskReport, runCommandTask } from './command-executor.ts';
+import { type AgentCore, executorExited, requireAgentId, taskKey, track } from './core.ts';
 import {
   type AgentExecutor,
   type AgentFramework,
   type AgentTask,
   addFramework,
   commandExecutorInfo,
-  type ExecutorKind,
   executorEnvironment,
   findTask,
   gracePeriodMs,
@@ -33,73 +21,12 @@ import {
   isTerminalState,
   newTask,
 } from './executors.ts';
-import { executorTerminated, groupEnd, lostState } from './lifecycle.ts';
-import type { LaunchedContainer } from './posix-launcher.ts';
-import { createSandbox, sandboxDirectory } from './sandbox.ts';
+import { runOnCustomExecutor } from './launch-custom.ts';
+import { environmentOf, newExecutor, refuse } from './launch-setup.ts';
+import { groupEnd, lostState } from './lifecycle.ts';
+import { createSandbox } from './sandbox.ts';
+import { completeExecutorIfDone, reportTask } from './task-statuses.ts';
 import { volume_failure_reason, volumeLinkError, volumeRefusal } from './volumes.ts';
-
-/** A new executor record (not yet in its framework). */
-function newExecutor(
-  core: AgentCore,
-  framework: AgentFramework,
-  info: ExecutorInfo,
-  kind: ExecutorKind,
-): AgentExecutor {
-  const container_id = randomUUID();
-  const ids = {
-    agent_id: requireAgentId(core),
-    framework_id: framework.id,
-    executor_id: info.executor_id.value,
-    container_id,
-  };
-  return {
-    framework_id: framework.id,
-    executor_id: info.executor_id.value,
-    kind,
-    info: { ...info, framework_id: { value: framework.id } },
-    container_id,
-    directory: sandboxDirectory(core.settings.work_dir, ids),
-    phase: kind === 'custom' ? 'registering' : 'running',
-    container: undefined,
-    tasks: new Map(),
-    queued: new Map(),
-    completed: [],
-    subscription: undefined,
-    termination: undefined,
-    timers: new Set(),
-  };
-}
-
-/** The environment of an executor (and of the commands the agent runs for it). */
-function environmentOf(
-  core: AgentCore,
-  framework: AgentFramework,
-  executor: AgentExecutor,
-  directory: string,
-) {
-  return {
-    framework_id: framework.id,
-    executor_id: executor.executor_id,
-    directory,
-    agent_endpoint: agentEndpoint(core),
-    agent_id: requireAgentId(core),
-    checkpoint: framework.info.checkpoint === true,
-    shutdown_grace_ms: core.settings.executor_shutdown_grace_ms,
-    base: core.settings.executor_environment,
-  };
-}
-
-/** A task the agent cannot run: it ends at once, reported by the agent. */
-function refuse(
-  core: AgentCore,
-  executor: AgentExecutor | undefined,
-  task: AgentTask,
-  fields: Omit<CommandTaskReport, 'state'> & { state: CommandTaskReport['state'] },
-): void {
-  if (executor !== undefined && !executor.tasks.has(task.info.task_id.value))
-    executor.tasks.set(task.info.task_id.value, task);
-  reportTask(core, task, { ...fields, source: 'SOURCE_AGENT' });
-}
 
 /** run_task: a task with `command` runs under a command executor, one with `executor` under that executor. */
 export function runTask(core: AgentCore, framework_info: FrameworkInfo, task: TaskInfo): void {
@@ -315,125 +242,4 @@ export function runTaskGroup(
       runAgentTask(core, framework, running, task, onEnd).then(() => agentExecutorEnded(core, running)),
     );
   }
-}
-
-/** A task for a custom executor: started with it, or queued until it subscribes, or sent at once. */
-function runOnCustomExecutor(
-  core: AgentCore,
-  framework: AgentFramework,
-  info: TaskInfo,
-  executor_info: ExecutorInfo,
-): void {
-  const executor_id = executor_info.executor_id.value;
-  const task = newTask(info, framework.id, executor_id);
-  let executor = framework.executors.get(executor_id);
-  if (
-    executor !== undefined &&
-    (executor.phase === 'terminating' || executor.phase === 'terminated' || executor.kind !== 'custom')
-  ) {
-    refuse(core, executor, task, {
-      state: lostState(framework),
-      message: `Executor ${executor_id} is ${executor.kind !== 'custom' ? 'not a custom executor' : 'terminating'}`,
-      reason: 'REASON_EXECUTOR_TERMINATED',
-    });
-    return;
-  }
-  const refusal = volumeRefusal(executor === undefined ? executor_info.resources : [], info.resources);
-  if (refusal !== undefined) {
-    refuse(core, executor, task, { state: 'TASK_FAILED', message: refusal, reason: volume_failure_reason });
-    return;
-  }
-  if (executor === undefined) {
-    if (executor_info.command === undefined) {
-      refuse(core, undefined, task, {
-        state: 'TASK_FAILED',
-        message: 'The executor has no command to run',
-        reason: 'REASON_TASK_INVALID',
-      });
-      return;
-    }
-    try {
-      executor = newExecutor(core, framework, executor_info, 'custom');
-    } catch (error) {
-      refuse(core, undefined, task, {
-        state: 'TASK_FAILED',
-        message: (error as Error).message,
-        reason: 'REASON_TASK_INVALID',
-      });
-      return;
-    }
-    framework.executors.set(executor_id, executor);
-    const started = executor;
-    track(core, `executor ${executor_id}`, startCustomExecutor(core, framework, started));
-  }
-  if (executor.subscription !== undefined && executor.phase === 'running') {
-    const volume_error = volumeLinkError(core.settings.work_dir, executor.directory, info.resources);
-    if (volume_error !== undefined) {
-      refuse(core, executor, task, {
-        state: 'TASK_FAILED',
-        message: volume_error,
-        reason: volume_failure_reason,
-      });
-      return;
-    }
-    executor.tasks.set(info.task_id.value, task);
-    checkpointWork(core, framework, executor, [task]);
-    executor.subscription.send({ type: 'LAUNCH', launch: { task: info } });
-  } else {
-    executor.queued.set(info.task_id.value, task);
-    checkpointWork(core, framework, executor, [task]);
-  }
-}
-
-/** Starts a custom executor's process and watches it until it ends. */
-async function startCustomExecutor(
-  core: AgentCore,
-  framework: AgentFramework,
-  executor: AgentExecutor,
-): Promise<void> {
-  const command = executor.info.command ?? {};
-  let container: LaunchedContainer;
-  try {
-    const ids = {
-      agent_id: requireAgentId(core),
-      framework_id: framework.id,
-      executor_id: executor.executor_id,
-      container_id: executor.container_id,
-    };
-    const directory = await createSandbox(core.settings.work_dir, ids);
-    const volume_error = volumeLinkError(core.settings.work_dir, directory, executor.info.resources);
-    if (volume_error !== undefined) throw new Error(volume_error);
-    container = await core.settings.launcher.launch({
-      sandbox_dir: directory,
-      command: launchCommand(command),
-      env: executorEnvironment(environmentOf(core, framework, executor, directory), command),
-    });
-  } catch (error) {
-    executorTerminated(core, executor, undefined, {
-      message: `Failed to launch the executor: ${(error as Error).message}`,
-      reason: 'REASON_CONTAINER_LAUNCH_FAILED',
-    });
-    return;
-  }
-  executor.container = container;
-  checkpointContainer(core, executor, undefined, container.record);
-  if (core.stopping || executor.phase === 'terminating') void container.kill(0);
-  else {
-    const timer = setTimeout(() => {
-      executor.timers.delete(timer);
-      if (executor.phase !== 'registering') return;
-      core.log.warn('executor did not subscribe in time; destroying it', {
-        executor_id: executor.executor_id,
-      });
-      executor.phase = 'terminating';
-      executor.termination = {
-        reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT',
-        message: 'Executor did not subscribe in time',
-      };
-      void container.kill(0);
-    }, core.settings.executor_registration_timeout_ms);
-    executor.timers.add(timer);
-  }
-  const exit = await container.exited;
-  executorTerminated(core, executor, exit, undefined);
 }

@@ -5,17 +5,7 @@
 import { constants } from 'node:os';
 import type { KillPolicy, TaskState, TaskStatus } from '../../engine/master/v1.ts';
 import { checkpointTask } from './checkpoint.ts';
-import {
-  type AgentCore,
-  completeExecutorIfDone,
-  executorExited,
-  reportTask,
-  requireAgentId,
-  retireExecutor,
-  statusUpdate,
-  taskKey,
-  track,
-} from './core.ts';
+import { type AgentCore, executorExited, requireAgentId, taskKey, track } from './core.ts';
 import {
   type AgentExecutor,
   type AgentFramework,
@@ -27,8 +17,9 @@ import {
   hasCapability,
   isTerminalState,
 } from './executors.ts';
-import type { ExitResult } from './posix-launcher.ts';
+import type { ExitResult } from './launcher.ts';
 import { newStatusUuid } from './status-updates.ts';
+import { completeExecutorIfDone, reportTask, retireExecutor, statusUpdate } from './task-statuses.ts';
 
 /** Grace period of the kills of `stop`, in ms: the agent is going away and does not wait long. */
 export const agent_stop_kill_grace_ms = 500;

@@ -16,7 +16,7 @@ import {
   type TaskCheckpoint,
 } from './checkpoint.ts';
 import { type CommandTaskReport, recoverCommandTask } from './command-executor.ts';
-import { type AgentCore, reportTask, taskKey, track } from './core.ts';
+import { type AgentCore, taskKey, track } from './core.ts';
 import {
   type AgentExecutor,
   type AgentFramework,
@@ -30,6 +30,7 @@ import {
 import { agentExecutorEnded } from './launch.ts';
 import { executorTerminated, groupEnd } from './lifecycle.ts';
 import { type ContainerRecord, isContainerRecord } from './process-groups.ts';
+import { reportTask } from './task-statuses.ts';
 
 const executor_kinds: readonly ExecutorKind[] = ['command', 'default', 'custom'];
 

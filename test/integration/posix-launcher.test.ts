@@ -6,12 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandExitMessage, commandTerminalState } from '../../runtime/agent/command-messages.ts';
-import {
-  createPosixLauncher,
-  type LaunchCommand,
-  type LaunchedContainer,
-  parseProcStat,
-} from '../../runtime/agent/posix-launcher.ts';
+import type { LaunchCommand, LaunchedContainer } from '../../runtime/agent/launcher.ts';
+import { createPosixLauncher, parseProcStat } from '../../runtime/agent/posix-launcher.ts';
 
 const launcher = createPosixLauncher();
 const path_env = { PATH: '/usr/local/bin:/usr/bin:/bin' };

@@ -19,12 +19,8 @@ import {
   summary,
 } from '../../engine/resources.ts';
 import { JsonWriter } from '../../runtime/master/json-writer.ts';
-import {
-  type StatePageContext,
-  sendStatePage,
-  stateJson,
-  summaryJson,
-} from '../../runtime/master/state-json.ts';
+import { summaryJson } from '../../runtime/master/resources-json.ts';
+import { type StatePageContext, sendStatePage, stateJson } from '../../runtime/master/state-json.ts';
 import { TaskTexts } from '../../runtime/master/task-texts.ts';
 import { action, Driver } from './master-view-driver.ts';
 

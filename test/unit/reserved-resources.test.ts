@@ -10,7 +10,7 @@ import {
   type Resource,
   subtract,
 } from '../../engine/resources.ts';
-import { fullResource } from '../../runtime/master/state-json.ts';
+import { fullResource } from '../../runtime/master/resources-json.ts';
 
 const cpus = (value: number, reservations?: Resource['reservations']): Resource => ({
   name: 'cpus',
