@@ -1,8 +1,9 @@
 // Placing a gang: every task of a phase onto a set of offers at once, or none of them. First-fit
 // decreasing (largest task first, into the first offer with room) is quick and deterministic; it can
 // miss a packing that exists, which only makes a gang wait for one more offer.
-import type { TaskSpec } from '../../workloads/job.ts';
+
 import { containsQuantities, type Quantities, subtractQuantities } from '../quantities.ts';
+import type { TaskSpec } from './job.ts';
 import { type OfferSpace, taskNeeds } from './offer-space.ts';
 
 /** Larger tasks first (cpus, then memory), then by index. */

@@ -1,7 +1,7 @@
 // The jobs of a job-queue framework: which wait for the job their `after` names, which are queued,
 // which ended; and the log of what happened to them (JobEvents), kept for `jobEvents()` or handed
 // to a callback as it happens.
-import type { Job } from '../../workloads/job.ts';
+import type { Job } from './job.ts';
 import type { JobEvent } from './job-events.ts';
 import type { JobFrameworkStatus, JobView } from './job-model.ts';
 import { JobRun, type QueueCounters } from './job-run.ts';

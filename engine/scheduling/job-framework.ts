@@ -1,10 +1,10 @@
-// A framework that runs jobs (workloads/job.ts) as they are submitted to it: it keeps them
+// A framework that runs jobs (job.ts) as they are submitted to it: it keeps them
 // queued in a policy order, launches their tasks from offers (through a framework model that picks
 // which task goes where), runs phases one after another, holds a job back until the job named by its
 // `after` ended, relaunches tasks that were lost or failed, acknowledges updates, suppresses offers
 // when it has nothing to run and revives when work arrives. It reports what happens to its jobs as
 // JobEvents, for metrics. Like every framework logic it is pure: time is `now`, calls are data.
-import type { Job } from '../../workloads/job.ts';
+
 import type { FrameworkCall } from '../master/scheduler-api.ts';
 import {
   type FrameworkInfo,
@@ -16,6 +16,7 @@ import {
   terminal_task_states,
 } from '../master/v1.ts';
 import { acceptCall, acknowledgeCalls, declineCalls, killCall, suppressionCall } from './framework-calls.ts';
+import type { Job } from './job.ts';
 import { JobBook } from './job-book.ts';
 import { type JobEvent, type Locality, taskIdOf } from './job-events.ts';
 import {

@@ -2,10 +2,11 @@
 // the seams between it and a framework model (Hadoop, MPI, Spark, services). The framework keeps the
 // jobs, their tasks and the talk with the master; a model only decides which task goes on which
 // offer, and how a lost task is handled.
-import type { Job } from '../../workloads/job.ts';
+
 import type { FrameworkCall } from '../master/scheduler-api.ts';
 import type { Id, TaskInfo, TaskState } from '../master/v1.ts';
 import type { FrameworkLogic } from './framework-logic.ts';
+import type { Job } from './job.ts';
 import type { JobEvent, Locality } from './job-events.ts';
 import { type QueuePolicy, queuePolicies } from './job-order.ts';
 import type { JobRun } from './job-run.ts';

@@ -2,7 +2,7 @@
 // launched, run, or are done, and how many times each was launched. Phases run one after another
 // (reduces after every map finished; a Spark iteration after the previous one). The per-task tables
 // are typed arrays because a Hadoop phase can hold 100,000 maps.
-import type { Job, Phase, TaskSpec } from '../../workloads/job.ts';
+import type { Job, Phase, TaskSpec } from './job.ts';
 
 /** Where a job is: waiting for the job named by `after`, queued (running or not), or ended. */
 export type JobRunState = 'waiting' | 'queued' | 'finished' | 'failed';

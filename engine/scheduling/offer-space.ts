@@ -1,10 +1,10 @@
 // An offer while a framework carves tasks out of it: what is left of it, the host and rack it is on,
 // and the tasks launched from it so far. The ACCEPT that answers the offer carries those tasks.
 
-import type { TaskSpec } from '../../workloads/job.ts';
 import type { Offer, TaskInfo } from '../master/v1.ts';
 import { containsQuantities, type Quantities } from '../quantities.ts';
 import { type Resources, shrink, subtract, toQuantities } from '../resources.ts';
+import type { TaskSpec } from './job.ts';
 
 /** The rack of a host whose agent has no `rack` attribute (HDFS's name for it). */
 export const default_rack = '/default-rack';

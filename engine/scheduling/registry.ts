@@ -2,9 +2,10 @@
 // `createFrameworkLogic('hadoop', { delay_ms: 1000 }, { blocks })`. Each model's parameters have
 // defaults here (reasons in engine/scheduling/README.md); an override of a name the model does not
 // know, or of the wrong type, is refused with a message naming the known ones.
-import type { Framework } from '../../workloads/job.ts';
+
 import { refuse_seconds_default } from '../constants.ts';
 import { type BlockLocator, createHadoopFramework, type HadoopParams } from './hadoop.ts';
+import type { Framework } from './job.ts';
 import type { JobEvent } from './job-events.ts';
 import type { JobFramework } from './job-framework.ts';
 import type { JobFrameworkConfig } from './job-model.ts';
