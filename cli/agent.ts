@@ -8,7 +8,7 @@
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import { parseMasterAddress } from '../runtime/agent/registration.ts';
-import { type LogLevel, log_levels } from '../runtime/master/log.ts';
+import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { countOf, portOf } from './flags.ts';
 
 /** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */

@@ -12,7 +12,7 @@ import type { FrameworkCall } from '../engine/master/scheduler-api.ts';
 import type { FrameworkLogic } from '../engine/scheduling/framework-logic.ts';
 import { createTaskLauncher } from '../engine/scheduling/task-launcher.ts';
 import { type RunningAgent, startAgent } from '../runtime/agent/agent.ts';
-import { type LogLevel, log_levels } from '../runtime/master/log.ts';
+import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
 import { countOf, portOf } from './flags.ts';

@@ -4,7 +4,7 @@
 // --max_completed_frameworks (each also from MESO_<FLAG>).
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
-import { type LogLevel, log_levels } from '../runtime/master/log.ts';
+import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
 import { countOf, portOf } from './flags.ts';
 

@@ -12,7 +12,7 @@ import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { agent_port_default } from '../../engine/master/agents.ts';
 import { master_version } from '../../engine/master/options.ts';
-import { createLog, type LogLevel } from '../master/log.ts';
+import { createLog, type LogLevel } from '../log.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';

@@ -2,7 +2,7 @@
 // empty answers, and the media-type checks of the v1 executor API (Content-Type and Accept).
 import type { IncomingMessage } from 'node:http';
 
-// The answers and media-type checks are the master's: one HTTP vocabulary for the whole runtime.
+// The answers and media-type checks are the runtime's own (runtime/http-util.ts), shared with the master.
 export {
   accepts,
   application_json,
@@ -13,7 +13,7 @@ export {
   sendEmpty,
   sendJson,
   sendText,
-} from '../master/http-util.ts';
+} from '../http-util.ts';
 
 /** Largest request body the agent reads (an executor call); a longer one is answered 413. */
 export const agent_request_body_bytes_max = 4 * 1024 * 1024;

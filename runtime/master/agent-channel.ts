@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { AgentMessageEffect } from '../../engine/master/effects.ts';
+import type { Log } from '../log.ts';
 import {
   agent_message_bytes_max,
   agentInputOf,
@@ -15,7 +16,6 @@ import {
   parseAgentMessage,
 } from '../wire/agent-protocol.ts';
 import { isDottedQuad } from '../wire/master-info.ts';
-import type { Log } from './log.ts';
 import type { MasterHost } from './master-host.ts';
 import type { MasterMetrics } from './metrics.ts';
 

@@ -4,9 +4,9 @@
 // because the client stopped reading, is reported so the host can tell the engine.
 import type { ServerResponse } from 'node:http';
 import type { CloseFrameworkStreamEffect, FrameworkEventEffect } from '../../engine/master/effects.ts';
+import { application_json } from '../http-util.ts';
+import type { Log } from '../log.ts';
 import { encodeRecord } from '../sdk/recordio.ts';
-import { application_json } from './http-util.ts';
-import type { Log } from './log.ts';
 import type { MasterMetrics } from './metrics.ts';
 
 /** Bytes a client may leave unread on its stream before the master drops the stream. */

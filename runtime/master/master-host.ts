@@ -14,8 +14,8 @@ import type {
 } from '../../engine/master/effects.ts';
 import type { MasterInput } from '../../engine/master/inputs.ts';
 import type { Master } from '../../engine/master/master.ts';
+import type { Log } from '../log.ts';
 import type { Journal } from './journal.ts';
-import type { Log } from './log.ts';
 import type { MasterMetrics } from './metrics.ts';
 import type { MemoryRegistry } from './registry.ts';
 import { createTimerHost, type TimerHost } from './timers.ts';

@@ -5,9 +5,9 @@
 // the scheduler API's order.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterInput } from '../../engine/master/inputs.ts';
-import { accepts, application_json, header, sendEmpty, sendJson, sendText } from './http-util.ts';
+import { accepts, application_json, header, sendEmpty, sendJson, sendText } from '../http-util.ts';
+import type { Log } from '../log.ts';
 import type { LeaderDetector } from './leader.ts';
-import type { Log } from './log.ts';
 import type { MasterHost } from './master-host.ts';
 import {
   getAgents,

@@ -2,11 +2,11 @@
 // metrics and the web UI's placeholder. Every answer is counted by route and status code; a
 // handler that throws (a bug) answers 500 and logs, and never takes the server down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
+import type { Log } from '../log.ts';
 import type { AgentChannel } from './agent-channel.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
-import { discardBody, pathOf, sendEmpty, sendText } from './http-util.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
-import type { Log } from './log.ts';
 import type { MasterHost } from './master-host.ts';
 import { engineGauges, type MasterMetrics, type MasterStats } from './metrics.ts';
 import { handleOperatorRequest } from './operator-api.ts';

@@ -5,8 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SchedulerCall } from '../../engine/master/scheduler-api.ts';
-import { checkJson, scheduler_call_schema } from './call-schema.ts';
-import type { FrameworkStreams } from './framework-streams.ts';
 import {
   accepts,
   application_json,
@@ -18,9 +16,11 @@ import {
   request_body_bytes_max,
   sendEmpty,
   sendText,
-} from './http-util.ts';
+} from '../http-util.ts';
+import type { Log } from '../log.ts';
+import { checkJson, scheduler_call_schema } from './call-schema.ts';
+import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
-import type { Log } from './log.ts';
 import type { MasterHost } from './master-host.ts';
 
 /** What the scheduler endpoint works with. */

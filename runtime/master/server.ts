@@ -15,13 +15,13 @@ import {
 } from '../../engine/constants.ts';
 import { createMaster } from '../../engine/master/master.ts';
 import { createRng } from '../../engine/rng.ts';
+import { createLog, type Log, type LogLevel } from '../log.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
 import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
 import { createAgentChannel } from './agent-channel.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
 import { openJournal } from './journal.ts';
 import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
-import { createLog, type Log, type LogLevel } from './log.ts';
 import { createMasterHost, type MasterHost, type TraceFeed } from './master-host.ts';
 import { createMasterMetrics } from './metrics.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';

@@ -19,7 +19,7 @@ import type {
   OfferView,
   TaskView,
 } from '../../engine/master/view.ts';
-import { application_json } from './http-util.ts';
+import { application_json } from '../http-util.ts';
 import { JsonWriter } from './json-writer.ts';
 import { agentPid } from './operator-shapes.ts';
 import { unreservedOf, writeReservedByRole, writeReservedFull, writeSummary } from './resources-json.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { TaskInfo, TaskState, TaskStatus } from '../../engine/master/v1.ts';
 import { backoffDelayMs } from '../agent/registration.ts';
-import { type Log, silentLog } from '../master/log.ts';
+import { type Log, silentLog } from '../log.ts';
 import { EventQueue } from './event-queue.ts';
 import {
   type HttpTarget,

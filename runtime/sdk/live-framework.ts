@@ -6,7 +6,7 @@
 // host differs.
 import type { FrameworkCall, SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import { type FrameworkLogic, handleSchedulerEvent } from '../../engine/scheduling/framework-logic.ts';
-import { type Log, silentLog } from '../master/log.ts';
+import { type Log, silentLog } from '../log.ts';
 import { SchedulerClient, type SchedulerClientOptions } from './scheduler-client.ts';
 
 /** Options of a live framework. */

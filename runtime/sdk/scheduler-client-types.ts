@@ -2,7 +2,7 @@
 // the error of a refused call, and its defaults.
 import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkInfo, MasterInfo } from '../../engine/master/v1.ts';
-import type { Log } from '../master/log.ts';
+import type { Log } from '../log.ts';
 
 /** The scheduler endpoint of a master. */
 export const scheduler_path = '/api/v1/scheduler';

@@ -16,7 +16,7 @@ import type {
   TaskStatus,
 } from '../../engine/master/v1.ts';
 import { backoffDelayMs, parseMasterAddress } from '../agent/registration.ts';
-import { type Log, silentLog } from '../master/log.ts';
+import { type Log, silentLog } from '../log.ts';
 import { CallPipeline, type PipelinedAnswer } from './call-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
 import { type HttpTarget, hostPortOf, sleepUnless, targetOf } from './http.ts';

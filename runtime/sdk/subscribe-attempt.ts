@@ -2,7 +2,7 @@
 // the leader (Mesos answers 307 with a protocol-relative `//leader:port/path`), and once a stream
 // opens, hand out its records until it ends. The scheduler client decides what an outcome means
 // (retry, rotate masters, give up); this file only says what happened.
-import type { Log } from '../master/log.ts';
+import type { Log } from '../log.ts';
 import { type HttpTarget, hostPortOf, openEventStream, resolveLocation, type StreamRequest } from './http.ts';
 
 /** How an attempt ended. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type AgentOptions, type RunningAgent, startAgent } from '../../runtime/agent/agent.ts';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { RecordIoDecoder } from '../../runtime/sdk/recordio.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test messages are read field by field.

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
 import {
   type EventStream,

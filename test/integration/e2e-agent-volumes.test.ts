@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskInfo } from '../../engine/master/v1.ts';
 import { formatResources, normalize, type Resource, unallocate } from '../../engine/resources.ts';
-import { memoryLog } from '../../runtime/master/log.ts';
+import { memoryLog } from '../../runtime/log.ts';
 import type { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
 import { commandTask, frameworkInfo, Started } from './agent-harness.ts';
 import {

@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLog } from '../../runtime/log.ts';
 import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
-import { silentLog } from '../../runtime/master/log.ts';
 import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
 import { eventually, freePort, getJson, Processes, repo_root } from './e2e-harness.ts';
 import {

@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLog } from '../../runtime/log.ts';
 import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
 import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
 } from '../../runtime/master/leader.ts';
-import { silentLog } from '../../runtime/master/log.ts';
 import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
 import {
   connectAgent,

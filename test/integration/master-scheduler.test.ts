@@ -2,11 +2,11 @@
 // to acknowledgement, and the master's streams and agent channel behave as the protocol says.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { silentLog } from '../../runtime/log.ts';
 import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
 } from '../../runtime/master/leader.ts';
-import { silentLog } from '../../runtime/master/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
 import {
   connectAgent,

@@ -3,7 +3,7 @@
 // ExecutorInfo, /master/state keeps as many completed tasks as the master is told to and reads the
 // same when asked twice at once, and /metrics counts from the master's lookups.
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
 import {
   connectAgent,

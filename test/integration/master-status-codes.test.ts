@@ -2,11 +2,11 @@
 // a live master with a subscribed framework and an outstanding offer. After every row the master
 // still serves /master/state, and its state is what it was before the row.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLog } from '../../runtime/log.ts';
 import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
 } from '../../runtime/master/leader.ts';
-import { silentLog } from '../../runtime/master/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
 import {
   connectAgent,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCustomExecutorExample } from '../../examples/custom-executor/scheduler.ts';
 import { type RunningAgent, startAgent } from '../../runtime/agent/agent.ts';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { startMaster } from '../../runtime/master/server.ts';
 import { durationMs, ExecutorClient, executorEnvironment } from '../../runtime/sdk/executor-client.ts';
 import { encodeRecord } from '../../runtime/sdk/recordio.ts';

@@ -6,7 +6,7 @@ import type { FrameworkCall } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkLogic } from '../../engine/scheduling/framework-logic.ts';
 import { createTaskLauncher } from '../../engine/scheduling/task-launcher.ts';
 import { startAgent } from '../../runtime/agent/agent.ts';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
 import { runLiveFramework } from '../../runtime/sdk/live-framework.ts';
 import { eventually, getJson, type Json, Processes } from './e2e-harness.ts';

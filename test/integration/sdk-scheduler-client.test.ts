@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
 import { encodeRecord } from '../../runtime/sdk/recordio.ts';
 import { SchedulerCallError, SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';

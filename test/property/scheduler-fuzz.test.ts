@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog } from '../../runtime/master/log.ts';
+import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
 import {
   connectAgent,

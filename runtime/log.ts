@@ -1,6 +1,7 @@
-// Structured logs: one JSON line per event on stderr, through pino. The master logs what an
-// operator needs to follow a cluster (start, stop, agents and frameworks coming and going, refused
-// input, bugs) and nothing per offer, so a busy master's log stays readable.
+// Structured logs of the runtime (master, agent, SDK): one JSON line per event on stderr, through
+// pino. The master logs what an operator needs to follow a cluster (start, stop, agents and
+// frameworks coming and going, refused input, bugs) and nothing per offer, so a busy master's log
+// stays readable.
 import { pino } from 'pino';
 
 /** Fields attached to a log line. */
