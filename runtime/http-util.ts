@@ -1,12 +1,7 @@
 // Small HTTP helpers over node:http: bounded body reading, plain answers, and the media-type
 // checks of the v1 APIs (Content-Type and Accept).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** Largest request body the master reads; a longer one is answered 413. */
-export const request_body_bytes_max = 4 * 1024 * 1024;
-
-/** Past this many discarded bytes of an oversize body the connection is dropped rather than drained. */
-const drain_bytes_max = 64 * 1024 * 1024;
+import { request_body_bytes_max, request_drain_bytes_max } from './constants.ts';
 
 /** The JSON media type. */
 export const application_json = 'application/json';
@@ -58,7 +53,7 @@ export function discardBody(req: IncomingMessage): void {
   let dropped = 0;
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
-    if (dropped > drain_bytes_max) req.socket.destroy();
+    if (dropped > request_drain_bytes_max) req.socket.destroy();
   });
   req.resume();
 }

@@ -3,10 +3,10 @@
 // next start with the same work_dir recovers them; those of frameworks that do not checkpoint are
 // killed, since nothing could take them back. Nothing is checkpointed as killed for the work left
 // running: its checkpoints already say all a restarted agent needs.
+import { agent_stop_kill_grace_ms } from '../constants.ts';
 import { checkpoints, checkpointTask } from './checkpoint.ts';
 import { type AgentCore, taskKey } from './core.ts';
 import { type AgentExecutor, isTerminalState } from './executors.ts';
-import { agent_stop_kill_grace_ms } from './lifecycle.ts';
 
 /** What the exit did: executors left running and executors killed. */
 export interface ExitSummary {

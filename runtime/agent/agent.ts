@@ -12,6 +12,14 @@ import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { agent_port_default } from '../../engine/master/agents.ts';
 import { master_version } from '../../engine/master/options.ts';
+import {
+  agent_stop_wait_ms,
+  executor_heartbeat_interval_ms_default,
+  executor_registration_timeout_ms_default,
+  executor_reregistration_timeout_ms_default,
+  executor_shutdown_grace_ms_default,
+  kill_grace_ms_default,
+} from '../constants.ts';
 import { createLog, type LogLevel } from '../log.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
@@ -34,19 +42,6 @@ import { agentResources, parseAttributes } from './resources.ts';
 import { createStatusUpdateManager } from './status-updates.ts';
 import { acknowledged } from './task-statuses.ts';
 
-/** How long a custom executor has to subscribe, in ms (Mesos: executor_registration_timeout 1 min). */
-export const executor_registration_timeout_ms_default = 60_000;
-/** How long a custom executor has between SHUTDOWN and being killed, in ms (Mesos: 5 s). */
-export const executor_shutdown_grace_ms_default = 5000;
-/**
- * How long an executor recovered after a restart has to subscribe again, in ms (Mesos:
- * executor_reregistration_timeout, 2 s; executors retry with a backoff of up to 2 s, hence more).
- */
-export const executor_reregistration_timeout_ms_default = 5000;
-/** Interval of HEARTBEAT events to subscribed executors, in ms (below the 10 s clients tolerate idle). */
-export const executor_heartbeat_interval_ms_default = 5000;
-/** How long stop waits for the processes it killed to end, in ms. */
-const stop_wait_ms = 5000;
 /** The variables executors inherit from the agent's environment (when it has them). */
 const inherited_variables = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
@@ -159,7 +154,7 @@ function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? agent_port_default,
     launcher: options.launcher ?? createPosixLauncher(),
-    kill_grace_ms: options.kill_grace_ms ?? 3000,
+    kill_grace_ms: options.kill_grace_ms ?? kill_grace_ms_default,
     executor_shutdown_grace_ms: options.executor_shutdown_grace_ms ?? executor_shutdown_grace_ms_default,
     executor_registration_timeout_ms:
       options.executor_registration_timeout_ms ?? executor_registration_timeout_ms_default,
@@ -255,12 +250,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         if (stopOptions.unregister === true) core.link?.send({ type: 'unregister' });
         await core.link?.stop();
         if (stopOptions.recoverable === true && !leaving) {
-          const summary = await exitLeavingRecoverableWork(core, stop_wait_ms);
+          const summary = await exitLeavingRecoverableWork(core, agent_stop_wait_ms);
           log.info('the work of checkpointing frameworks runs on for the next start to recover', {
             executors_left_running: summary.left_running,
             executors_killed: summary.killed,
           });
-        } else await killEverything(core, stop_wait_ms);
+        } else await killEverything(core, agent_stop_wait_ms);
         core.updates.stop();
         await new Promise<void>((done) => {
           server.close(() => done());

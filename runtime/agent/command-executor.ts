@@ -6,10 +6,11 @@
 // After an agent restart, a task whose command still runs is recovered: its process group is
 // watched until it ends, and the exit status its wrapper recorded says how it ended.
 import type { CommandInfo, TaskState } from '../../engine/master/v1.ts';
+import { kill_grace_ms_default } from '../constants.ts';
 import { commandExitMessage, commandTerminalState } from './command-messages.ts';
 import { readExitStatus } from './exit-status.ts';
 import type { ExitResult, LaunchedContainer, Launcher, RecoveredContainer } from './launcher.ts';
-import { type ContainerRecord, kill_grace_ms_default } from './posix-launcher.ts';
+import type { ContainerRecord } from './posix-launcher.ts';
 
 /** What the command executor reports of a task (the agent turns it into a status update). */
 export interface CommandTaskReport {

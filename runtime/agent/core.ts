@@ -4,15 +4,13 @@
 // executor exits for the master). The status-update steps every part takes are in task-statuses.ts.
 import type { Attribute } from '../../engine/master/v1.ts';
 import type { Resources } from '../../engine/resources.ts';
+import { unsent_executor_exits_max } from '../constants.ts';
 import type { ExecutorExitedMessage } from '../wire/agent-protocol.ts';
 import type { CommandTask } from './command-executor.ts';
 import type { ExecutorBook } from './executors.ts';
 import type { Launcher } from './launcher.ts';
 import type { AgentLog, MasterLink } from './registration.ts';
 import type { StatusUpdateManager } from './status-updates.ts';
-
-/** Executor exits held for the master while the agent has none (the oldest go first). */
-export const unsent_executor_exits_max = 10_000;
 
 /** The agent's settings once defaults are applied. */
 export interface AgentSettings {

@@ -10,14 +10,12 @@ import type {
   TaskState,
   TaskStatus,
 } from '../../engine/master/v1.ts';
+import {
+  agent_completed_frameworks_max,
+  completed_executors_per_framework_max,
+  completed_tasks_per_executor_max,
+} from '../constants.ts';
 import type { ContainerHandle } from './launcher.ts';
-
-/** Completed executors kept per framework for /state (Mesos: max_completed_executors_per_framework). */
-export const completed_executors_per_framework_max = 150;
-/** Completed tasks kept per executor for /state (Mesos: max_completed_tasks_per_executor). */
-export const completed_tasks_per_executor_max = 200;
-/** Completed frameworks kept for /state (Mesos: max_completed_frameworks). */
-export const completed_frameworks_max = 50;
 
 /** How an executor runs: in the agent (command, default) or as a framework's own process (custom). */
 export type ExecutorKind = 'command' | 'default' | 'custom';
@@ -182,7 +180,7 @@ export function completeExecutor(book: ExecutorBook, executor: AgentExecutor): v
   if (framework.executors.size === 0) {
     book.frameworks.delete(framework.id);
     book.completed_frameworks.push(framework);
-    if (book.completed_frameworks.length > completed_frameworks_max) book.completed_frameworks.shift();
+    if (book.completed_frameworks.length > agent_completed_frameworks_max) book.completed_frameworks.shift();
   }
 }
 

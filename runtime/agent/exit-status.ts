@@ -10,6 +10,7 @@ import { accessSync, constants as fs_constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { command_start_poll_ms, command_start_wait_ms } from '../constants.ts';
 import type { ExitResult, LaunchCommand } from './launcher.ts';
 import { isLive, readProcessGroups } from './process-groups.ts';
 
@@ -108,11 +109,6 @@ export async function readExitStatus(exit_status_file: string): Promise<ExitResu
     return undefined;
   }
 }
-
-/** How long a kill waits for a wrapped command to start before it signals anyway. */
-const command_start_wait_ms = 500;
-/** How often that wait looks. */
-const command_start_poll_ms = 5;
 
 /**
  * Whether the command under the wrapper `pid` has started: the wrapper is gone, or another live

@@ -1,6 +1,7 @@
 // Small HTTP helpers of the agent's endpoints over node:http: a bounded body read, plain, JSON and
 // empty answers, and the media-type checks of the v1 executor API (Content-Type and Accept).
 import type { IncomingMessage } from 'node:http';
+import { agent_request_body_bytes_max } from '../constants.ts';
 
 // The answers and media-type checks are the runtime's own (runtime/http-util.ts), shared with the master.
 export {
@@ -14,9 +15,6 @@ export {
   sendJson,
   sendText,
 } from '../http-util.ts';
-
-/** Largest request body the agent reads (an executor call); a longer one is answered 413. */
-export const agent_request_body_bytes_max = 4 * 1024 * 1024;
 
 /** Reads a request body up to `limit_bytes`; past it the rest is discarded and undefined returned. */
 export function readBody(

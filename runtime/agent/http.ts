@@ -4,6 +4,7 @@
 // answer JSONP when asked (`?jsonp=callback`), as Mesos's do for its web UI.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { agent_http_keep_alive_timeout_ms } from '../constants.ts';
 
 import { agentStateJson, monitorStatisticsJson } from './agent-state.ts';
 import type { AgentCore } from './core.ts';
@@ -103,6 +104,6 @@ export function createAgentServer(core: AgentCore, executors: ExecutorApiHost): 
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = agent_http_keep_alive_timeout_ms;
   return server;
 }

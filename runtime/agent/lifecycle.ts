@@ -4,6 +4,7 @@
 // killing everything the agent launched when it stops.
 import { constants } from 'node:os';
 import type { KillPolicy, TaskState, TaskStatus } from '../../engine/master/v1.ts';
+import { agent_stop_kill_grace_ms } from '../constants.ts';
 import { checkpointTask } from './checkpoint.ts';
 import { type AgentCore, executorExited, requireAgentId, taskKey, track } from './core.ts';
 import {
@@ -20,9 +21,6 @@ import {
 import type { ExitResult } from './launcher.ts';
 import { newStatusUuid } from './status-updates.ts';
 import { completeExecutorIfDone, reportTask, retireExecutor, statusUpdate } from './task-statuses.ts';
-
-/** Grace period of the kills of `stop`, in ms: the agent is going away and does not wait long. */
-export const agent_stop_kill_grace_ms = 500;
 
 /** The state of a task that will never run: TASK_DROPPED for partition-aware frameworks, else TASK_LOST. */
 export function lostState(framework: AgentFramework | undefined): TaskState {

@@ -33,7 +33,6 @@ import {
 
 export {
   type ContainerRecord,
-  kill_grace_ms_default,
   type ProcStat,
   parseProcStat,
   type ResourceUsage,

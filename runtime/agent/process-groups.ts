@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { group_watch_poll_ms, kill_grace_ms_default, kill_poll_ms, kill_reap_wait_ms } from '../constants.ts';
 
 /** Resource usage of a container's processes, for /monitor/statistics. */
 export interface ResourceUsage {
@@ -133,13 +134,6 @@ export async function readGroupUsage(pgids: ReadonlySet<number>): Promise<Map<nu
   return usage;
 }
 
-/** Grace period between SIGTERM and SIGKILL when none is given (Mesos's command executor: 3 s). */
-export const kill_grace_ms_default = 3000;
-/** How often a kill checks whether the group has ended. */
-const kill_poll_ms = 20;
-/** How long a kill waits for the group to vanish after SIGKILL before it gives up waiting. */
-const kill_reap_wait_ms = 2000;
-
 /** Waits `ms` milliseconds. */
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -265,9 +259,6 @@ export async function recordedGroupLives(record: ContainerRecord): Promise<boole
   if (ticks !== undefined && record.start_ticks >= 0 && ticks !== record.start_ticks) return false;
   return (await liveGroupMembers(record.pid)) > 0;
 }
-
-/** How often the groups watched for their end are checked. */
-export const group_watch_poll_ms = 250;
 
 const watched = new Map<number, Array<() => void>>();
 let watch_timer: NodeJS.Timeout | undefined;

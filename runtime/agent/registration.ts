@@ -6,17 +6,17 @@
 // follows a new master: a redirect from a master that does not lead, or a detector's change.
 import { WebSocket } from 'ws';
 import {
+  agent_message_bytes_max,
+  master_link_close_wait_ms,
+  registration_backoff_ms_max_default,
+  registration_backoff_ms_min_default,
+} from '../constants.ts';
+import {
   type AgentToMasterMessage,
   agent_channel_path,
-  agent_message_bytes_max,
   type MasterToAgentMessage,
 } from '../wire/agent-protocol.ts';
 import type { MasterAddress } from '../wire/master-info.ts';
-
-/** First registration backoff, in ms (Mesos: registration_backoff_factor 1 s). */
-export const registration_backoff_ms_min_default = 1000;
-/** Longest registration backoff, in ms (Mesos: 1 min). */
-export const registration_backoff_ms_max_default = 60_000;
 
 /** Something that knows who leads (a ZooKeeper detector); the link follows its changes. */
 export interface MasterDetector {
@@ -271,7 +271,7 @@ export function redirectTarget(status: number | undefined, location: string | un
   }
 }
 
-/** Closes a socket with the closing handshake, cutting it if that does not end within a second. */
+/** Closes a socket with the closing handshake, cutting it if that does not end in time. */
 function closeSocket(ws: WebSocket): Promise<void> {
   ws.removeAllListeners();
   ws.on('error', () => {});
@@ -280,7 +280,7 @@ function closeSocket(ws: WebSocket): Promise<void> {
     const timer = setTimeout(() => {
       ws.terminate();
       resolve();
-    }, 1000);
+    }, master_link_close_wait_ms);
     ws.once('close', () => {
       clearTimeout(timer);
       resolve();

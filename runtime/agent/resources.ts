@@ -3,6 +3,8 @@
 // unless the --resources flag names them, and its attributes from the --attributes flag.
 import { statfs } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
+// The port range an agent offers when --resources names no ports (Mesos's default), as the engine's.
+import { agent_ports_default } from '../../engine/constants.ts';
 import type { Attribute } from '../../engine/master/v1.ts';
 import {
   add,
@@ -12,9 +14,6 @@ import {
   reservationRole,
   scalar,
 } from '../../engine/resources.ts';
-
-/** The port range an agent offers when --resources names no ports (Mesos's default). */
-export const agent_ports_default = '[31000-32000]';
 
 const mebibyte_bytes = 1024 * 1024;
 const gibibyte_bytes = 1024 * mebibyte_bytes;

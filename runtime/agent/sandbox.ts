@@ -20,11 +20,7 @@ import {
   symlink,
 } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-
-/** Longest read /files/read answers, in bytes: 16 pages, as Mesos caps it. */
-export const files_read_length_max_bytes = 16 * 4096;
-/** Most entries one /files/browse answer lists (the first ones by path). */
-export const files_browse_entries_max = 10_000;
+import { files_browse_entries_max, files_read_bytes_max } from '../constants.ts';
 
 /** The ids that place a sandbox in the work_dir. */
 export interface SandboxIds {
@@ -193,7 +189,7 @@ export async function readSandboxFile(
     const size = info.size;
     const start = offset === -1 ? size : offset;
     if (start >= size) return { data: '', offset: size };
-    const wanted = Math.min(length === -1 ? size - start : length, files_read_length_max_bytes, size - start);
+    const wanted = Math.min(length === -1 ? size - start : length, files_read_bytes_max, size - start);
     const buffer = Buffer.alloc(wanted);
     const { bytesRead } = await handle.read(buffer, 0, wanted, start);
     const bytes = buffer.subarray(0, bytesRead);

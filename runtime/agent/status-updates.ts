@@ -5,13 +5,11 @@
 // manager is paused: updates queue, and resuming sends the head of every stream at once.
 import { randomBytes } from 'node:crypto';
 import type { TaskStatus } from '../../engine/master/v1.ts';
-
-/** First re-send of an unacknowledged update, in ms (Mesos: 10 s). */
-export const status_update_retry_ms_min_default = 10_000;
-/** Longest wait between re-sends, in ms (Mesos: 10 min). */
-export const status_update_retry_ms_max_default = 600_000;
-/** Most updates queued for one task: a stream this long means acknowledgements stopped for good. */
-export const status_updates_per_task_max = 1000;
+import {
+  status_update_retry_ms_max_default,
+  status_update_retry_ms_min_default,
+  status_updates_per_task_max,
+} from '../constants.ts';
 
 /** A fresh status update uuid: 16 random bytes, base64 (24 characters). */
 export function newStatusUuid(): string {

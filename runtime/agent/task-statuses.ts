@@ -3,6 +3,7 @@
 // acknowledges a terminal status the task is finished, and an executor that has ended with all its
 // tasks done with is retired, its checkpoints removed.
 import type { TaskState, TaskStatus } from '../../engine/master/v1.ts';
+import { statuses_per_task_max } from '../constants.ts';
 import { checkpointTask, forgetExecutor, forgetTask } from './checkpoint.ts';
 import { type AgentCore, requireAgentId } from './core.ts';
 import {
@@ -14,9 +15,6 @@ import {
   isTerminalState,
 } from './executors.ts';
 import { newStatusUuid } from './status-updates.ts';
-
-/** Statuses kept per task for /state and re-registration (the first and the newest). */
-export const statuses_per_task_max = 100;
 
 /** What a status update the agent produces says. */
 export interface StatusFields {

@@ -8,13 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { AgentMessageEffect } from '../../engine/master/effects.ts';
+import { agent_channel_close_wait_ms, agent_message_bytes_max } from '../constants.ts';
 import type { Log } from '../log.ts';
-import {
-  agent_message_bytes_max,
-  agentInputOf,
-  type MasterToAgentMessage,
-  parseAgentMessage,
-} from '../wire/agent-protocol.ts';
+import { agentInputOf, type MasterToAgentMessage, parseAgentMessage } from '../wire/agent-protocol.ts';
 import { isDottedQuad } from '../wire/master-info.ts';
 import type { MasterHost } from './master-host.ts';
 import type { MasterMetrics } from './metrics.ts';
@@ -198,7 +194,7 @@ export function createAgentChannel(
       const stragglers = [...connections.values()];
       setTimeout(() => {
         for (const conn of stragglers) conn.ws.terminate();
-      }, 1000).unref();
+      }, agent_channel_close_wait_ms).unref();
       server.close();
     },
     get size() {

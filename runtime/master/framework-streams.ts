@@ -4,13 +4,11 @@
 // because the client stopped reading, is reported so the host can tell the engine.
 import type { ServerResponse } from 'node:http';
 import type { CloseFrameworkStreamEffect, FrameworkEventEffect } from '../../engine/master/effects.ts';
+import { stream_buffer_bytes_max } from '../constants.ts';
 import { application_json } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import { encodeRecord } from '../sdk/recordio.ts';
 import type { MasterMetrics } from './metrics.ts';
-
-/** Bytes a client may leave unread on its stream before the master drops the stream. */
-export const stream_buffer_bytes_max = 16 * 1024 * 1024;
 
 /** An open scheduler stream. */
 export interface FrameworkStream {

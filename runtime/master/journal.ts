@@ -12,14 +12,12 @@ import type { MasterInput } from '../../engine/master/inputs.ts';
 import { createMaster, type Master } from '../../engine/master/master.ts';
 import type { MasterOptions } from '../../engine/master/options.ts';
 import { createRng } from '../../engine/rng.ts';
+import { journal_buffer_bytes_max } from '../constants.ts';
 
 /** The format name in a journal's header. */
 export const journal_format = 'meso-master-journal';
 /** The format version in a journal's header. */
 export const journal_version = 1;
-
-/** Buffered bytes past which a batch is written at once. */
-const buffer_bytes_max = 1024 * 1024;
 
 /** What the first line of a journal says about the master that wrote it. */
 export interface JournalHeader {
@@ -81,7 +79,7 @@ export function openJournal(path: string, header: Omit<JournalHeader, 'format' |
     if (closed) throw new Error(`journal ${path} is closed`);
     pending.push(line);
     pendingBytes += line.length;
-    if (pendingBytes >= buffer_bytes_max) flush();
+    if (pendingBytes >= journal_buffer_bytes_max) flush();
     else if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -9,10 +9,10 @@ import type { TraceEvent } from '../../engine/events.ts';
 import type { MasterLookups } from '../../engine/master/lookups.ts';
 import type { TaskSource, TaskState, TaskStatus } from '../../engine/master/v1.ts';
 import type { TaskView } from '../../engine/master/view.ts';
+import { stream_buffer_bytes_max } from '../constants.ts';
 import { application_json } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import { encodeRecord } from '../sdk/recordio.ts';
-import { stream_buffer_bytes_max } from './framework-streams.ts';
 import type { MasterHost } from './master-host.ts';
 import { getState, v1Agent, v1Framework, v1Task } from './operator-shapes.ts';
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SchedulerCall } from '../../engine/master/scheduler-api.ts';
+import { request_body_bytes_max } from '../constants.ts';
 import {
   accepts,
   application_json,
@@ -13,7 +14,6 @@ import {
   header,
   mediaType,
   readBody,
-  request_body_bytes_max,
   sendEmpty,
   sendText,
 } from '../http-util.ts';

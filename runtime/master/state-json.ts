@@ -19,6 +19,7 @@ import type {
   OfferView,
   TaskView,
 } from '../../engine/master/view.ts';
+import { state_page_spares_max } from '../constants.ts';
 import { application_json } from '../http-util.ts';
 import { JsonWriter } from './json-writer.ts';
 import { agentPid } from './operator-shapes.ts';
@@ -272,11 +273,10 @@ export function stateJson(view: MasterStateView, ctx: StatePageContext): string 
 }
 
 /**
- * Page buffers free for the next page, at most two. A page of a large cluster is tens of megabytes:
+ * Page buffers free for the next page, at most state_page_spares_max. A page of a large cluster is tens of megabytes:
  * allocating that much outside the heap for every read makes V8 run full collections.
  */
 const spares: Buffer[] = [];
-const spares_max = 2;
 /** The buffer of the newest page: the next page copies kept task texts out of it. */
 let newest: Buffer | undefined;
 /** Whether the newest page's answer has been sent (its buffer is free once a newer page exists). */
@@ -299,7 +299,7 @@ function estimatedBytes(view: MasterStateView): number {
 /** Gives a sent page's buffer back for reuse; the task texts kept in it become stale. */
 function recycle(buf: Buffer): void {
   texts.retire(buf);
-  if (spares.length < spares_max) spares.push(buf);
+  if (spares.length < state_page_spares_max) spares.push(buf);
 }
 
 /** Answers a /master/state request: 200 with the page as compact JSON. */

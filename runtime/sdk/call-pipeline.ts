@@ -5,6 +5,12 @@
 // chunked; event streams keep their own connections. A connection that closes or fails fails every
 // call still waiting for its answer, and the next call opens a new connection.
 import { connect, type Socket } from 'node:net';
+import {
+  pipeline_answer_body_bytes_max,
+  pipeline_answer_head_bytes_max,
+  pipeline_answer_timeout_ms_default,
+  pipelined_calls_max_default,
+} from '../constants.ts';
 import { type HttpTarget, hostPortOf } from './http.ts';
 
 /** The answer to one pipelined call. */
@@ -17,15 +23,6 @@ export interface PipelinedAnswer {
 
 /** What the caller hears of one call: its answer, or why it has none. */
 export type PipelinedCallback = (err: Error | undefined, answer: PipelinedAnswer | undefined) => void;
-
-/** Longest head (status line and headers) of an answer read. */
-const answer_head_bytes_max = 64 * 1024;
-/** Longest answer body read (call answers are short texts). */
-const answer_body_bytes_max = 4 * 1024 * 1024;
-/** Calls waiting for answers at most; more are refused at once (a bound on memory). */
-const pipelined_calls_max_default = 100_000;
-/** How long the oldest call waits for its answer before the connection is given up, by default. */
-const answer_timeout_ms_default = 30_000;
 
 /** Options of a call pipeline. */
 export interface CallPipelineOptions {
@@ -57,7 +54,7 @@ export class CallPipeline {
     this.#path = options.path;
     this.#host_header = hostPortOf(options.target);
     this.#calls_max = options.pipelined_calls_max ?? pipelined_calls_max_default;
-    this.#answer_timeout_ms = options.answer_timeout_ms ?? answer_timeout_ms_default;
+    this.#answer_timeout_ms = options.answer_timeout_ms ?? pipeline_answer_timeout_ms_default;
   }
 
   /** Calls waiting for their answers. */
@@ -184,7 +181,7 @@ export class AnswerReader {
       if (this.#head === undefined) {
         const end = this.#buffer.indexOf('\r\n\r\n');
         if (end < 0) {
-          if (this.#buffer.length > answer_head_bytes_max) throw new Error('answer head too long');
+          if (this.#buffer.length > pipeline_answer_head_bytes_max) throw new Error('answer head too long');
           return answers;
         }
         this.#head = parseHead(this.#buffer.toString('latin1', 0, end));
@@ -202,7 +199,7 @@ export class AnswerReader {
     if (headers['transfer-encoding']?.toLowerCase() === 'chunked') return this.#takeChunked();
     const length = headers['content-length'] === undefined ? 0 : Number(headers['content-length']);
     if (!Number.isSafeInteger(length) || length < 0) throw new Error('bad Content-Length in answer');
-    if (length > answer_body_bytes_max) throw new Error('answer body too long');
+    if (length > pipeline_answer_body_bytes_max) throw new Error('answer body too long');
     if (this.#buffer.length < length) return undefined;
     const body = this.#buffer.subarray(0, length);
     this.#buffer = this.#buffer.subarray(length);
@@ -228,7 +225,7 @@ export class AnswerReader {
       const data_end = line_end + 2 + size;
       if (this.#buffer.length < data_end + 2) return undefined;
       parts.push(this.#buffer.subarray(line_end + 2, data_end));
-      if (parts.reduce((n, p) => n + p.length, 0) > answer_body_bytes_max) {
+      if (parts.reduce((n, p) => n + p.length, 0) > pipeline_answer_body_bytes_max) {
         throw new Error('answer body too long');
       }
       at = data_end + 2;

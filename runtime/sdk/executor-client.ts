@@ -8,6 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { TaskInfo, TaskState, TaskStatus } from '../../engine/master/v1.ts';
 import { backoffDelayMs } from '../agent/registration.ts';
+import {
+  executor_subscribe_backoff_ms_max,
+  executor_subscribe_backoff_ms_min,
+  recovery_timeout_ms_default,
+} from '../constants.ts';
 import { type Log, silentLog } from '../log.ts';
 import { EventQueue } from './event-queue.ts';
 import {
@@ -21,10 +26,6 @@ import {
 
 /** The executor endpoint of an agent. */
 export const executor_path = '/api/v1/executor';
-/** How long a checkpointing executor tries to subscribe again (Mesos: MESOS_RECOVERY_TIMEOUT 15 min). */
-export const recovery_timeout_ms_default = 15 * 60 * 1000;
-const backoff_ms_min = 100;
-const backoff_ms_max = 2000;
 
 /** An event of the executor API, as the agent sends it. */
 export type ExecutorEvent =
@@ -276,7 +277,10 @@ export class ExecutorClient extends EventEmitter<ExecutorClientEventMap> {
         this.#closed_reason ??= `lost the agent: ${reason}`;
         break;
       }
-      await sleepUnless(backoffDelayMs(failures++, backoff_ms_min, backoff_ms_max), this.#closing.signal);
+      await sleepUnless(
+        backoffDelayMs(failures++, executor_subscribe_backoff_ms_min, executor_subscribe_backoff_ms_max),
+        this.#closing.signal,
+      );
     }
     this.#finish();
   }

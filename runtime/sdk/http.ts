@@ -2,6 +2,7 @@
 // reads the whole answer, a POST whose answer is a RecordIO event stream, and the resolution of a
 // redirect's Location (Mesos answers `//leader:port/path`, protocol-relative).
 import { type Agent, type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
+import { post_answer_bytes_max, post_answer_timeout_ms_default } from '../constants.ts';
 import { RecordIoDecoder } from './recordio.ts';
 
 /** A `host:port` to send requests to. */
@@ -16,9 +17,6 @@ export interface HttpAnswer {
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
 }
-
-/** Longest answer body read into memory (error texts are short; anything longer is cut). */
-const answer_bytes_max = 1024 * 1024;
 
 /** The target of `host:port` (an IPv6 host in brackets is unwrapped). */
 export function targetOf(hostPort: string): HttpTarget {
@@ -89,7 +87,7 @@ export function postJson(
         const chunks: Buffer[] = [];
         let bytes = 0;
         res.on('data', (chunk: Buffer) => {
-          if (bytes < answer_bytes_max) chunks.push(chunk);
+          if (bytes < post_answer_bytes_max) chunks.push(chunk);
           bytes += chunk.length;
         });
         res.on('end', () =>
@@ -103,7 +101,7 @@ export function postJson(
       },
     );
     req.on('error', reject);
-    const timeout_ms = options.timeout_ms ?? 30_000;
+    const timeout_ms = options.timeout_ms ?? post_answer_timeout_ms_default;
     req.setTimeout(timeout_ms, () =>
       req.destroy(new Error(`no answer from ${hostPortOf(target)}${path} within ${timeout_ms} ms`)),
     );

@@ -2,9 +2,7 @@
 // bytes of JSON>`, repeated with nothing in between. The encoder returns one Buffer per record so
 // that the host writes the length line and the body in a single socket write (some clients split
 // chunks on newlines and lose records otherwise). The decoder accepts a stream split at any byte.
-
-/** Largest record the decoder accepts unless told otherwise (bytes of the body). */
-export const recordio_record_bytes_max_default = 64 * 1024 * 1024;
+import { recordio_record_bytes_max_default } from '../constants.ts';
 
 /** Longest length line accepted: enough digits for any safe integer. */
 const length_line_digits_max = 16;

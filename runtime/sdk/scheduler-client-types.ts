@@ -1,21 +1,11 @@
 // The scheduler client's public shapes: its options, what a subscription gives, what it emits,
-// the error of a refused call, and its defaults.
+// and the error of a refused call (its defaults are in runtime/constants.ts).
 import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkInfo, MasterInfo } from '../../engine/master/v1.ts';
 import type { Log } from '../log.ts';
 
 /** The scheduler endpoint of a master. */
 export const scheduler_path = '/api/v1/scheduler';
-/** First wait before subscribing again, in ms (the wait doubles up to the max, with jitter). */
-export const subscribe_backoff_ms_min_default = 100;
-/** Longest wait before subscribing again, in ms. */
-export const subscribe_backoff_ms_max_default = 5000;
-/** Heartbeat intervals without any event after which the stream is taken for dead. */
-export const heartbeat_misses_max_default = 3;
-/** Redirects followed in one attempt to subscribe. */
-export const redirects_max_default = 8;
-/** Heartbeat interval assumed until SUBSCRIBED says the real one, in seconds (Mesos's default). */
-export const heartbeat_interval_seconds_assumed = 15;
 
 /** A call the master refused (or could not be sent: status 0). */
 export class SchedulerCallError extends Error {

@@ -16,34 +16,38 @@ import type {
   TaskStatus,
 } from '../../engine/master/v1.ts';
 import { backoffDelayMs, parseMasterAddress } from '../agent/registration.ts';
+import {
+  heartbeat_interval_seconds_assumed,
+  heartbeat_misses_max_default,
+  redirects_max_default,
+  subscribe_backoff_ms_max_default,
+  subscribe_backoff_ms_min_default,
+} from '../constants.ts';
 import { type Log, silentLog } from '../log.ts';
 import { CallPipeline, type PipelinedAnswer } from './call-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
 import { type HttpTarget, hostPortOf, sleepUnless, targetOf } from './http.ts';
 import {
-  heartbeat_interval_seconds_assumed,
-  heartbeat_misses_max_default,
-  redirects_max_default,
   SchedulerCallError,
   type SchedulerClientEventMap,
   type SchedulerClientOptions,
   type Subscription,
   scheduler_path,
-  subscribe_backoff_ms_max_default,
-  subscribe_backoff_ms_min_default,
 } from './scheduler-client-types.ts';
 import { type SubscribeAttempt, subscribeAttempt } from './subscribe-attempt.ts';
 
 export {
   heartbeat_misses_max_default,
   redirects_max_default,
+  subscribe_backoff_ms_max_default,
+  subscribe_backoff_ms_min_default,
+} from '../constants.ts';
+export {
   SchedulerCallError,
   type SchedulerClientEventMap,
   type SchedulerClientOptions,
   type Subscription,
   scheduler_path,
-  subscribe_backoff_ms_max_default,
-  subscribe_backoff_ms_min_default,
 } from './scheduler-client-types.ts';
 
 /** How one attempt to subscribe ended. */

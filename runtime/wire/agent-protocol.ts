@@ -36,9 +36,6 @@ import type {
 /** Path of the agent channel's WebSocket on the master. */
 export const agent_channel_path = '/api/v1/agent';
 
-/** Largest message either side sends (a re-registration lists every task of the agent). */
-export const agent_message_bytes_max = 16 * 1024 * 1024;
-
 /** Registration of an agent without an id. */
 export type RegisterMessage = { readonly type: 'register' } & Omit<
   AgentRegisterInput,

@@ -7,13 +7,13 @@ import {
   browseSandbox,
   createSandbox,
   fileModeString,
-  files_read_length_max_bytes,
   parseFilesInteger,
   readSandboxFile,
   type SandboxAccessErrorKind,
   sandboxDirectory,
   validateSandboxId,
 } from '../../runtime/agent/sandbox.ts';
+import { files_read_bytes_max } from '../../runtime/constants.ts';
 
 const ids = { agent_id: 'a1-S0', framework_id: 'f-0001', executor_id: 'task-7', container_id: 'c-42' };
 
@@ -98,9 +98,9 @@ describe('readSandboxFile', () => {
   });
 
   it('caps a read at the length limit', async () => {
-    await writeFile(join(box, 'big'), 'x'.repeat(files_read_length_max_bytes * 2 + 10));
+    await writeFile(join(box, 'big'), 'x'.repeat(files_read_bytes_max * 2 + 10));
     const read = await readSandboxFile([box], join(box, 'big'), 5, -1);
-    expect(read.data.length).toBe(files_read_length_max_bytes);
+    expect(read.data.length).toBe(files_read_bytes_max);
     expect(read.offset).toBe(5);
   });
 
