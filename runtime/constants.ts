@@ -98,6 +98,12 @@ export const pipeline_answer_body_bytes_max = 4 * 1024 * 1024;
 export const pipelined_calls_max_default = 100_000;
 /** How long the oldest pipelined call waits for its answer before the connection is dropped, by default. */
 export const pipeline_answer_timeout_ms_default = 30_000;
+/**
+ * How long a pipeline's connection stays open with no call waiting, by default: under the 5 s after
+ * which Node's HTTP servers (the master's among them) close an idle keep-alive connection, so that
+ * the client closes it first and no call races a server's close.
+ */
+export const pipeline_idle_close_ms_default = 4000;
 /** First wait before a scheduler subscribes again (the wait doubles up to the max, with jitter). */
 export const subscribe_backoff_ms_min_default = 100;
 /** Longest wait before a scheduler subscribes again. */

@@ -3,12 +3,14 @@
 // one socket write), and answers come back in order. It serves the short calls of the v1 APIs
 // (ACCEPT, DECLINE, ACKNOWLEDGE, ...), whose answers are small and carry a Content-Length or are
 // chunked; event streams keep their own connections. A connection that closes or fails fails every
-// call still waiting for its answer, and the next call opens a new connection.
+// call still waiting for its answer, and the next call opens a new connection; one left idle is
+// closed from this side before a server would close it.
 import { connect, type Socket } from 'node:net';
 import {
   pipeline_answer_body_bytes_max,
   pipeline_answer_head_bytes_max,
   pipeline_answer_timeout_ms_default,
+  pipeline_idle_close_ms_default,
   pipelined_calls_max_default,
 } from '../constants.ts';
 import { type HttpTarget, hostPortOf } from './http.ts';
@@ -33,6 +35,8 @@ export interface CallPipelineOptions {
   readonly pipelined_calls_max?: number;
   /** The connection is dropped (failing every waiting call) when the oldest waits longer. */
   readonly answer_timeout_ms?: number;
+  /** The connection is closed after this long with no call waiting. */
+  readonly idle_close_ms?: number;
 }
 
 /** A pipelined connection for POSTing JSON calls. */
@@ -42,6 +46,8 @@ export class CallPipeline {
   readonly #host_header: string;
   readonly #calls_max: number;
   readonly #answer_timeout_ms: number;
+  readonly #idle_close_ms: number;
+  /** The oldest waiting call's answer timeout, or the idle close when none waits. */
   #timer: NodeJS.Timeout | undefined;
   #close_when_idle = false;
   #socket: Socket | undefined;
@@ -55,6 +61,7 @@ export class CallPipeline {
     this.#host_header = hostPortOf(options.target);
     this.#calls_max = options.pipelined_calls_max ?? pipelined_calls_max_default;
     this.#answer_timeout_ms = options.answer_timeout_ms ?? pipeline_answer_timeout_ms_default;
+    this.#idle_close_ms = options.idle_close_ms ?? pipeline_idle_close_ms_default;
   }
 
   /** Calls waiting for their answers. */
@@ -77,7 +84,7 @@ export class CallPipeline {
     for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
     head += `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
     this.#waiting.push(done);
-    if (this.#timer === undefined) this.#armTimer();
+    if (this.#waiting.length === 1) this.#armTimer();
     if (!this.#corked) {
       // Everything written in this tick leaves in one write.
       this.#corked = true;
@@ -93,7 +100,9 @@ export class CallPipeline {
   /** Closes the connection; calls still waiting fail. */
   close(): void {
     this.#closed = true;
-    this.#socket?.destroy();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    socket?.destroy();
     this.#fail(new Error('call pipeline closed'));
   }
 
@@ -103,18 +112,28 @@ export class CallPipeline {
     else this.#close_when_idle = true;
   }
 
-  /** (Re-)arms the answer timeout for the oldest waiting call, or disarms it when none waits. */
+  /** (Re-)arms the answer timeout for the oldest waiting call, or the idle close when none waits. */
   #armTimer(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#waiting.length === 0) return;
     const socket = this.#socket;
+    if (socket === undefined) return;
+    if (this.#waiting.length === 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        if (this.#socket !== socket || this.#waiting.length > 0) return;
+        this.#socket = undefined;
+        socket.end();
+      }, this.#idle_close_ms);
+      this.#timer.unref();
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       const err = new Error(
         `no answer from ${this.#host_header}${this.#path} within ${this.#answer_timeout_ms} ms`,
       );
-      socket?.destroy();
+      socket.destroy();
       if (this.#socket === socket) {
         this.#socket = undefined;
         this.#fail(err);

@@ -34,11 +34,12 @@ async function listen<S extends Server | NetServer>(server: S): Promise<number> 
   return address.port;
 }
 
-function pipelineTo(port: number, answer_timeout_ms?: number): CallPipeline {
+function pipelineTo(port: number, answer_timeout_ms?: number, idle_close_ms?: number): CallPipeline {
   const p = new CallPipeline({
     target: { host: '127.0.0.1', port },
     path: '/api/v1/scheduler',
     ...(answer_timeout_ms === undefined ? {} : { answer_timeout_ms }),
+    ...(idle_close_ms === undefined ? {} : { idle_close_ms }),
   });
   pipelines.push(p);
   return p;
@@ -146,6 +147,23 @@ describe('CallPipeline', () => {
     const garbled = createNetServer((socket) => socket.once('data', () => socket.write('garbage\r\n\r\n')));
     const q = pipelineTo(await listen(garbled));
     await expect(post(q, '{}')).rejects.toThrow(/not an HTTP answer/);
+  });
+
+  it('closes a connection left idle itself, and opens a new one for the next call', async () => {
+    const closedByClient: boolean[] = [];
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202, { 'Content-Length': '0' }).end());
+    });
+    server.on('connection', (socket: Socket) => socket.on('end', () => closedByClient.push(true)));
+    const p = pipelineTo(await listen(server), undefined, 50);
+    expect((await post(p, '{}')).status).toBe(202);
+    expect((await post(p, '{}')).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The client ended the idle connection (the server's keep-alive timeout is seconds away).
+    expect(closedByClient).toEqual([true]);
+    expect((await post(p, '{}')).status).toBe(202);
+    expect(connections.size).toBe(2);
   });
 
   it('refuses calls once closed, and closes when idle after the calls already sent', async () => {
