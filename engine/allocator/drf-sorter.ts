@@ -4,8 +4,9 @@
 // the active clients depth first. An allocation loop looks for a client once per agent and changes
 // one client between calls, so the sorted lists are kept rather than recomputed: a change moves the
 // client's node and each of its ancestors within its parent's sorted list (binary search and a
-// memmove), once, when an order is next read, however many changes came in between. `find()` walks the sorted lists in place, so the loop needs no flat order at all; `sort()`
-// lists them anew when an order it handed out went stale (handed-out orders are never mutated). Only
+// memmove), once, when an order is next read, however many changes came in between. `find()` walks
+// the sorted lists in place, so the loop needs no flat order at all; `sort()` lists them anew when
+// an order it handed out went stale (handed-out orders are never mutated). Only
 // a change of the pool's total, which moves every share, marks everything dirty for a full re-sort
 // on the next `sort()` or `find()`.
 //
