@@ -21,7 +21,7 @@ export function isOperationMade(res: Resource): boolean {
 }
 
 /** `res` as it was before any operation: static reservations only, no volume (its disk source kept). */
-function beforeOperations(res: Resource): Resource {
+export function beforeOperations(res: Resource): Resource {
   const stack = (res.reservations ?? []).filter((r) => r.type === 'STATIC');
   const source = res.disk?.source;
   return {

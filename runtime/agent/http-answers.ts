@@ -2,6 +2,7 @@
 // empty answers, and the media-type checks of the v1 executor API (Content-Type and Accept).
 import type { IncomingMessage } from 'node:http';
 import { agent_request_body_bytes_max } from '../constants.ts';
+import { readBody as readBoundedBody } from '../http-util.ts';
 
 // The answers and media-type checks are the runtime's own (runtime/http-util.ts), shared with the master.
 export {
@@ -17,25 +18,10 @@ export {
 } from '../http-util.ts';
 
 /** Reads a request body up to `limit_bytes`; past it the rest is discarded and undefined returned. */
-export function readBody(
+export async function readBody(
   req: IncomingMessage,
   limit_bytes = agent_request_body_bytes_max,
 ): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit_bytes) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
+  const read = await readBoundedBody(req, limit_bytes);
+  return 'too_large' in read ? undefined : read.body;
 }

@@ -7,10 +7,11 @@ import { checkpointContainer, checkpointWork } from './checkpoint.ts';
 import { launchCommand } from './command-executor.ts';
 import { type AgentCore, requireAgentId, track } from './core.ts';
 import { type AgentExecutor, type AgentFramework, executorEnvironment, newTask } from './executors.ts';
-import { environmentOf, newExecutor, refuse } from './launch-setup.ts';
+import { environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
 import type { LaunchedContainer } from './launcher.ts';
 import { executorTerminated, lostState } from './lifecycle.ts';
 import { createSandbox } from './sandbox.ts';
+import { destroyUnlessSubscribed } from './subscription-deadline.ts';
 import { volume_failure_reason, volumeLinkError, volumeRefusal } from './volumes.ts';
 
 /** A task for a custom executor: started with it, or queued until it subscribes, or sent at once. */
@@ -48,16 +49,8 @@ export function runOnCustomExecutor(
       });
       return;
     }
-    try {
-      executor = newExecutor(core, framework, executor_info, 'custom');
-    } catch (error) {
-      refuse(core, undefined, task, {
-        state: 'TASK_FAILED',
-        message: (error as Error).message,
-        reason: 'REASON_TASK_INVALID',
-      });
-      return;
-    }
+    executor = newExecutorFor(core, framework, executor_info, 'custom', [task]);
+    if (executor === undefined) return;
     framework.executors.set(executor_id, executor);
     const started = executor;
     track(core, `executor ${executor_id}`, startCustomExecutor(core, framework, started));
@@ -115,20 +108,14 @@ async function startCustomExecutor(
   checkpointContainer(core, executor, undefined, container.record);
   if (core.stopping || executor.phase === 'terminating') void container.kill(0);
   else {
-    const timer = setTimeout(() => {
-      executor.timers.delete(timer);
-      if (executor.phase !== 'registering') return;
-      core.log.warn('executor did not subscribe in time; destroying it', {
-        executor_id: executor.executor_id,
-      });
-      executor.phase = 'terminating';
-      executor.termination = {
+    destroyUnlessSubscribed(core, executor, container, {
+      timeout_ms: core.settings.executor_registration_timeout_ms,
+      warning: 'executor did not subscribe in time; destroying it',
+      termination: {
         reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT',
         message: 'Executor did not subscribe in time',
-      };
-      void container.kill(0);
-    }, core.settings.executor_registration_timeout_ms);
-    executor.timers.add(timer);
+      },
+    });
   }
   const exit = await container.exited;
   executorTerminated(core, executor, exit, undefined);

@@ -1,6 +1,7 @@
-// What every launch starts from: a new executor record (its container id and sandbox directory),
-// the environment an executor and the commands the agent runs for it start with, and the refusal of
-// a task the agent cannot run, which ends at once, reported by the agent.
+// What every launch starts from: a new executor record (its container id and sandbox directory; a
+// recovered executor's record is built the same way), the environment an executor and the commands
+// the agent runs for it start with, and the refusal of a task the agent cannot run, which ends at
+// once, reported by the agent.
 import { randomUUID } from 'node:crypto';
 import type { ExecutorInfo } from '../../engine/master/v1.ts';
 import type { CommandTaskReport } from './command-executor.ts';
@@ -9,28 +10,63 @@ import type { AgentExecutor, AgentFramework, AgentTask, ExecutorKind } from './e
 import { sandboxDirectory } from './sandbox.ts';
 import { reportTask } from './task-statuses.ts';
 
-/** A new executor record (not yet in its framework). */
-export function newExecutor(
+/**
+ * A new executor record for `tasks` (not yet in its framework); undefined when it cannot be made (its
+ * info names an invalid sandbox), and each of `tasks` is then refused as invalid.
+ */
+export function newExecutorFor(
   core: AgentCore,
   framework: AgentFramework,
   info: ExecutorInfo,
   kind: ExecutorKind,
-): AgentExecutor {
+  tasks: readonly AgentTask[],
+): AgentExecutor | undefined {
   const container_id = randomUUID();
-  const ids = {
-    agent_id: requireAgentId(core),
-    framework_id: framework.id,
-    executor_id: info.executor_id.value,
-    container_id,
-  };
-  return {
+  let directory: string;
+  try {
+    const ids = {
+      agent_id: requireAgentId(core),
+      framework_id: framework.id,
+      executor_id: info.executor_id.value,
+      container_id,
+    };
+    directory = sandboxDirectory(core.settings.work_dir, ids);
+  } catch (error) {
+    for (const task of tasks) {
+      refuse(core, undefined, task, {
+        state: 'TASK_FAILED',
+        message: (error as Error).message,
+        reason: 'REASON_TASK_INVALID',
+      });
+    }
+    return undefined;
+  }
+  return executorRecord({
     framework_id: framework.id,
     executor_id: info.executor_id.value,
     kind,
     info: { ...info, framework_id: { value: framework.id } },
     container_id,
-    directory: sandboxDirectory(core.settings.work_dir, ids),
-    phase: kind === 'custom' ? 'registering' : 'running',
+    directory,
+  });
+}
+
+/** What names an executor run: its ids, kind, info and sandbox. */
+type ExecutorRun = Pick<
+  AgentExecutor,
+  'framework_id' | 'executor_id' | 'kind' | 'info' | 'container_id' | 'directory'
+>;
+
+/** An executor record with nothing launched, queued or subscribed yet (new, or read from a checkpoint). */
+export function executorRecord(fields: ExecutorRun): AgentExecutor {
+  return {
+    framework_id: fields.framework_id,
+    executor_id: fields.executor_id,
+    kind: fields.kind,
+    info: fields.info,
+    container_id: fields.container_id,
+    directory: fields.directory,
+    phase: fields.kind === 'custom' ? 'registering' : 'running',
     container: undefined,
     tasks: new Map(),
     queued: new Map(),

@@ -22,7 +22,7 @@ import {
   newTask,
 } from './executors.ts';
 import { runOnCustomExecutor } from './launch-custom.ts';
-import { environmentOf, newExecutor, refuse } from './launch-setup.ts';
+import { environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
 import { groupEnd, lostState } from './lifecycle.ts';
 import { createSandbox } from './sandbox.ts';
 import { completeExecutorIfDone, reportTask } from './task-statuses.ts';
@@ -69,17 +69,9 @@ function runCommandExecutor(core: AgentCore, framework: AgentFramework, info: Ta
     });
     return;
   }
-  let executor: AgentExecutor;
-  try {
-    executor = newExecutor(core, framework, commandExecutorInfo(info, framework.id), 'command');
-  } catch (error) {
-    refuse(core, undefined, agentTask, {
-      state: 'TASK_FAILED',
-      message: (error as Error).message,
-      reason: 'REASON_TASK_INVALID',
-    });
-    return;
-  }
+  const executor_info = commandExecutorInfo(info, framework.id);
+  const executor = newExecutorFor(core, framework, executor_info, 'command', [agentTask]);
+  if (executor === undefined) return;
   framework.executors.set(task_id, executor);
   executor.tasks.set(task_id, agentTask);
   checkpointWork(core, framework, executor, [agentTask]);
@@ -218,17 +210,8 @@ export function runTaskGroup(
     return;
   }
   if (executor === undefined) {
-    try {
-      executor = newExecutor(core, framework, { ...executor_info, type: 'DEFAULT' }, 'default');
-    } catch (error) {
-      for (const task of group)
-        refuse(core, undefined, task, {
-          state: 'TASK_FAILED',
-          message: (error as Error).message,
-          reason: 'REASON_TASK_INVALID',
-        });
-      return;
-    }
+    executor = newExecutorFor(core, framework, { ...executor_info, type: 'DEFAULT' }, 'default', group);
+    if (executor === undefined) return;
     framework.executors.set(executor_id, executor);
   }
   const running = executor;

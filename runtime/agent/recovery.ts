@@ -28,8 +28,10 @@ import {
   isTerminalState,
 } from './executors.ts';
 import { agentExecutorEnded } from './launch.ts';
+import { executorRecord } from './launch-setup.ts';
 import { executorTerminated, groupEnd } from './lifecycle.ts';
 import { type ContainerRecord, isContainerRecord } from './process-groups.ts';
+import { destroyUnlessSubscribed } from './subscription-deadline.ts';
 import { reportTask } from './task-statuses.ts';
 
 const executor_kinds: readonly ExecutorKind[] = ['command', 'default', 'custom'];
@@ -212,22 +214,14 @@ async function recoverExecutor(
     framework.executors.has(executor_id)
   )
     return undefined;
-  const executor: AgentExecutor = {
+  const executor = executorRecord({
     framework_id: framework.id,
     executor_id,
     kind: saved.kind,
     info: saved.executor_info,
     container_id: saved.container_id,
     directory: saved.directory,
-    phase: saved.kind === 'custom' ? 'registering' : 'running',
-    container: undefined,
-    tasks: new Map(),
-    queued: new Map(),
-    completed: [],
-    subscription: undefined,
-    termination: undefined,
-    timers: new Set(),
-  };
+  });
   const recovered: Array<{ task: AgentTask; on_disk: TaskOnDisk }> = [];
   for (const on_disk of run.tasks) {
     const task = taskOf(on_disk.task, framework.id, executor_id);
@@ -317,20 +311,14 @@ async function recoverCustomExecutor(
     return;
   }
   executor.container = container;
-  const timer = setTimeout(() => {
-    executor.timers.delete(timer);
-    if (executor.phase !== 'registering') return;
-    core.log.warn('recovered executor did not subscribe again in time; destroying it', {
-      executor_id: executor.executor_id,
-    });
-    executor.phase = 'terminating';
-    executor.termination = {
+  destroyUnlessSubscribed(core, executor, container, {
+    timeout_ms: core.settings.executor_reregistration_timeout_ms,
+    warning: 'recovered executor did not subscribe again in time; destroying it',
+    termination: {
       reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT',
       message: 'Executor did not subscribe again in time after the agent restarted',
-    };
-    track(core, 'executor kill', container.kill(0));
-  }, core.settings.executor_reregistration_timeout_ms);
-  executor.timers.add(timer);
+    },
+  });
   track(
     core,
     `recovered executor ${executor.executor_id}`,

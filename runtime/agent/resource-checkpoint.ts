@@ -8,6 +8,7 @@
 // the volumes' data stays on disk, and so does what says which role owns it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { beforeOperations } from '../../engine/master/recorded-operations.ts';
 import {
   equals,
   formatResources,
@@ -52,17 +53,6 @@ export async function readCheckpointedResources(work_dir: string): Promise<Resou
       `the checkpointed resources ${path} are corrupt (${(error as Error).message}): remove the file to start with the flags' resources (its reservations and volumes are then forgotten)`,
     );
   }
-}
-
-/** A resource as it was before any offer operation: static reservations only, no volume (disk source kept). */
-function beforeOperations(res: Resource): Resource {
-  const stack = (res.reservations ?? []).filter((r) => r.type === 'STATIC');
-  const source = res.disk?.source;
-  return {
-    ...res,
-    reservations: stack.length === 0 ? undefined : stack,
-    disk: source === undefined ? undefined : { source },
-  };
 }
 
 /** Resources with their dynamic reservations and volumes taken off. */

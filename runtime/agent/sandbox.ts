@@ -53,14 +53,18 @@ export function sandboxDirectory(work_dir: string, ids: SandboxIds): string {
   return join(executorDirectory(work_dir, ids), 'runs', ids.container_id);
 }
 
+/** Temporary `latest` links made by this process (each gets its own name). */
+let latestLinks = 0;
+
 /** Creates a run's sandbox and points the executor's `runs/latest` symlink at it; returns its path. */
 export async function createSandbox(work_dir: string, ids: SandboxIds): Promise<string> {
   if (!isAbsolute(work_dir)) throw new Error(`work_dir must be an absolute path, got '${work_dir}'`);
   const directory = sandboxDirectory(work_dir, ids);
   await mkdir(directory, { recursive: true });
-  // Replace the link atomically: make it under a temporary name, then rename over the old one.
+  // Replace the link atomically: make it under a temporary name, then rename over the old one. The
+  // name is this call's own: the tasks of a group create their sandboxes under one run at once.
   const runs = join(directory, '..');
-  const temporary = join(runs, `.latest-${process.pid}-${ids.container_id}`);
+  const temporary = join(runs, `.latest-${process.pid}-${ids.container_id}-${++latestLinks}`);
   await rm(temporary, { force: true });
   await symlink(ids.container_id, temporary);
   await rename(temporary, join(runs, 'latest'));

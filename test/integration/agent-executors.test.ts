@@ -5,6 +5,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agent_request_body_bytes_max } from '../../runtime/constants.ts';
 import {
   commandTask,
   eventually,
@@ -16,6 +17,7 @@ import {
   rawRequest,
   Started,
 } from './agent-harness.ts';
+import { customExecutorTask, read_events_js } from './custom-executor.ts';
 
 const started = new Started();
 afterEach(() => started.cleanup());
@@ -27,10 +29,8 @@ const executor_script = String.raw`
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
-const env = process.env;
+${read_events_js}
 writeFileSync('env.json', JSON.stringify(env));
-const [host, port] = env.MESOS_AGENT_ENDPOINT.split(':');
-const ids = { framework_id: { value: env.MESOS_FRAMEWORK_ID }, executor_id: { value: env.MESOS_EXECUTOR_ID } };
 function post(body) {
   return new Promise((resolve) => {
     const r = request({ host, port, method: 'POST', path: '/api/v1/executor', headers: { 'Content-Type': 'application/json' } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
@@ -59,20 +59,7 @@ async function handle(event) {
   }
 }
 const r = request({ host, port, method: 'POST', path: '/api/v1/executor', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
-  let pending = Buffer.alloc(0);
-  let chain = Promise.resolve();
-  res.on('data', (chunk) => {
-    pending = Buffer.concat([pending, chunk]);
-    for (;;) {
-      const nl = pending.indexOf(10);
-      if (nl < 0) break;
-      const length = Number(pending.subarray(0, nl).toString());
-      if (pending.length < nl + 1 + length) break;
-      const event = JSON.parse(pending.subarray(nl + 1, nl + 1 + length).toString());
-      pending = pending.subarray(nl + 1 + length);
-      chain = chain.then(() => handle(event));
-    }
-  });
+  readEvents(res, handle);
   res.on('end', () => process.exit(3));
 });
 r.end(JSON.stringify({ ...ids, type: 'SUBSCRIBE', subscribe: { unacknowledged_tasks: [], unacknowledged_updates: [] } }));
@@ -89,21 +76,12 @@ async function cluster(extra: Json = {}) {
   return { master, agent, work_dir, script };
 }
 
-/** A task for the custom executor `executor_id` running `command`. */
+/** A task for the custom executor `executor_id` (holding 16 MB) running `command`. */
 function executorTask(task_id: string, executor_id: string, command: string, data?: string): Json {
-  const { command: _none, ...task } = commandTask(task_id, 'unused');
-  return {
-    ...task,
-    executor: {
-      executor_id: { value: executor_id },
-      type: 'CUSTOM',
-      command: { value: command, shell: true },
-      resources: [
-        { name: 'mem', type: 'SCALAR', scalar: { value: 16 }, role: '*', allocation_info: { role: '*' } },
-      ],
-    },
-    ...(data === undefined ? {} : { data: Buffer.from(data).toString('base64') }),
-  };
+  const resources = [
+    { name: 'mem', type: 'SCALAR', scalar: { value: 16 }, role: '*', allocation_info: { role: '*' } },
+  ];
+  return customExecutorTask(task_id, executor_id, command, resources, data);
 }
 
 /** The node command running the executor script. */
@@ -266,6 +244,16 @@ describe('the executor API', () => {
     expect(
       (await rawRequest(agent.port, 'POST', path, { 'Content-Type': 'application/json' }, '{nope')).status,
     ).toBe(400);
+    // A body over the agent's limit is refused with 413, and the agent goes on serving.
+    const oversize = `{"type":"SUBSCRIBE","pad":"${'x'.repeat(agent_request_body_bytes_max)}"}`;
+    const tooLarge = await rawRequest(
+      agent.port,
+      'POST',
+      path,
+      { 'Content-Type': 'application/json' },
+      oversize,
+    );
+    expect(tooLarge).toMatchObject({ status: 413, body: 'Request body is too large' });
     const noExecutor = await postJson(agent.port, path, { type: 'SUBSCRIBE', framework_id: { value: 'F1' } });
     expect(noExecutor).toMatchObject({ status: 400, body: "Expecting 'executor_id' to be present" });
     const badUuid = await postJson(agent.port, path, {

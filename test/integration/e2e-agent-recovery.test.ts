@@ -10,13 +10,20 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
-import type { Offer, TaskInfo, TaskStatus } from '../../engine/master/v1.ts';
-import { carveTasks } from '../../examples/offer-carving.ts';
+import type { Offer } from '../../engine/master/v1.ts';
 import { readCheckpointedAgentId } from '../../runtime/agent/agent.ts';
 import { createPosixLauncher } from '../../runtime/agent/posix-launcher.ts';
-import { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
+import type { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
 import { commandTask, type FakeMaster, frameworkInfo, startFakeMaster } from './agent-harness.ts';
+import { customExecutorTask, read_events_js } from './custom-executor.ts';
+import {
+  commandRunning,
+  commandTasks,
+  executorSandbox,
+  masterTask,
+  restartAgent,
+  testFrameworkInfo,
+} from './e2e-agent.ts';
 import {
   agentArgs,
   type Cluster,
@@ -29,6 +36,7 @@ import {
   pidsWithCwd,
   type Spawned,
   startCluster,
+  startTestFramework,
 } from './e2e-harness.ts';
 
 const resources = 'cpus:2;mem:1024;disk:1024';
@@ -54,73 +62,27 @@ afterEach(async () => {
   await Promise.all(masters.splice(0).map((master) => master.stop()));
 });
 
-/** The command line of a process ('' once it is gone). */
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-  } catch {
-    return '';
-  }
-}
-
 /** A subscribed framework that acknowledges every update and keeps every event. */
 async function startFramework(cluster: Cluster, name: string, checkpoint: boolean) {
-  const client = new SchedulerClient({
-    master: `127.0.0.1:${cluster.master_port}`,
-    framework_info: { user: 'root', name, roles: ['*'], checkpoint, capabilities: [{ type: 'MULTI_ROLE' }] },
-  });
-  clients.push(client);
-  const events: SchedulerEvent[] = [];
-  client.on('event', (event) => {
-    events.push(event);
-    if (event.type === 'UPDATE') void client.acknowledge(event.update.status as TaskStatus);
-  });
-  await client.subscribed();
-  const update = async (task_id: string, state: string): Promise<TaskStatus> => {
-    let found: TaskStatus | undefined;
-    await eventually(
-      () => {
-        for (const e of events) {
-          if (e.type !== 'UPDATE') continue;
-          const status = e.update.status as TaskStatus;
-          if (status.task_id.value === task_id && status.state === state) found = status;
-        }
-        return found !== undefined;
-      },
-      20_000,
-      `${state} of ${task_id}`,
-    );
-    return found!;
-  };
-  /** Launches command tasks on the first offer, one slice of it each. */
+  const framework = await startTestFramework(
+    cluster.master_port,
+    testFrameworkInfo(name, checkpoint),
+    clients,
+  );
+  /** Launches command tasks on an offer, one slice of it each. */
   const launch = async (commands: Record<string, string>): Promise<Offer> => {
-    await eventually(() => events.some((e) => e.type === 'OFFERS'), 15_000, 'an offer');
-    const event = events.find((e) => e.type === 'OFFERS') as Extract<SchedulerEvent, { type: 'OFFERS' }>;
-    const offer = event.offers.offers[0] as Offer;
-    const ids = Object.keys(commands);
-    const slices = carveTasks(offer.resources, { cpus: 0.1, mem: 32 }, ids.length);
-    const tasks: TaskInfo[] = ids.map((id, i) => ({
-      name: id,
-      task_id: { value: id },
-      agent_id: offer.agent_id,
-      resources: slices[i]!,
-      command: { value: commands[id]!, shell: true },
-    }));
-    await client.launch([offer.id], tasks, { refuse_seconds: 0 });
+    const offer = await framework.offer();
+    await framework.client.launch([offer.id], commandTasks(offer, commands), { refuse_seconds: 0 });
     return offer;
   };
-  return { client, events, update, launch };
+  return { ...framework, launch };
 }
 
-/** The sandbox of a task's command executor, as the agent's /state shows it. */
-async function sandboxOf(agent_port: number, task_id: string): Promise<string> {
-  const state = await getJson(agent_port, '/state');
-  const executor = state.frameworks
-    .flatMap((f: Json) => f.executors as Json[])
-    .find((e: Json) => e.id === task_id);
-  if (executor === undefined) throw new Error(`the agent shows no executor ${task_id}`);
-  sandboxes.push(executor.directory as string);
-  return executor.directory as string;
+/** An executor's sandbox, as the agent's /state shows it; whatever runs in it is killed after the test. */
+async function sandboxOf(agent_port: number, executor_id: string): Promise<string> {
+  const directory = await executorSandbox(agent_port, executor_id);
+  sandboxes.push(directory);
+  return directory;
 }
 
 /** Kills the agent outright and waits until the master sees it gone. */
@@ -135,29 +97,6 @@ async function killAgent(cluster: Cluster): Promise<void> {
   );
 }
 
-/** Starts the agent again with its work_dir and port, and waits until it is back. */
-async function restartAgent(cluster: Cluster): Promise<Spawned> {
-  const port = cluster.agent_ports[0]!;
-  const agent = procs.meso(agentArgs(cluster.master_port, port, cluster.work_dirs[0]!, resources));
-  await eventually(
-    async () => (await getJson(cluster.master_port, '/master/state')).slaves[0]?.active === true,
-    15_000,
-    'the restarted agent re-registering',
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; agent said: ${agent.stderr()}`);
-  });
-  return agent;
-}
-
-/** A task of the master's /master/state, active or completed. */
-async function masterTask(master_port: number, task_id: string): Promise<Json | undefined> {
-  const state = await getJson(master_port, '/master/state');
-  const frameworks = [...state.frameworks, ...state.completed_frameworks] as Json[];
-  return frameworks
-    .flatMap((f) => [...(f.tasks as Json[]), ...(f.completed_tasks as Json[])])
-    .find((t) => t.id === task_id);
-}
-
 describe('agent recovery after a SIGKILL', () => {
   it("takes back a checkpointing framework's tasks: the running one runs on, the ended one reports its exit", async () => {
     const cluster = await startCluster(procs, { agents: 1, resources });
@@ -168,21 +107,13 @@ describe('agent recovery after a SIGKILL', () => {
     await framework.update('short', 'TASK_RUNNING');
     const long_sandbox = await sandboxOf(cluster.agent_ports[0]!, 'long');
     const short_sandbox = await sandboxOf(cluster.agent_ports[0]!, 'short');
-    let sleeper = 0;
-    await eventually(
-      () => {
-        sleeper = pidsWithCwd(long_sandbox).find((pid) => cmdline(pid) === 'sleep 30') ?? 0;
-        return sleeper > 0;
-      },
-      5000,
-      'the long task sleeping',
-    );
+    const sleeper = (await commandRunning(long_sandbox, 'sleep 30', 'the long task sleeping')).pid;
 
     await killAgent(cluster);
     // The tasks outlive the agent; the short one ends while the agent is down.
     expect(isGone(sleeper)).toBe(false);
     await eventually(() => pidsWithCwd(short_sandbox).length === 0, 10_000, 'the short task ending');
-    await restartAgent(cluster);
+    await restartAgent(procs, cluster, resources);
 
     const failed = await framework.update('short', 'TASK_FAILED');
     expect(failed.message).toBe('Command exited with status 3');
@@ -223,19 +154,11 @@ describe('agent recovery after a SIGKILL', () => {
     await framework.launch({ plain: 'sleep 30' });
     await framework.update('plain', 'TASK_RUNNING');
     const sandbox = await sandboxOf(cluster.agent_ports[0]!, 'plain');
-    let pids: number[] = [];
-    await eventually(
-      () => {
-        pids = pidsWithCwd(sandbox);
-        return pids.some((pid) => cmdline(pid) === 'sleep 30');
-      },
-      5000,
-      'the task sleeping',
-    );
+    const { pids } = await commandRunning(sandbox, 'sleep 30', 'the task sleeping');
 
     await killAgent(cluster);
     expect(pids.every((pid) => !isGone(pid))).toBe(true);
-    await restartAgent(cluster);
+    await restartAgent(procs, cluster, resources);
 
     await eventually(() => pids.every(isGone), 10_000, 'the restarted agent killing the task');
     const lost = await framework.update('plain', 'TASK_LOST');
@@ -259,9 +182,7 @@ const executor_script = String.raw`
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-const env = process.env;
-const [host, port] = env.MESOS_AGENT_ENDPOINT.split(':');
-const ids = { framework_id: { value: env.MESOS_FRAMEWORK_ID }, executor_id: { value: env.MESOS_EXECUTOR_ID } };
+${read_events_js}
 const unacknowledged = new Map();
 let attempts = 0;
 function post(body) {
@@ -277,6 +198,7 @@ function update(task_id, state) {
   return post({ type: 'UPDATE', update: { status } });
 }
 async function handle(event) {
+  if (event.type === 'SUBSCRIBED') attempts = 0;
   appendFileSync('events.log', JSON.stringify(event) + '\n');
   if (event.type === 'LAUNCH') await update(event.launch.task.task_id, 'TASK_RUNNING');
   else if (event.type === 'KILL') await update(event.kill.task_id, 'TASK_KILLED');
@@ -292,21 +214,7 @@ function subscribe() {
     setTimeout(subscribe, 100);
   };
   const r = request({ host, port, method: 'POST', path: '/api/v1/executor', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
-    let pending = Buffer.alloc(0);
-    let chain = Promise.resolve();
-    res.on('data', (chunk) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        const nl = pending.indexOf(10);
-        if (nl < 0) break;
-        const length = Number(pending.subarray(0, nl).toString());
-        if (pending.length < nl + 1 + length) break;
-        const event = JSON.parse(pending.subarray(nl + 1, nl + 1 + length).toString());
-        pending = pending.subarray(nl + 1 + length);
-        if (event.type === 'SUBSCRIBED') attempts = 0;
-        chain = chain.then(() => handle(event));
-      }
-    });
+    readEvents(res, handle);
     res.on('end', again);
     res.on('close', again);
     res.on('error', again);
@@ -351,6 +259,20 @@ async function agentWithFakeMaster() {
   };
 }
 
+/**
+ * Writes the executor script, and has the fake master run `task_id` of F1 under the custom executor
+ * `executor_id`.
+ */
+async function runOnCustomExecutor(master: FakeMaster, task_id: string, executor_id: string): Promise<void> {
+  const script = join(await procs.dir('meso-executor-'), 'executor.mjs');
+  await writeFile(script, executor_script);
+  master.send({
+    type: 'run_task',
+    framework_info: frameworkInfo('F1', { checkpoint: true }),
+    task: customExecutorTask(task_id, executor_id, `'${process.execPath}' '${script}'`, []),
+  });
+}
+
 /** The status update of `task_id` in `state` from message index `from` on. */
 async function statusFrom(master: FakeMaster, task_id: string, state: string, from = 0) {
   return master.messages.next(
@@ -381,11 +303,7 @@ describe('agent recovery against a fake master', () => {
     // TASK_STARTING is never acknowledged, so TASK_RUNNING stays queued behind it.
     const starting = (await statusFrom(master, 'waiting', 'TASK_STARTING')).item;
     const sandbox = await sandboxOf(port, 'waiting');
-    await eventually(
-      () => pidsWithCwd(sandbox).some((pid) => cmdline(pid) === 'sleep 30'),
-      5000,
-      'the task sleeping',
-    );
+    await commandRunning(sandbox, 'sleep 30', 'the task sleeping');
 
     const index = await restart();
     const reregister = master.messages.items[index]!;
@@ -410,22 +328,7 @@ describe('agent recovery against a fake master', () => {
     'lets a custom executor that outlived the agent (%s) subscribe again, and relays a kill to it',
     async (signal) => {
       const { master, port, restart } = await agentWithFakeMaster();
-      const script = join(await procs.dir('meso-executor-'), 'executor.mjs');
-      await writeFile(script, executor_script);
-      const { command: _none, ...task } = commandTask('served', 'unused');
-      master.send({
-        type: 'run_task',
-        framework_info: frameworkInfo('F1', { checkpoint: true }),
-        task: {
-          ...task,
-          executor: {
-            executor_id: { value: 'E1' },
-            type: 'CUSTOM',
-            command: { value: `'${process.execPath}' '${script}'`, shell: true },
-            resources: [],
-          },
-        },
-      });
+      await runOnCustomExecutor(master, 'served', 'E1');
       const running = await statusFrom(master, 'served', 'TASK_RUNNING');
       acknowledge(master, running.item);
       const sandbox = await sandboxOf(port, 'E1');
@@ -463,22 +366,7 @@ describe('agent recovery against a fake master', () => {
 
   it('fails the tasks of a custom executor that died while the agent was down, and tells the master', async () => {
     const { master, port, restart } = await agentWithFakeMaster();
-    const script = join(await procs.dir('meso-executor-'), 'executor.mjs');
-    await writeFile(script, executor_script);
-    const { command: _none, ...task } = commandTask('orphaned', 'unused');
-    master.send({
-      type: 'run_task',
-      framework_info: frameworkInfo('F1', { checkpoint: true }),
-      task: {
-        ...task,
-        executor: {
-          executor_id: { value: 'E2' },
-          type: 'CUSTOM',
-          command: { value: `'${process.execPath}' '${script}'`, shell: true },
-          resources: [],
-        },
-      },
-    });
+    await runOnCustomExecutor(master, 'orphaned', 'E2');
     acknowledge(master, (await statusFrom(master, 'orphaned', 'TASK_RUNNING')).item);
     const sandbox = await sandboxOf(port, 'E2');
     const executor_pids = pidsWithCwd(sandbox);
@@ -508,15 +396,7 @@ describe('agent recovery against a fake master', () => {
     acknowledge(master, (await statusFrom(master, 'stopped', 'TASK_STARTING')).item);
     acknowledge(master, (await statusFrom(master, 'stopped', 'TASK_RUNNING')).item);
     const sandbox = await sandboxOf(port, 'stopped');
-    let pids: number[] = [];
-    await eventually(
-      () => {
-        pids = pidsWithCwd(sandbox);
-        return pids.some((pid) => cmdline(pid) === 'sleep 30');
-      },
-      5000,
-      'the task sleeping',
-    );
+    const { pids } = await commandRunning(sandbox, 'sleep 30', 'the task sleeping');
     // An agent that exits on SIGTERM leaves the work of checkpointing frameworks running.
     const index = await restart(async () => {
       expect(pids.every((pid) => !isGone(pid))).toBe(true);

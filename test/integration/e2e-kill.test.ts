@@ -1,21 +1,12 @@
 // End to end with real processes, driven through the SDK's scheduler client: a task whose shell
 // starts two processes (`sleep 100 & sleep 100`) is killed, and the kill ends its whole process
 // tree, both sleeps included, not only the shell the agent started.
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import type { Offer, TaskStatus } from '../../engine/master/v1.ts';
-import { carveTasks } from '../../examples/offer-carving.ts';
 import { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
-import {
-  eventually,
-  getJson,
-  isGone,
-  type Json,
-  Processes,
-  pidsWithCwd,
-  startCluster,
-} from './e2e-harness.ts';
+import { cmdline, commandTasks, executorSandbox } from './e2e-agent.ts';
+import { eventually, isGone, Processes, pidsWithCwd, startCluster } from './e2e-harness.ts';
 
 const procs = new Processes();
 const clients: SchedulerClient[] = [];
@@ -23,15 +14,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
   await procs.cleanup();
 });
-
-/** The command line of a process ('' once it is gone). */
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-  } catch {
-    return '';
-  }
-}
 
 /** Every event of the client, kept for waiting on. */
 function recorder(client: SchedulerClient) {
@@ -83,27 +65,12 @@ describe('killing a task through the SDK', () => {
       'an offer',
     );
     const offer = offers.offers.offers[0] as Offer;
-    const resources = carveTasks(offer.resources, { cpus: 0.1, mem: 32 }, 1)[0]!;
-    await client.launch(
-      [offer.id],
-      [
-        {
-          name: 'sleepers',
-          task_id: { value: 'sleepers' },
-          agent_id: offer.agent_id,
-          resources,
-          command: { value: 'sleep 100 & sleep 100', shell: true },
-        },
-      ],
-      { refuse_seconds: 0 },
-    );
+    await client.launch([offer.id], commandTasks(offer, { sleepers: 'sleep 100 & sleep 100' }), {
+      refuse_seconds: 0,
+    });
     await log.next(isUpdate('sleepers', 'TASK_RUNNING'), 'TASK_RUNNING');
 
-    const agentState = await getJson(cluster.agent_ports[0]!, '/state');
-    const executor = agentState.frameworks
-      .flatMap((f: Json) => f.executors as Json[])
-      .find((e: Json) => e.id === 'sleepers');
-    const sandbox = executor.directory as string;
+    const sandbox = await executorSandbox(cluster.agent_ports[0]!, 'sleepers');
     let sleeps: number[] = [];
     await eventually(
       () => {

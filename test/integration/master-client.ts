@@ -179,6 +179,49 @@ export function subscribeCall(name: string, extra: Json = {}): Json {
   return { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'tester', name, ...extra } } };
 }
 
+/** A framework subscribed on its own scheduler stream. */
+export interface SubscribedFramework {
+  readonly stream: EventStream;
+  readonly frameworkId: string;
+  /** POSTs a call of the framework on its stream (its framework id and Mesos-Stream-Id added). */
+  call(body: Json): Promise<RawResponse>;
+}
+
+/** Subscribes the framework `name` and waits for SUBSCRIBED; its stream is added to `streams`. */
+export async function subscribeFramework(
+  port: number,
+  name: string,
+  streams: EventStream[],
+  extra: Json = {},
+): Promise<SubscribedFramework> {
+  const stream = await openStream(port, '/api/v1/scheduler', subscribeCall(name, extra));
+  streams.push(stream);
+  const subscribed = await stream.events.next((e) => e.type === 'SUBSCRIBED');
+  const frameworkId = subscribed.item.subscribed.framework_id.value as string;
+  const call = (body: Json): Promise<RawResponse> =>
+    postJson(
+      port,
+      '/api/v1/scheduler',
+      { ...body, framework_id: { value: frameworkId } },
+      { 'Mesos-Stream-Id': stream.headers['mesos-stream-id'] as string },
+    );
+  return { stream, frameworkId, call };
+}
+
+/** A command task (`true`) of 0.5 cpus and 64 MB on `agentId`. */
+export function commandTaskInfo(id: string, agentId: string): Json {
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: agentId },
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
+    ],
+    command: { value: 'true' },
+  };
+}
+
 /** A fresh status update uuid: 16 random bytes in base64. */
 export function statusUuid(): string {
   return randomBytes(16).toString('base64');

@@ -6,71 +6,32 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLog } from '../../runtime/log.ts';
 import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
-import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
 import { eventually, freePort, getJson, Processes, repo_root } from './e2e-harness.ts';
+import { LiveMaster } from './live-master.ts';
 import {
+  commandTaskInfo,
   connectAgent,
-  type EventStream,
-  type FakeAgent,
   type Json,
   masterState,
-  openStream,
-  postJson,
   registerAgent,
+  type SubscribedFramework,
   statusUuid,
-  subscribeCall,
+  subscribeFramework,
 } from './master-client.ts';
 
-let master: RunningMaster | undefined;
-const agents: FakeAgent[] = [];
-const streams: EventStream[] = [];
+const live = new LiveMaster(3);
 const procs = new Processes();
 
 afterEach(async () => {
-  for (const s of streams.splice(0)) s.close();
-  for (const a of agents.splice(0)) await a.close();
-  await master?.stop();
-  master = undefined;
+  await live.cleanup();
   await procs.cleanup();
 });
 
-async function start(extra: Partial<StartMasterOptions> = {}): Promise<RunningMaster> {
-  master = await startMaster({ port: 0, allocation_interval_ms: 20, seed: 3, log: silentLog, ...extra });
-  return master;
-}
-
-/** A subscribed framework and a way to make calls on its stream. */
-async function subscribe(port: number, name: string) {
-  const stream = await openStream(port, '/api/v1/scheduler', subscribeCall(name));
-  streams.push(stream);
-  const subscribed = await stream.events.next((e) => e.type === 'SUBSCRIBED');
-  const frameworkId = subscribed.item.subscribed.framework_id.value as string;
-  const call = async (body: Json): Promise<void> => {
-    const res = await postJson(
-      port,
-      '/api/v1/scheduler',
-      { ...body, framework_id: { value: frameworkId } },
-      { 'Mesos-Stream-Id': stream.headers['mesos-stream-id'] as string },
-    );
-    expect(res.status, res.body).toBe(202);
-  };
-  return { stream, frameworkId, call };
-}
-
-/** A 0.5-cpu command task on `agentId`. */
-function task(id: string, agentId: string): Json {
-  return {
-    name: id,
-    task_id: { value: id },
-    agent_id: { value: agentId },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
-    ],
-    command: { value: 'true' },
-  };
+/** Makes a call of `framework` that the master must accept (202). */
+async function accepted(framework: SubscribedFramework, body: Json): Promise<void> {
+  const res = await framework.call(body);
+  expect(res.status, res.body).toBe(202);
 }
 
 /**
@@ -83,16 +44,18 @@ async function history(
   task_ids: readonly string[],
   gone: number,
 ): Promise<{ keep: string; torn: string[] }> {
-  const keep = await subscribe(port, 'keep');
+  const keep = await subscribeFramework(port, 'keep', live.streams);
   const agent = await connectAgent(port);
-  agents.push(agent);
+  live.agents.push(agent);
   const agentId = await registerAgent(agent, 'agent-caps', 'cpus:8;mem:8192');
   const offers = await keep.stream.events.next((e) => e.type === 'OFFERS');
-  await keep.call({
+  await accepted(keep, {
     type: 'ACCEPT',
     accept: {
       offer_ids: [offers.item.offers.offers[0].id],
-      operations: [{ type: 'LAUNCH', launch: { task_infos: task_ids.map((id) => task(id, agentId)) } }],
+      operations: [
+        { type: 'LAUNCH', launch: { task_infos: task_ids.map((id) => commandTaskInfo(id, agentId)) } },
+      ],
       filters: { refuse_seconds: 0 },
     },
   });
@@ -104,15 +67,15 @@ async function history(
       status: { task_id: { value: id }, state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', uuid },
     });
     await keep.stream.events.next((e) => e.type === 'UPDATE' && e.update.status.uuid === uuid);
-    await keep.call({
+    await accepted(keep, {
       type: 'ACKNOWLEDGE',
       acknowledge: { agent_id: { value: agentId }, task_id: { value: id }, uuid },
     });
   }
   const torn: string[] = [];
   for (let i = 0; i < gone; i++) {
-    const fw = await subscribe(port, `gone-${i}`);
-    await fw.call({ type: 'TEARDOWN' });
+    const fw = await subscribeFramework(port, `gone-${i}`, live.streams);
+    await accepted(fw, { type: 'TEARDOWN' });
     await fw.stream.ended;
     torn.push(fw.frameworkId);
   }
@@ -133,7 +96,11 @@ describe('a live master with small caps on completed history', () => {
   it('keeps the newest completed tasks and frameworks, shows both flags, and journals the caps', async () => {
     const dir = await procs.dir('meso-caps-');
     const journal = join(dir, 'master.ndjson');
-    const m = await start({ completed_tasks_per_framework_max: 2, completed_frameworks_max: 2, journal });
+    const m = await live.start({
+      completed_tasks_per_framework_max: 2,
+      completed_frameworks_max: 2,
+      journal,
+    });
     const { keep, torn } = await history(m.port, ['t-1', 't-2', 't-3', 't-4'], 3);
     const state = await masterState(m.port);
     expect(state.flags.max_completed_tasks_per_framework).toBe('2');
@@ -142,8 +109,7 @@ describe('a live master with small caps on completed history', () => {
     expect(state.frameworks[0].completed_tasks.map((t: Json) => t.id)).toEqual(['t-3', 't-4']);
     // Oldest dropped first: the first framework torn down is forgotten.
     expect(state.completed_frameworks.map((f: Json) => f.id)).toEqual(torn.slice(1));
-    await m.stop();
-    master = undefined;
+    await live.stop();
 
     const text = readFileSync(journal, 'utf8');
     const { header } = parseJournal(text);
@@ -177,15 +143,15 @@ describe('a live master with small caps on completed history', () => {
   });
 
   it('shows both flags with their defaults when none is given', async () => {
-    const m = await start();
+    const m = await live.start();
     const state = await masterState(m.port);
     expect(state.flags.max_completed_tasks_per_framework).toBe('1000');
     expect(state.flags.max_completed_frameworks).toBe('50');
   });
 
   it('refuses a cap that is not a whole number >= 0, naming it', async () => {
-    await expect(start({ completed_frameworks_max: -1 })).rejects.toThrow(/completed_frameworks_max/);
-    await expect(start({ completed_tasks_per_framework_max: 1.5 })).rejects.toThrow(
+    await expect(live.start({ completed_frameworks_max: -1 })).rejects.toThrow(/completed_frameworks_max/);
+    await expect(live.start({ completed_tasks_per_framework_max: 1.5 })).rejects.toThrow(
       /completed_tasks_per_framework_max/,
     );
   });

@@ -11,45 +11,36 @@ import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
 } from '../../runtime/master/leader.ts';
-import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
+import { startMaster } from '../../runtime/master/server.ts';
+import { LiveMaster } from './live-master.ts';
 import {
   connectAgent,
   type EventStream,
-  type FakeAgent,
   masterState,
   openStream,
   postJson,
   rawRequest,
   registerAgent,
   statusUuid,
-  subscribeCall,
+  subscribeFramework,
 } from './master-client.ts';
 
-let master: RunningMaster | undefined;
-const agents: FakeAgent[] = [];
+const live = new LiveMaster(11);
 const dirs: string[] = [];
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-  await master?.stop();
-  master = undefined;
+  await live.cleanup();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-async function start(extra: Partial<StartMasterOptions> = {}): Promise<RunningMaster> {
-  master = await startMaster({ port: 0, allocation_interval_ms: 20, seed: 11, log: silentLog, ...extra });
-  return master;
-}
 
 /** A framework with an offer, a task launched on a fake agent and running. */
 async function clusterWithTask(
   port: number,
 ): Promise<{ stream: EventStream; frameworkId: string; agentId: string }> {
-  const stream = await openStream(port, '/api/v1/scheduler', subscribeCall('ops', { roles: ['analytics'] }));
-  const frameworkId = (await stream.events.next((e) => e.type === 'SUBSCRIBED')).item.subscribed.framework_id
-    .value;
+  const framework = await subscribeFramework(port, 'ops', live.streams, { roles: ['analytics'] });
+  const { stream, frameworkId } = framework;
   const agent = await connectAgent(port);
-  agents.push(agent);
+  live.agents.push(agent);
   const agentId = await registerAgent(agent, 'agent-ops', 'cpus:8;mem:8192;disk:1000');
   const offer = (await stream.events.next((e) => e.type === 'OFFERS')).item.offers.offers[0];
   const accept = {
@@ -78,9 +69,7 @@ async function clusterWithTask(
       ],
     },
   };
-  const res = await postJson(port, '/api/v1/scheduler', accept, {
-    'Mesos-Stream-Id': stream.headers['mesos-stream-id'] as string,
-  });
+  const res = await framework.call(accept);
   expect(res.status).toBe(202);
   await agent.messages.next((m) => m.type === 'run_task');
   agent.send({
@@ -163,7 +152,7 @@ const task_keys = [
 
 describe('GET /master/state', () => {
   it('has the shape of Mesos /state, with flat resource summaries', async () => {
-    const m = await start();
+    const m = await live.start();
     const { frameworkId, agentId } = await clusterWithTask(m.port);
     const res = await rawRequest(m.port, { method: 'GET', path: '/master/state' });
     expect(res.status).toBe(200);
@@ -194,13 +183,13 @@ describe('GET /master/state', () => {
   });
 
   it('refuses a port in use with a clear message', async () => {
-    const m = await start();
+    const m = await live.start();
     await expect(startMaster({ port: m.port, log: silentLog })).rejects.toThrow(/already in use/);
   });
 
   it('serves health, redirect, the index page and 404s', async () => {
     let detector: StandaloneLeaderDetector | undefined;
-    const m = await start({
+    const m = await live.start({
       leader: (self) => {
         detector = createStandaloneLeaderDetector(self);
         return detector;
@@ -222,7 +211,7 @@ describe('GET /master/state', () => {
 
 describe('POST /api/v1', () => {
   it('answers the GET_* calls in the shapes of master.proto', async () => {
-    const m = await start();
+    const m = await live.start();
     const { frameworkId, agentId } = await clusterWithTask(m.port);
     const call = async (type: string) => {
       const res = await postJson(m.port, '/api/v1', { type });
@@ -251,7 +240,7 @@ describe('POST /api/v1', () => {
   });
 
   it('refuses what it does not serve with the right codes', async () => {
-    const m = await start();
+    const m = await live.start();
     expect((await rawRequest(m.port, { method: 'GET', path: '/api/v1' })).status).toBe(405);
     expect((await postJson(m.port, '/api/v1', { type: 'GET_FLAGS' })).status).toBe(501);
     expect((await postJson(m.port, '/api/v1', { type: 'GET_NOTHING' })).status).toBe(400);
@@ -267,7 +256,7 @@ describe('POST /api/v1', () => {
   });
 
   it('streams SUBSCRIBED, HEARTBEAT and events derived from the trace', async () => {
-    const m = await start({ heartbeat_interval_seconds: 0.3 });
+    const m = await live.start({ heartbeat_interval_seconds: 0.3 });
     const ops = await openStream(m.port, '/api/v1', { type: 'SUBSCRIBE' });
     expect(ops.status).toBe(200);
     const subscribed = (await ops.events.next(() => true)).item;
@@ -296,7 +285,7 @@ describe('POST /api/v1', () => {
     expect(teardown.status).toBe(200);
     const removed = await ops.events.next((e) => e.type === 'FRAMEWORK_REMOVED');
     expect(removed.item.framework_removed.framework_info.id.value).toBe(frameworkId);
-    agents[0]!.send({ type: 'unregister' });
+    live.agents[0]!.send({ type: 'unregister' });
     const agentRemoved = await ops.events.next((e) => e.type === 'AGENT_REMOVED');
     expect(agentRemoved.item.agent_removed.agent_id.value).toBe(agentId);
     const beats = ops.events.items.filter((e) => e.type === 'HEARTBEAT').length;
@@ -308,7 +297,7 @@ describe('POST /api/v1', () => {
 
 describe('GET /metrics', () => {
   it('reports counters and gauges in Prometheus text format', async () => {
-    const m = await start();
+    const m = await live.start();
     await clusterWithTask(m.port);
     await rawRequest(m.port, { method: 'GET', path: '/master/state' });
     const res = await rawRequest(m.port, { method: 'GET', path: '/metrics' });
@@ -334,11 +323,10 @@ describe('the journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meso-journal-'));
     dirs.push(dir);
     const file = join(dir, 'master.ndjson');
-    const m = await start({ journal: file, policy: 'drf' });
+    const m = await live.start({ journal: file, policy: 'drf' });
     const { frameworkId, agentId } = await clusterWithTask(m.port);
-    const live = await masterState(m.port);
-    await m.stop();
-    master = undefined;
+    const liveState = await masterState(m.port);
+    await live.stop();
     const { header, entries } = parseJournal(readFileSync(file, 'utf8'));
     expect(header.master).toMatchObject({ master_id: m.master_id, port: m.port, policy: 'drf', seed: '11' });
     const types = entries.map((e) => e.input.type);
@@ -354,6 +342,6 @@ describe('the journal', () => {
     expect(view.frameworks.map((f) => f.id)).toEqual([frameworkId]);
     expect(view.agents.map((a) => a.id)).toEqual([agentId]);
     expect(view.frameworks[0]!.tasks.map((t) => [t.task_id, t.state])).toEqual([['web-1', 'TASK_RUNNING']]);
-    expect(live.frameworks[0].tasks[0].state).toBe('TASK_RUNNING');
+    expect(liveState.frameworks[0].tasks[0].state).toBe('TASK_RUNNING');
   });
 });

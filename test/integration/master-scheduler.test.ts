@@ -7,7 +7,8 @@ import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
 } from '../../runtime/master/leader.ts';
-import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
+import { startMaster } from '../../runtime/master/server.ts';
+import { LiveMaster } from './live-master.ts';
 import {
   connectAgent,
   type FakeAgent,
@@ -21,29 +22,16 @@ import {
 
 const uuid_pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let master: RunningMaster | undefined;
-const agents: FakeAgent[] = [];
+const live = new LiveMaster(7);
+afterEach(() => live.cleanup());
 
-afterEach(async () => {
-  for (const agent of agents.splice(0)) await agent.close();
-  await master?.stop();
-  master = undefined;
-});
-
-async function start(): Promise<RunningMaster> {
-  master = await startMaster({
-    port: 0,
-    allocation_interval_ms: 20,
-    heartbeat_interval_seconds: 0.5,
-    seed: 7,
-    log: silentLog,
-  });
-  return master;
+function start() {
+  return live.start({ heartbeat_interval_seconds: 0.5 });
 }
 
 async function agent(port: number): Promise<FakeAgent> {
   const a = await connectAgent(port);
-  agents.push(a);
+  live.agents.push(a);
   return a;
 }
 
@@ -59,7 +47,7 @@ describe('live master: a task from offer to acknowledgement', () => {
     const subscribed = (await stream.events.next(() => true)).item;
     expect(subscribed.type).toBe('SUBSCRIBED');
     const frameworkId = subscribed.subscribed.framework_id.value as string;
-    expect(frameworkId.startsWith(`${master!.master_id}-`)).toBe(true);
+    expect(frameworkId.startsWith(`${live.master!.master_id}-`)).toBe(true);
     expect(subscribed.subscribed.master_info.address.port).toBe(port);
     expect((await stream.events.next(() => true, 1)).item.type).toBe('HEARTBEAT');
 
@@ -191,8 +179,7 @@ describe('live master: a task from offer to acknowledgement', () => {
     const m = await start();
     const stream = await openStream(m.port, '/api/v1/scheduler', subscribeCall('stop'));
     await stream.events.next((e) => e.type === 'SUBSCRIBED');
-    await m.stop();
-    master = undefined;
+    await live.stop();
     await stream.ended;
   });
 });
@@ -235,7 +222,7 @@ describe('live master: the agent channel', () => {
 
   it('redirects agents to the leader, and refuses them while no leader is known', async () => {
     let detector: StandaloneLeaderDetector | undefined;
-    master = await startMaster({
+    const master = await startMaster({
       port: 0,
       log: silentLog,
       leader: (self) => {
@@ -243,6 +230,7 @@ describe('live master: the agent channel', () => {
         return detector;
       },
     });
+    live.master = master;
     const refusal = (port: number) =>
       new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
         const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/agent`);

@@ -3,12 +3,10 @@
 // ExecutorInfo, /master/state keeps as many completed tasks as the master is told to and reads the
 // same when asked twice at once, and /metrics counts from the master's lookups.
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLog } from '../../runtime/log.ts';
-import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
+import { LiveMaster } from './live-master.ts';
 import {
+  commandTaskInfo,
   connectAgent,
-  type EventStream,
-  type FakeAgent,
   type Json,
   masterState,
   openStream,
@@ -16,63 +14,25 @@ import {
   rawRequest,
   registerAgent,
   statusUuid,
-  subscribeCall,
+  subscribeFramework,
 } from './master-client.ts';
 
-let master: RunningMaster | undefined;
-const agents: FakeAgent[] = [];
-const streams: EventStream[] = [];
-
-afterEach(async () => {
-  for (const s of streams.splice(0)) s.close();
-  for (const a of agents.splice(0)) await a.close();
-  await master?.stop();
-  master = undefined;
-});
-
-async function start(extra: Partial<StartMasterOptions> = {}): Promise<RunningMaster> {
-  master = await startMaster({ port: 0, allocation_interval_ms: 20, seed: 5, log: silentLog, ...extra });
-  return master;
-}
+const live = new LiveMaster(5);
+afterEach(() => live.cleanup());
 
 /** A framework and an agent with an offer between them. */
-async function cluster(port: number): Promise<{
-  stream: EventStream;
-  frameworkId: string;
-  agent: FakeAgent;
-  agentId: string;
-  call: (body: Json) => Promise<number>;
-}> {
-  const stream = await openStream(port, '/api/v1/scheduler', subscribeCall('reads'));
-  streams.push(stream);
-  const frameworkId = (await stream.events.next((e) => e.type === 'SUBSCRIBED')).item.subscribed.framework_id
-    .value as string;
+async function cluster(port: number) {
+  const framework = await subscribeFramework(port, 'reads', live.streams);
   const agent = await connectAgent(port);
-  agents.push(agent);
+  live.agents.push(agent);
   const agentId = await registerAgent(agent, 'agent-reads', 'cpus:8;mem:8192;disk:1000');
-  const call = async (body: Json) => {
-    const res = await postJson(
-      port,
-      '/api/v1/scheduler',
-      { ...body, framework_id: { value: frameworkId } },
-      { 'Mesos-Stream-Id': stream.headers['mesos-stream-id'] as string },
-    );
-    return res.status;
-  };
-  return { stream, frameworkId, agent, agentId, call };
+  return { ...framework, agent, agentId };
 }
 
-/** A TaskInfo of 0.5 cpus and 64 MB on `agentId`, with labels and a container. */
+/** A command task of 0.5 cpus and 64 MB on `agentId`, with labels and a container. */
 function task(id: string, agentId: string, extra: Json = {}): Json {
   return {
-    name: id,
-    task_id: { value: id },
-    agent_id: { value: agentId },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
-    ],
-    command: { value: 'true' },
+    ...commandTaskInfo(id, agentId),
     labels: { labels: [{ key: 'team', value: 'search' }] },
     container: { type: 'MESOS' },
     ...extra,
@@ -86,7 +46,7 @@ async function launch(
   from = 0,
 ): Promise<{ index: number }> {
   const { item, index } = await c.stream.events.next((e) => e.type === 'OFFERS', from);
-  const status = await c.call({
+  const res = await c.call({
     type: 'ACCEPT',
     accept: {
       offer_ids: [item.offers.offers[0].id],
@@ -94,7 +54,7 @@ async function launch(
       filters: { refuse_seconds: 0 },
     },
   });
-  expect(status).toBe(202);
+  expect(res.status).toBe(202);
   return { index };
 }
 
@@ -116,9 +76,9 @@ function update(
 
 describe('operator reads of tasks', () => {
   it('carry the real statuses, labels and containers', async () => {
-    const m = await start();
+    const m = await live.start();
     const ops = await openStream(m.port, '/api/v1', { type: 'SUBSCRIBE' });
-    streams.push(ops);
+    live.streams.push(ops);
     const c = await cluster(m.port);
     await launch(c, [task('web-1', c.agentId, { command: { value: 'serve', user: 'www' } })]);
     const added = await ops.events.next((e) => e.type === 'TASK_ADDED');
@@ -171,7 +131,7 @@ describe('operator reads of tasks', () => {
   });
 
   it('answer GET_EXECUTORS with the whole ExecutorInfo', async () => {
-    const m = await start();
+    const m = await live.start();
     const c = await cluster(m.port);
     const executor = {
       executor_id: { value: 'exec-1' },
@@ -203,7 +163,7 @@ describe('operator reads of tasks', () => {
 
 describe('/master/state and /metrics of a master with finished tasks', () => {
   it('keeps the configured number of completed tasks, reads the same twice at once, and counts', async () => {
-    const m = await start({ completed_tasks_per_framework_max: 2 });
+    const m = await live.start({ completed_tasks_per_framework_max: 2 });
     const c = await cluster(m.port);
     let from = 0;
     for (let i = 0; i < 4; i++) {
@@ -212,12 +172,11 @@ describe('/master/state and /metrics of a master with finished tasks', () => {
       for (const state of ['TASK_RUNNING', 'TASK_FINISHED']) {
         const uuid = update(c, `done-${i}`, state);
         await c.stream.events.next((e) => e.type === 'UPDATE' && e.update.status.uuid === uuid);
-        expect(
-          await c.call({
-            type: 'ACKNOWLEDGE',
-            acknowledge: { agent_id: { value: c.agentId }, task_id: { value: `done-${i}` }, uuid },
-          }),
-        ).toBe(202);
+        const ack = await c.call({
+          type: 'ACKNOWLEDGE',
+          acknowledge: { agent_id: { value: c.agentId }, task_id: { value: `done-${i}` }, uuid },
+        });
+        expect(ack.status).toBe(202);
       }
     }
     await launch(c, [task('live', c.agentId)], from);

@@ -110,6 +110,19 @@ function popReservation(r: Resources): Resources {
   );
 }
 
+/** The index `pick` names in a list of `length` items (modulo the length). */
+function pickAt(pick: number, length: number): number {
+  return pick % Math.max(1, length);
+}
+
+/** Takes out of `list` the item `pick` names, if there is one. */
+function takeOut<T>(list: T[], pick: number): T | undefined {
+  const at = pickAt(pick, list.length);
+  const item = list[at];
+  if (item !== undefined) list.splice(at, 1);
+  return item;
+}
+
 function run(policy: PolicyName, ops: readonly Op[]): void {
   const allocator = createAllocator({ policy, rng: createRng(`reservations-${policy}`), minAllocatable: [] });
   const totals = new Map<string, Resources>();
@@ -128,14 +141,21 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
   frameworkRoles.forEach((roles, i) => {
     allocator.addFramework(`f${i}`, { roles }, new Map(), true);
   });
-  let offers: Held[] = [];
-  let tasks: Held[] = [];
+  const offers: Held[] = [];
+  const tasks: Held[] = [];
   let now = 0;
 
   const heldOn = (agentId: string): Resources => {
     let sum: Resources = emptyResources;
     for (const h of [...offers, ...tasks]) if (h.agentId === agentId) sum = add(sum, unallocate(h.resources));
     return sum;
+  };
+  // An operation on a held offer converts `from` into `to`: in the allocator, the offer and the
+  // agent's total.
+  const convert = (offer: Held, from: Resources, to: Resources): void => {
+    allocator.updateAllocation(offer.frameworkId, offer.agentId, from, to);
+    offer.resources = add(subtract(offer.resources, from), to);
+    totals.set(offer.agentId, add(subtract(totals.get(offer.agentId)!, unallocate(from)), unallocate(to)));
   };
   const check = (when: string): void => {
     for (const [agentId, total] of totals) {
@@ -179,7 +199,7 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
         break;
       }
       case 'reserve': {
-        const offer = offers[op.pick % Math.max(1, offers.length)];
+        const offer = offers[pickAt(op.pick, offers.length)];
         if (offer === undefined) break;
         // Reserve unreserved resources, or refine what is reserved for an ancestor of the offer's role.
         const parent = op.refine && offer.role === 'b/x' ? 'b' : '*';
@@ -188,17 +208,11 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
           take(offer.resources, 'mem', parent, op.mem),
         );
         if (from.length === 0) break;
-        const to = reserveFor(from, offer.role);
-        allocator.updateAllocation(offer.frameworkId, offer.agentId, from, to);
-        offer.resources = add(subtract(offer.resources, from), to);
-        totals.set(
-          offer.agentId,
-          add(subtract(totals.get(offer.agentId)!, unallocate(from)), unallocate(to)),
-        );
+        convert(offer, from, reserveFor(from, offer.role));
         break;
       }
       case 'unreserve': {
-        const offer = offers[op.pick % Math.max(1, offers.length)];
+        const offer = offers[pickAt(op.pick, offers.length)];
         if (offer === undefined) break;
         const dynamic = offer.resources.filter(
           (res) => res.type === 'SCALAR' && res.reservations?.at(-1)?.type === 'DYNAMIC',
@@ -207,38 +221,25 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
         if (first === undefined) break;
         const value = Math.max(1, Math.floor(first.scalar!.value * op.part));
         const from = normalize([{ ...first, scalar: { value } }]);
-        const to = popReservation(from);
-        allocator.updateAllocation(offer.frameworkId, offer.agentId, from, to);
-        offer.resources = add(subtract(offer.resources, from), to);
-        totals.set(
-          offer.agentId,
-          add(subtract(totals.get(offer.agentId)!, unallocate(from)), unallocate(to)),
-        );
+        convert(offer, from, popReservation(from));
         break;
       }
       case 'decline': {
-        const at = op.pick % Math.max(1, offers.length);
-        const offer = offers[at];
+        const offer = takeOut(offers, op.pick);
         if (offer === undefined) break;
-        offers = offers.filter((_, i) => i !== at);
         const filter = op.refuse > 0 ? { refuse_seconds: op.refuse } : undefined;
         allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, filter, now);
         break;
       }
       case 'launch': {
         // The whole offer becomes a task: it stays held until the task finishes.
-        const at = op.pick % Math.max(1, offers.length);
-        const offer = offers[at];
-        if (offer === undefined) break;
-        offers = offers.filter((_, i) => i !== at);
-        tasks.push(offer);
+        const offer = takeOut(offers, op.pick);
+        if (offer !== undefined) tasks.push(offer);
         break;
       }
       case 'finish': {
-        const at = op.pick % Math.max(1, tasks.length);
-        const task = tasks[at];
+        const task = takeOut(tasks, op.pick);
         if (task === undefined) break;
-        tasks = tasks.filter((_, i) => i !== at);
         allocator.recoverResources(task.frameworkId, task.agentId, task.resources, undefined, now);
         break;
       }
@@ -249,8 +250,8 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
   for (const h of [...offers, ...tasks]) {
     allocator.recoverResources(h.frameworkId, h.agentId, h.resources, undefined, now);
   }
-  offers = [];
-  tasks = [];
+  offers.length = 0;
+  tasks.length = 0;
   for (let id = 0; id < 4; id++) allocator.reviveOffers(`f${id}`, []);
   let offered: Resources = emptyResources;
   for (const a of allocator.allocate(now + 1)) offered = add(offered, unallocate(a.resources));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MasterEffect } from '../../engine/master/effects.ts';
+import type { AgentReregisterInput } from '../../engine/master/inputs.ts';
+import type { Task } from '../../engine/master/v1.ts';
 import {
   agentMessages,
   commandTask,
@@ -43,6 +45,37 @@ function withTasks(options: ConstructorParameters<typeof Harness>[0] = {}, check
     });
   }
   return { h, agentId, plain, aware };
+}
+
+/** The task `withTasks` launched for a framework, as its agent reports it when it re-registers: running. */
+function reportedTask(agentId: string, frameworkId: string): Task {
+  return {
+    name: `t-${frameworkId}`,
+    task_id: { value: `t-${frameworkId}` },
+    framework_id: { value: frameworkId },
+    agent_id: { value: agentId },
+    state: 'TASK_RUNNING',
+    resources: cpusMem(1, 64),
+  };
+}
+
+/** Agent a1 (`agentId`) re-registering on `connection`: port 5051 and no resources unless given. */
+function reregistration(
+  agentId: string,
+  connection: string,
+  options: { readonly tasks?: readonly Task[]; readonly port?: number; readonly resources?: string } = {},
+): AgentReregisterInput {
+  return {
+    type: 'agent_reregister',
+    connection,
+    agent_info: {
+      hostname: 'a1',
+      port: options.port ?? 5051,
+      resources: options.resources ?? [],
+      id: { value: agentId },
+    },
+    ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
+  };
 }
 
 /** Fires health-check timers without answering, until the agent leaves; returns the effects. */
@@ -144,11 +177,7 @@ describe('master agents', () => {
     expect(updatesOf(out, aware.frameworkId).map((s) => s.state)).toEqual(['TASK_GONE']);
     expect(out).toContainEqual({ type: 'registry', op: 'agent_removed', agent_id: agentId });
     // A removed agent may not come back.
-    const back = h.step({
-      type: 'agent_reregister',
-      connection: 'c9',
-      agent_info: { hostname: 'a1', port: 5051, resources: [], id: { value: agentId } },
-    });
+    const back = h.step(reregistration(agentId, 'c9'));
     expect(messagesOf(back, 'shutdown')).toHaveLength(1);
     expect(h.master.state().agents).toEqual([]);
   });
@@ -157,21 +186,12 @@ describe('master agents', () => {
     const { h, agentId, plain, aware } = withTasks();
     missPings(h);
     const taskId = `t-${aware.frameworkId}`;
-    const out = h.step({
-      type: 'agent_reregister',
-      connection: 'c2',
-      agent_info: { hostname: 'a1', port: 5051, resources: 'cpus:4;mem:4096', id: { value: agentId } },
-      tasks: [
-        {
-          name: taskId,
-          task_id: { value: taskId },
-          framework_id: { value: aware.frameworkId },
-          agent_id: { value: agentId },
-          state: 'TASK_RUNNING',
-          resources: cpusMem(1, 64),
-        },
-      ],
-    });
+    const out = h.step(
+      reregistration(agentId, 'c2', {
+        tasks: [reportedTask(agentId, aware.frameworkId)],
+        resources: 'cpus:4;mem:4096',
+      }),
+    );
     expect(messagesOf(out, 'reregistered')).toEqual([{ type: 'reregistered', agent_id: { value: agentId } }]);
     const view = h.master.state();
     expect(view.unreachable_agents).toEqual([]);
@@ -185,20 +205,12 @@ describe('master agents', () => {
   it('shuts down the work of non-partition-aware frameworks when an unreachable agent comes back', () => {
     const { h, agentId, plain, aware } = withTasks();
     missPings(h);
-    const task = (frameworkId: string) => ({
-      name: `t-${frameworkId}`,
-      task_id: { value: `t-${frameworkId}` },
-      framework_id: { value: frameworkId },
-      agent_id: { value: agentId },
-      state: 'TASK_RUNNING' as const,
-      resources: cpusMem(1, 64),
-    });
-    const out = h.step({
-      type: 'agent_reregister',
-      connection: 'c2',
-      agent_info: { hostname: 'a1', port: 5051, resources: 'cpus:4;mem:4096', id: { value: agentId } },
-      tasks: [task(plain.frameworkId), task(aware.frameworkId)],
-    });
+    const out = h.step(
+      reregistration(agentId, 'c2', {
+        tasks: [reportedTask(agentId, plain.frameworkId), reportedTask(agentId, aware.frameworkId)],
+        resources: 'cpus:4;mem:4096',
+      }),
+    );
     // The plain framework was told TASK_LOST: its task must not come back, the agent kills it.
     expect(messagesOf(out, 'shutdown_framework')).toEqual([
       { type: 'shutdown_framework', framework_id: { value: plain.frameworkId } },
@@ -214,32 +226,14 @@ describe('master agents', () => {
   it('follows an agent that re-registers from another port', () => {
     const { h, agentId } = withTasks();
     h.step({ type: 'agent_disconnected', agent_id: agentId });
-    h.step({
-      type: 'agent_reregister',
-      connection: 'c4',
-      agent_info: { hostname: 'a1', port: 6061, resources: [], id: { value: agentId } },
-    });
+    h.step(reregistration(agentId, 'c4', { port: 6061 }));
     expect(h.master.state().agents.map((a) => [a.id, a.hostname, a.port])).toEqual([[agentId, 'a1', 6061]]);
   });
 
   it('re-registration of a connected agent keeps its tasks and reconciles those it did not report', () => {
     const { h, agentId, plain, aware } = withTasks({}, true);
     h.step({ type: 'agent_disconnected', agent_id: agentId });
-    const out = h.step({
-      type: 'agent_reregister',
-      connection: 'c3',
-      agent_info: { hostname: 'a1', port: 5051, resources: [], id: { value: agentId } },
-      tasks: [
-        {
-          name: 'x',
-          task_id: { value: `t-${plain.frameworkId}` },
-          framework_id: { value: plain.frameworkId },
-          agent_id: { value: agentId },
-          state: 'TASK_RUNNING',
-          resources: cpusMem(1, 64),
-        },
-      ],
-    });
+    const out = h.step(reregistration(agentId, 'c3', { tasks: [reportedTask(agentId, plain.frameworkId)] }));
     expect(messagesOf(out, 'reconcile_tasks')).toEqual([
       {
         type: 'reconcile_tasks',
@@ -267,21 +261,7 @@ describe('master agents', () => {
     }
     expect(h.master.state().agents[0]!.used_resources.find((r) => r.name === 'cpus')).toBeUndefined();
     // Back with the task still running there: the master does not take it back, it shuts it down.
-    const back = h.step({
-      type: 'agent_reregister',
-      connection: 'c3',
-      agent_info: { hostname: 'a1', port: 5051, resources: [], id: { value: agentId } },
-      tasks: [
-        {
-          name: 'x',
-          task_id: { value: `t-${plain.frameworkId}` },
-          framework_id: { value: plain.frameworkId },
-          agent_id: { value: agentId },
-          state: 'TASK_RUNNING',
-          resources: cpusMem(1, 64),
-        },
-      ],
-    });
+    const back = h.step(reregistration(agentId, 'c3', { tasks: [reportedTask(agentId, plain.frameworkId)] }));
     expect(messagesOf(back, 'shutdown_framework')).toEqual([
       { type: 'shutdown_framework', framework_id: { value: plain.frameworkId } },
     ]);
