@@ -113,14 +113,7 @@ function swimCase(hours: number, split: boolean): CaseResult | string {
     hours,
     split,
   );
-  const day_wall_s = r3((result.wall_s * 24) / Math.max(result.simulated_h, 1e-9));
-  return {
-    ...result,
-    day_wall_s,
-    target_s: 5,
-    anchor: 'real time (Hadoop SLS runs 1x)',
-    met: day_wall_s <= 5,
-  };
+  return dayCase(result, 5, 'real time (Hadoop SLS runs 1x)');
 }
 
 function googleCase(hours: number, split: boolean): CaseResult {
@@ -136,14 +129,13 @@ function googleCase(hours: number, split: boolean): CaseResult {
     hours,
     split,
   );
+  return dayCase(result, 60, "Omega's simulator: ~5 min per simulated day");
+}
+
+/** A case's result with its wall time scaled to a simulated day, against a target of `target_s`. */
+function dayCase(result: CaseResult, target_s: number, anchor: string): CaseResult {
   const day_wall_s = r3((result.wall_s * 24) / Math.max(result.simulated_h, 1e-9));
-  return {
-    ...result,
-    day_wall_s,
-    target_s: 60,
-    anchor: "Omega's simulator: ~5 min per simulated day",
-    met: day_wall_s <= 60,
-  };
+  return { ...result, day_wall_s, target_s, anchor, met: day_wall_s <= target_s };
 }
 
 function r3(v: number): number {

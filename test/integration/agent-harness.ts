@@ -1,47 +1,31 @@
 // Test helpers for the live agent: a fake master (a `ws` server speaking the agent protocol, written
-// by hand here), raw HTTP over node:http, an executor-API stream reader, temp dirs and the cleanup
-// of everything a test started.
+// by hand here), raw HTTP and the executor-API stream reader (those of master-client.ts), temp dirs
+// and the cleanup of everything a test started.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type AgentOptions, type RunningAgent, startAgent } from '../../runtime/agent/agent.ts';
 import { silentLog } from '../../runtime/log.ts';
-import { RecordIoDecoder } from '../../runtime/sdk/recordio.ts';
+import {
+  type EventStream,
+  Inbox,
+  type Json,
+  openStream,
+  type RawResponse,
+  rawRequest as sendRequest,
+} from './master-client.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: test messages are read field by field.
-export type Json = Record<string, any>;
-
-/** A queue of received items that tests wait on. */
-export class Inbox<T> {
-  readonly items: T[] = [];
-  #waiters: Array<() => void> = [];
-  push(item: T): void {
-    this.items.push(item);
-    for (const w of this.#waiters.splice(0)) w();
-  }
-  /** Waits for the first item from index `from` matching `test`. */
-  async next(test: (item: T) => boolean, from = 0, timeout_ms = 8000): Promise<{ item: T; index: number }> {
-    const deadline = Date.now() + timeout_ms;
-    for (;;) {
-      const index = this.items.findIndex((item, i) => i >= from && test(item));
-      if (index >= 0) return { item: this.items[index]!, index };
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`nothing matched within ${timeout_ms} ms; got ${JSON.stringify(this.items)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-}
+export {
+  type EventStream,
+  Inbox,
+  type Json,
+  openStream,
+  postJson,
+  type RawResponse,
+} from './master-client.ts';
 
 /** Waits until `check` holds (polling), or throws after `timeout_ms`. */
 export async function eventually(
@@ -126,13 +110,6 @@ export async function startFakeMaster(
   };
 }
 
-/** A finished HTTP exchange. */
-export interface RawResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
 /** Sends one request to 127.0.0.1:port and reads the whole answer. */
 export function rawRequest(
   port: number,
@@ -141,22 +118,7 @@ export function rawRequest(
   headers: Record<string, string> = {},
   body?: string,
 ): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', reject);
-    });
-    r.on('error', reject);
-    r.end(body);
-  });
+  return sendRequest(port, { method, path, headers, body });
 }
 
 /** GETs a JSON endpoint. */
@@ -164,77 +126,6 @@ export async function getJson(port: number, path: string): Promise<Json> {
   const res = await rawRequest(port, 'GET', path);
   if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${res.body}`);
   return JSON.parse(res.body) as Json;
-}
-
-/** POSTs JSON. */
-export function postJson(
-  port: number,
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<RawResponse> {
-  return rawRequest(
-    port,
-    'POST',
-    path,
-    { 'Content-Type': 'application/json', ...headers },
-    JSON.stringify(body),
-  );
-}
-
-/** An open RecordIO event stream. */
-export interface EventStream {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly events: Inbox<Json>;
-  readonly ended: Promise<void>;
-  close(): void;
-}
-
-/** POSTs a call answered with a RecordIO stream; resolves once the status line arrives. */
-export function openStream(
-  port: number,
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<EventStream> {
-  return new Promise((resolve, reject) => {
-    const events = new Inbox<Json>();
-    let endStream: () => void = () => {};
-    const ended = new Promise<void>((r) => {
-      endStream = r;
-    });
-    const r = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path,
-        headers: { 'Content-Type': 'application/json', ...headers },
-        agent: false,
-      },
-      (res) => {
-        const decoder = new RecordIoDecoder();
-        res.on('data', (chunk: Buffer) => {
-          for (const record of decoder.push(chunk)) events.push(record as Json);
-        });
-        res.on('close', () => endStream());
-        res.on('error', () => endStream());
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          events,
-          ended,
-          close: () => r.destroy(),
-        });
-      },
-    );
-    r.on('error', (error) => {
-      endStream();
-      reject(error);
-    });
-    r.end(JSON.stringify(body));
-  });
 }
 
 /** Everything a test started, cleaned up by `cleanup`. */

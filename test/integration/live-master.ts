@@ -3,7 +3,15 @@
 // on it are closed, and the master stopped, by `cleanup` after each test.
 import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, type StartMasterOptions, startMaster } from '../../runtime/master/server.ts';
-import type { EventStream, FakeAgent } from './master-client.ts';
+import {
+  connectAgent,
+  type EventStream,
+  type FakeAgent,
+  type Json,
+  registerAgent,
+  type SubscribedFramework,
+  subscribeFramework,
+} from './master-client.ts';
 
 /** A test's live master and what the test opened on it. */
 export class LiveMaster {
@@ -29,6 +37,23 @@ export class LiveMaster {
       ...extra,
     });
     return this.master;
+  }
+
+  /** Subscribes the framework `name` on the running master (its stream closed after the test). */
+  framework(name: string, extra: Json = {}): Promise<SubscribedFramework> {
+    return subscribeFramework(this.#port(), name, this.streams, extra);
+  }
+
+  /** Connects a fake agent (closed after the test) and registers it with `resources`. */
+  async agent(hostname: string, resources?: string): Promise<{ agent: FakeAgent; agentId: string }> {
+    const agent = await connectAgent(this.#port());
+    this.agents.push(agent);
+    return { agent, agentId: await registerAgent(agent, hostname, resources) };
+  }
+
+  #port(): number {
+    if (this.master === undefined) throw new Error('the master is not started');
+    return this.master.port;
   }
 
   /** Stops the master now (for a test that reads what it left behind). */

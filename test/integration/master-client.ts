@@ -1,6 +1,6 @@
 // Test clients of a live master that share no code with it: a raw HTTP client and scheduler stream
-// reader over node:http (with their own RecordIO parsing), and a fake agent over a raw `ws`
-// WebSocket speaking the agent protocol as JSON written by hand.
+// reader over node:http (with their own RecordIO parsing; the agent's tests use them too), and a
+// fake agent over a raw `ws` WebSocket speaking the agent protocol as JSON written by hand.
 import { randomBytes } from 'node:crypto';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import WebSocket from 'ws';
@@ -79,7 +79,7 @@ export class Inbox<T> {
     for (const w of this.#waiters.splice(0)) w();
   }
   /** Waits for the first item (from index `from`) matching `test`; returns it and its index. */
-  async next(test: (item: T) => boolean, from = 0, timeout_ms = 5000): Promise<{ item: T; index: number }> {
+  async next(test: (item: T) => boolean, from = 0, timeout_ms = 8000): Promise<{ item: T; index: number }> {
     const deadline = Date.now() + timeout_ms;
     for (;;) {
       const index = this.items.findIndex((item, i) => i >= from && test(item));
@@ -208,18 +208,58 @@ export async function subscribeFramework(
   return { stream, frameworkId, call };
 }
 
-/** A command task (`true`) of 0.5 cpus and 64 MB on `agentId`. */
-export function commandTaskInfo(id: string, agentId: string): Json {
+/** What a command task runs and takes. */
+export interface CommandTaskShape {
+  readonly cpus?: number;
+  readonly mem?: number;
+  readonly command?: string;
+}
+
+/** A command task (`true` of 0.5 cpus and 64 MB unless `shape` says otherwise) on `agentId`. */
+export function commandTaskInfo(
+  id: string,
+  agentId: string,
+  { cpus = 0.5, mem = 64, command = 'true' }: CommandTaskShape = {},
+): Json {
   return {
     name: id,
     task_id: { value: id },
     agent_id: { value: agentId },
     resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
+      { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: mem } },
     ],
-    command: { value: 'true' },
+    command: { value: command },
   };
+}
+
+/** An ACCEPT call launching `task_infos` on the offer `offerId` (framework id left to the caller). */
+export function acceptLaunchCall(offerId: Json, task_infos: Json[], extra: Json = {}): Json {
+  return {
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offerId],
+      operations: [{ type: 'LAUNCH', launch: { task_infos } }],
+      ...extra,
+    },
+  };
+}
+
+/** Sends a status update of `taskId` from a fake agent, `extra` merged into the status; returns its uuid. */
+export function sendStatusUpdate(
+  agent: FakeAgent,
+  frameworkId: string,
+  taskId: string,
+  state: string,
+  extra: Json = {},
+): string {
+  const uuid = statusUuid();
+  agent.send({
+    type: 'status_update',
+    framework_id: frameworkId,
+    status: { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', uuid, ...extra },
+  });
+  return uuid;
 }
 
 /** A fresh status update uuid: 16 random bytes in base64. */
@@ -281,4 +321,10 @@ export async function masterState(port: number): Promise<Json> {
   const res = await rawRequest(port, { method: 'GET', path: '/master/state' });
   if (res.status !== 200) throw new Error(`/master/state answered ${res.status}: ${res.body}`);
   return JSON.parse(res.body) as Json;
+}
+
+/** The value of the series `series` (name and labels) in a Prometheus text page, if it is there. */
+export function metricValue(page: string, series: string): number | undefined {
+  const found = page.split('\n').find((l) => l.startsWith(`${series} `));
+  return found === undefined ? undefined : Number(found.slice(series.length + 1));
 }

@@ -10,14 +10,12 @@ import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
 import { eventually, freePort, getJson, Processes, repo_root } from './e2e-harness.ts';
 import { LiveMaster } from './live-master.ts';
 import {
+  acceptLaunchCall,
   commandTaskInfo,
-  connectAgent,
   type Json,
   masterState,
-  registerAgent,
   type SubscribedFramework,
-  statusUuid,
-  subscribeFramework,
+  sendStatusUpdate,
 } from './master-client.ts';
 
 const live = new LiveMaster(3);
@@ -44,28 +42,16 @@ async function history(
   task_ids: readonly string[],
   gone: number,
 ): Promise<{ keep: string; torn: string[] }> {
-  const keep = await subscribeFramework(port, 'keep', live.streams);
-  const agent = await connectAgent(port);
-  live.agents.push(agent);
-  const agentId = await registerAgent(agent, 'agent-caps', 'cpus:8;mem:8192');
+  const keep = await live.framework('keep');
+  const { agent, agentId } = await live.agent('agent-caps', 'cpus:8;mem:8192');
   const offers = await keep.stream.events.next((e) => e.type === 'OFFERS');
-  await accepted(keep, {
-    type: 'ACCEPT',
-    accept: {
-      offer_ids: [offers.item.offers.offers[0].id],
-      operations: [
-        { type: 'LAUNCH', launch: { task_infos: task_ids.map((id) => commandTaskInfo(id, agentId)) } },
-      ],
-      filters: { refuse_seconds: 0 },
-    },
-  });
+  const task_infos = task_ids.map((id) => commandTaskInfo(id, agentId));
+  await accepted(
+    keep,
+    acceptLaunchCall(offers.item.offers.offers[0].id, task_infos, { filters: { refuse_seconds: 0 } }),
+  );
   for (const id of task_ids) {
-    const uuid = statusUuid();
-    agent.send({
-      type: 'status_update',
-      framework_id: keep.frameworkId,
-      status: { task_id: { value: id }, state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', uuid },
-    });
+    const uuid = sendStatusUpdate(agent, keep.frameworkId, id, 'TASK_FINISHED');
     await keep.stream.events.next((e) => e.type === 'UPDATE' && e.update.status.uuid === uuid);
     await accepted(keep, {
       type: 'ACKNOWLEDGE',
@@ -74,7 +60,7 @@ async function history(
   }
   const torn: string[] = [];
   for (let i = 0; i < gone; i++) {
-    const fw = await subscribeFramework(port, `gone-${i}`, live.streams);
+    const fw = await live.framework(`gone-${i}`);
     await accepted(fw, { type: 'TEARDOWN' });
     await fw.stream.ended;
     torn.push(fw.frameworkId);

@@ -14,15 +14,15 @@ import {
 import { startMaster } from '../../runtime/master/server.ts';
 import { LiveMaster } from './live-master.ts';
 import {
-  connectAgent,
+  acceptLaunchCall,
+  commandTaskInfo,
   type EventStream,
   masterState,
+  metricValue,
   openStream,
   postJson,
   rawRequest,
-  registerAgent,
-  statusUuid,
-  subscribeFramework,
+  sendStatusUpdate,
 } from './master-client.ts';
 
 const live = new LiveMaster(11);
@@ -34,54 +34,16 @@ afterEach(async () => {
 });
 
 /** A framework with an offer, a task launched on a fake agent and running. */
-async function clusterWithTask(
-  port: number,
-): Promise<{ stream: EventStream; frameworkId: string; agentId: string }> {
-  const framework = await subscribeFramework(port, 'ops', live.streams, { roles: ['analytics'] });
+async function clusterWithTask(): Promise<{ stream: EventStream; frameworkId: string; agentId: string }> {
+  const framework = await live.framework('ops', { roles: ['analytics'] });
   const { stream, frameworkId } = framework;
-  const agent = await connectAgent(port);
-  live.agents.push(agent);
-  const agentId = await registerAgent(agent, 'agent-ops', 'cpus:8;mem:8192;disk:1000');
+  const { agent, agentId } = await live.agent('agent-ops', 'cpus:8;mem:8192;disk:1000');
   const offer = (await stream.events.next((e) => e.type === 'OFFERS')).item.offers.offers[0];
-  const accept = {
-    type: 'ACCEPT',
-    framework_id: { value: frameworkId },
-    accept: {
-      offer_ids: [offer.id],
-      operations: [
-        {
-          type: 'LAUNCH',
-          launch: {
-            task_infos: [
-              {
-                name: 'web',
-                task_id: { value: 'web-1' },
-                agent_id: { value: agentId },
-                resources: [
-                  { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
-                  { name: 'mem', type: 'SCALAR', scalar: { value: 512 } },
-                ],
-                command: { value: 'serve' },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
-  const res = await framework.call(accept);
+  const web = { ...commandTaskInfo('web-1', agentId, { cpus: 2, mem: 512, command: 'serve' }), name: 'web' };
+  const res = await framework.call(acceptLaunchCall(offer.id, [web]));
   expect(res.status).toBe(202);
   await agent.messages.next((m) => m.type === 'run_task');
-  agent.send({
-    type: 'status_update',
-    framework_id: frameworkId,
-    status: {
-      task_id: { value: 'web-1' },
-      state: 'TASK_RUNNING',
-      source: 'SOURCE_EXECUTOR',
-      uuid: statusUuid(),
-    },
-  });
+  sendStatusUpdate(agent, frameworkId, 'web-1', 'TASK_RUNNING');
   await stream.events.next((e) => e.type === 'UPDATE');
   return { stream, frameworkId, agentId };
 }
@@ -153,7 +115,7 @@ const task_keys = [
 describe('GET /master/state', () => {
   it('has the shape of Mesos /state, with flat resource summaries', async () => {
     const m = await live.start();
-    const { frameworkId, agentId } = await clusterWithTask(m.port);
+    const { frameworkId, agentId } = await clusterWithTask();
     const res = await rawRequest(m.port, { method: 'GET', path: '/master/state' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
@@ -212,7 +174,7 @@ describe('GET /master/state', () => {
 describe('POST /api/v1', () => {
   it('answers the GET_* calls in the shapes of master.proto', async () => {
     const m = await live.start();
-    const { frameworkId, agentId } = await clusterWithTask(m.port);
+    const { frameworkId, agentId } = await clusterWithTask();
     const call = async (type: string) => {
       const res = await postJson(m.port, '/api/v1', { type });
       expect(res.status).toBe(200);
@@ -265,7 +227,7 @@ describe('POST /api/v1', () => {
     expect(subscribed.subscribed.get_state.get_agents.agents).toEqual([]);
     expect((await ops.events.next(() => true, 1)).item.type).toBe('HEARTBEAT');
 
-    const { frameworkId, agentId } = await clusterWithTask(m.port);
+    const { frameworkId, agentId } = await clusterWithTask();
     const agentAdded = await ops.events.next((e) => e.type === 'AGENT_ADDED');
     expect(agentAdded.item.agent_added.agent.agent_info.id.value).toBe(agentId);
     const frameworkAdded = await ops.events.next((e) => e.type === 'FRAMEWORK_ADDED');
@@ -298,15 +260,12 @@ describe('POST /api/v1', () => {
 describe('GET /metrics', () => {
   it('reports counters and gauges in Prometheus text format', async () => {
     const m = await live.start();
-    await clusterWithTask(m.port);
+    await clusterWithTask();
     await rawRequest(m.port, { method: 'GET', path: '/master/state' });
     const res = await rawRequest(m.port, { method: 'GET', path: '/metrics' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    const value = (line: string) => {
-      const found = res.body.split('\n').find((l) => l.startsWith(`${line} `));
-      return found === undefined ? undefined : Number(found.slice(line.length + 1));
-    };
+    const value = (series: string) => metricValue(res.body, series);
     expect(value('meso_master_agents_active')).toBe(1);
     expect(value('meso_master_frameworks_active')).toBe(1);
     expect(value('meso_master_tasks_active')).toBe(1);
@@ -324,7 +283,7 @@ describe('the journal', () => {
     dirs.push(dir);
     const file = join(dir, 'master.ndjson');
     const m = await live.start({ journal: file, policy: 'drf' });
-    const { frameworkId, agentId } = await clusterWithTask(m.port);
+    const { frameworkId, agentId } = await clusterWithTask();
     const liveState = await masterState(m.port);
     await live.stop();
     const { header, entries } = parseJournal(readFileSync(file, 'utf8'));

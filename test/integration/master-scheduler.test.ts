@@ -10,13 +10,15 @@ import {
 import { startMaster } from '../../runtime/master/server.ts';
 import { LiveMaster } from './live-master.ts';
 import {
+  acceptLaunchCall,
+  commandTaskInfo,
   connectAgent,
   type FakeAgent,
   masterState,
   openStream,
   postJson,
   registerAgent,
-  statusUuid,
+  sendStatusUpdate,
   subscribeCall,
 } from './master-client.ts';
 
@@ -60,32 +62,13 @@ describe('live master: a task from offer to acknowledgement', () => {
     expect(offer.url.address.ip).toBe('127.0.0.1');
 
     const headers = { 'Mesos-Stream-Id': streamId };
+    const sleeper = {
+      ...commandTaskInfo('t1', agentId, { cpus: 1, mem: 128, command: 'sleep 1' }),
+      name: 'sleeper',
+    };
     const launch = {
-      type: 'ACCEPT',
+      ...acceptLaunchCall(offer.id, [sleeper], { filters: { refuse_seconds: 60 } }),
       framework_id: { value: frameworkId },
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
-          {
-            type: 'LAUNCH',
-            launch: {
-              task_infos: [
-                {
-                  name: 'sleeper',
-                  task_id: { value: 't1' },
-                  agent_id: { value: agentId },
-                  resources: [
-                    { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } },
-                    { name: 'mem', type: 'SCALAR', scalar: { value: 128 } },
-                  ],
-                  command: { value: 'sleep 1' },
-                },
-              ],
-            },
-          },
-        ],
-        filters: { refuse_seconds: 60 },
-      },
     };
     const accepted = await postJson(port, '/api/v1/scheduler', launch, headers);
     expect(accepted.status).toBe(202);
@@ -96,18 +79,7 @@ describe('live master: a task from offer to acknowledgement', () => {
 
     let seen = 0;
     for (const state of ['TASK_RUNNING', 'TASK_FINISHED']) {
-      const uuid = statusUuid();
-      fake.send({
-        type: 'status_update',
-        framework_id: frameworkId,
-        status: {
-          task_id: { value: 't1' },
-          state,
-          source: 'SOURCE_EXECUTOR',
-          uuid,
-          agent_id: { value: agentId },
-        },
-      });
+      const uuid = sendStatusUpdate(fake, frameworkId, 't1', state, { agent_id: { value: agentId } });
       const update = await stream.events.next((e) => e.type === 'UPDATE' && e.update.status.state === state);
       expect(update.item.update.status.uuid).toBe(uuid);
       const ack = {

@@ -5,28 +5,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveMaster } from './live-master.ts';
 import {
+  acceptLaunchCall,
   commandTaskInfo,
-  connectAgent,
   type Json,
   masterState,
+  metricValue,
   openStream,
   postJson,
   rawRequest,
-  registerAgent,
-  statusUuid,
-  subscribeFramework,
+  sendStatusUpdate,
 } from './master-client.ts';
 
 const live = new LiveMaster(5);
 afterEach(() => live.cleanup());
 
 /** A framework and an agent with an offer between them. */
-async function cluster(port: number) {
-  const framework = await subscribeFramework(port, 'reads', live.streams);
-  const agent = await connectAgent(port);
-  live.agents.push(agent);
-  const agentId = await registerAgent(agent, 'agent-reads', 'cpus:8;mem:8192;disk:1000');
-  return { ...framework, agent, agentId };
+async function cluster() {
+  const framework = await live.framework('reads');
+  return { ...framework, ...(await live.agent('agent-reads', 'cpus:8;mem:8192;disk:1000')) };
 }
 
 /** A command task of 0.5 cpus and 64 MB on `agentId`, with labels and a container. */
@@ -46,14 +42,9 @@ async function launch(
   from = 0,
 ): Promise<{ index: number }> {
   const { item, index } = await c.stream.events.next((e) => e.type === 'OFFERS', from);
-  const res = await c.call({
-    type: 'ACCEPT',
-    accept: {
-      offer_ids: [item.offers.offers[0].id],
-      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }],
-      filters: { refuse_seconds: 0 },
-    },
-  });
+  const res = await c.call(
+    acceptLaunchCall(item.offers.offers[0].id, tasks, { filters: { refuse_seconds: 0 } }),
+  );
   expect(res.status).toBe(202);
   return { index };
 }
@@ -65,13 +56,7 @@ function update(
   state: string,
   extra: Json = {},
 ): string {
-  const uuid = statusUuid();
-  c.agent.send({
-    type: 'status_update',
-    framework_id: c.frameworkId,
-    status: { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', uuid, ...extra },
-  });
-  return uuid;
+  return sendStatusUpdate(c.agent, c.frameworkId, taskId, state, extra);
 }
 
 describe('operator reads of tasks', () => {
@@ -79,7 +64,7 @@ describe('operator reads of tasks', () => {
     const m = await live.start();
     const ops = await openStream(m.port, '/api/v1', { type: 'SUBSCRIBE' });
     live.streams.push(ops);
-    const c = await cluster(m.port);
+    const c = await cluster();
     await launch(c, [task('web-1', c.agentId, { command: { value: 'serve', user: 'www' } })]);
     const added = await ops.events.next((e) => e.type === 'TASK_ADDED');
     expect(added.item.task_added.task).toMatchObject({
@@ -132,7 +117,7 @@ describe('operator reads of tasks', () => {
 
   it('answer GET_EXECUTORS with the whole ExecutorInfo', async () => {
     const m = await live.start();
-    const c = await cluster(m.port);
+    const c = await cluster();
     const executor = {
       executor_id: { value: 'exec-1' },
       command: { value: './run-executor' },
@@ -164,7 +149,7 @@ describe('operator reads of tasks', () => {
 describe('/master/state and /metrics of a master with finished tasks', () => {
   it('keeps the configured number of completed tasks, reads the same twice at once, and counts', async () => {
     const m = await live.start({ completed_tasks_per_framework_max: 2 });
-    const c = await cluster(m.port);
+    const c = await cluster();
     let from = 0;
     for (let i = 0; i < 4; i++) {
       const { index } = await launch(c, [task(`done-${i}`, c.agentId)], from);
@@ -196,13 +181,7 @@ describe('/master/state and /metrics of a master with finished tasks', () => {
     expect(framework.completed_tasks.map((t: Json) => t.state)).toEqual(['TASK_FINISHED', 'TASK_FINISHED']);
     expect(framework.tasks.map((t: Json) => [t.id, t.state])).toEqual([['live', 'TASK_RUNNING']]);
     const metrics = (await rawRequest(m.port, { method: 'GET', path: '/metrics' })).body;
-    const value = (line: string) =>
-      Number(
-        metrics
-          .split('\n')
-          .find((l) => l.startsWith(`${line} `))
-          ?.split(' ')[1],
-      );
+    const value = (series: string) => metricValue(metrics, series);
     expect(value('meso_master_tasks_active')).toBe(1);
     expect(value('meso_master_agents_active')).toBe(1);
     expect(value('meso_master_resources{resource="cpus",kind="total"}')).toBe(8);
