@@ -191,8 +191,11 @@ export class AllocatorBook {
     if (framework !== undefined) this.sorters.account(agent, framework, holding, 1, plainQuantities);
   }
 
-  /** Returns `part` (allocated to role) of what the framework holds on the agent to its free pool. */
-  release(agent: AgentState, frameworkId: string, role: string, part: Resources): void {
+  /**
+   * Returns `part` (allocated to role) of what the framework holds on the agent to its free pool, and
+   * gives back its unallocated form (what a decline's filter is made of).
+   */
+  release(agent: AgentState, frameworkId: string, role: string, part: Resources): Resources {
     const holding = holdingFor(agent.holdings, frameworkId, role);
     // The usual return is a declined offer, the whole of what the framework holds there: the very
     // array the offer was made of, so nothing needs subtracting, and what the sorters were told it
@@ -216,10 +219,11 @@ export class AllocatorBook {
       const quantities = whole && measured !== undefined ? measured : toQuantities(plain);
       this.sorters.account(agent, framework, holding, -1, quantities);
     }
-    if (holding.resources.length > 0) return;
+    if (holding.resources.length > 0) return plain;
     agent.holdings.splice(agent.holdings.indexOf(holding), 1);
     this.countHolding(frameworkId, framework, role, agent.id, -1);
     if (framework !== undefined) this.sorters.untrackIfDone(framework, role);
+    return plain;
   }
 
   /**

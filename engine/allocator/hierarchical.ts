@@ -164,9 +164,9 @@ export class HierarchicalAllocator implements Allocator {
     // `add` to nothing gives the normal form, validating only what is not already normal (what the
     // master returns is the allocator's own offer, normal already).
     for (const [role, part] of this.byAllocationRole(agent, frameworkId, add(emptyResources, resources))) {
-      this.book.release(agent, frameworkId, role, part);
+      const plain = this.book.release(agent, frameworkId, role, part);
       if (filter !== undefined && this.book.frameworks.has(frameworkId)) {
-        this.filters.add(frameworkId, agentId, role, unallocate(part), filter.refuse_seconds, now);
+        this.filters.add(frameworkId, agentId, role, plain, filter.refuse_seconds, now);
       }
     }
     this.book.dirty.mark(agentId);
