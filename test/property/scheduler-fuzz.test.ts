@@ -306,7 +306,8 @@ const call = fc
     mostly(true, false),
   )
   .chain(([type, framework_id, withBody]) => {
-    const body = typeof type === 'string' && type in bodies ? bodies[type]! : fc.anything();
+    // Own keys only: a fuzzed type such as 'constructor' must not pick up an Object method.
+    const body = typeof type === 'string' && Object.hasOwn(bodies, type) ? bodies[type]! : fc.anything();
     return body.map((value) => ({ type, framework_id, withBody, value }));
   });
 
