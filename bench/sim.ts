@@ -10,7 +10,7 @@
 //   npx tsx bench/sim.ts --swim-hours 24 --google-hours 1
 //   npx tsx bench/sim.ts --split             also report time in the engine and in the framework logic
 //
-// The SWIM case needs ../shared/data/swim/FB-2009_samples_24_times_1hr_0.tsv and is skipped with a
+// The SWIM case needs workloads/traces/swim/FB-2009_samples_24_times_1hr_0.tsv and is skipped with a
 // message when the file is absent.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +20,7 @@ import { resolveSimConfig } from '../sim/config.ts';
 import { runSimulation } from '../sim/run.ts';
 import { Timeline } from '../sim/timeline.ts';
 
-const swim_file = resolve('../shared/data/swim/FB-2009_samples_24_times_1hr_0.tsv');
+const swim_file = resolve('workloads/traces/swim/FB-2009_samples_24_times_1hr_0.tsv');
 const seed = 'bench-sim';
 
 /** One measured case. */

@@ -11,7 +11,7 @@ import { resolveSimConfig } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
 import { Simulation } from '../../sim/simulator.ts';
 
-const swim50 = '../shared/data/swim/FB-2009_samples_24_times_1hr_0_first50jobs.tsv';
+const swim50 = 'workloads/traces/swim/FB-2009_samples_24_times_1hr_0_first50jobs.tsv';
 
 /** Runs a config (workloads read from files) strictly, with the master's invariants every 5 s. */
 function simulate(raw: Record<string, unknown>) {

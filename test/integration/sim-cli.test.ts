@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSimCommand, type SimCommandOptions } from '../../cli/sim.ts';
 
-const swim50 = resolve('../shared/data/swim/FB-2009_samples_24_times_1hr_0_first50jobs.tsv');
+const swim50 = resolve('workloads/traces/swim/FB-2009_samples_24_times_1hr_0_first50jobs.tsv');
 const haveSwim = existsSync(swim50);
 if (!haveSwim) console.warn(`sim-cli tests skipped: ${swim50} is absent`);
 

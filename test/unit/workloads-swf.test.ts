@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateWorkload } from '../../workloads/job.ts';
 import { loadTrace } from '../../workloads/load-trace.ts';
 import { parseSwf } from '../../workloads/swf.ts';
 
-const data = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
-const nasa = join(data, 'swf', 'NASA-iPSC-1993-3.1-cln.swf.gz');
-const present = existsSync(nasa);
-const skipNote = present ? '' : ' [skipped: ../shared/data/swf/NASA-iPSC-1993-3.1-cln.swf.gz is missing]';
+const traces = join(import.meta.dirname, '..', '..', 'workloads', 'traces');
+const nasa = join(traces, 'swf', 'NASA-iPSC-1993-3.1-cln.swf.gz');
 
 /** An SWF job line from the fields that matter here; the rest are -1. */
 function line(job: number, submit: number, run: number, allocated: number, requested = -1): string {
@@ -58,8 +55,8 @@ describe('SWF parsing', () => {
   });
 });
 
-describe(`SWF trace in ../shared/data${skipNote}`, () => {
-  it.skipIf(!present)('loads the NASA iPSC/860 log: 18,239 rigid jobs on up to 128 processors', () => {
+describe('SWF trace in workloads/traces', () => {
+  it('loads the NASA iPSC/860 log: 18,239 rigid jobs on up to 128 processors', () => {
     const w = loadTrace(`swf:${nasa}`);
     expect(w.format).toBe('swf');
     expect(w.lines).toBe(18_239);

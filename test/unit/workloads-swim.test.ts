@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Job, validateWorkload } from '../../workloads/job.ts';
@@ -6,9 +6,7 @@ import { loadTrace } from '../../workloads/load-trace.ts';
 import { swimDefaults } from '../../workloads/params.ts';
 import { parseSwim, parseSwimRecords } from '../../workloads/swim.ts';
 
-const data = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
-const present = existsSync(join(data, 'swim'));
-const skipNote = present ? '' : ' [skipped: the trace folder ../shared/data/swim is missing]';
+const data = join(import.meta.dirname, '..', '..', 'workloads', 'traces');
 
 const mib = 1024 * 1024;
 const block = 64 * mib;
@@ -69,7 +67,7 @@ describe('SWIM parsing', () => {
   });
 });
 
-describe(`SWIM traces in ../shared/data${skipNote}`, () => {
+describe('SWIM traces in workloads/traces', () => {
   // The README's table: jobs and mean inter-arrival (last submit time over the number of jobs).
   const table: Array<[string, number, number]> = [
     ['FB-2009_samples_24_times_1hr_0.tsv', 5894, 14.7],
@@ -79,7 +77,7 @@ describe(`SWIM traces in ../shared/data${skipNote}`, () => {
   ];
 
   for (const [file, jobs, mean_s] of table) {
-    it.skipIf(!present)(`${file} has ${jobs} jobs`, () => {
+    it(`${file} has ${jobs} jobs`, () => {
       const records = parseSwimRecords(readFileSync(join(data, 'swim', file), 'utf8'));
       expect(records).toHaveLength(jobs);
       if (!Number.isNaN(mean_s)) {
@@ -91,7 +89,7 @@ describe(`SWIM traces in ../shared/data${skipNote}`, () => {
     });
   }
 
-  it.skipIf(!present)('loads FB-2009 into valid Hadoop jobs, its first 50 equal to the test file', () => {
+  it('loads FB-2009 into valid Hadoop jobs, its first 50 equal to the test file', () => {
     const day = loadTrace(`swim:${join(data, 'swim', 'FB-2009_samples_24_times_1hr_0.tsv')}`);
     expect(day.jobs).toHaveLength(5894);
     expect(day.format).toBe('swim');
