@@ -96,7 +96,7 @@ export class BenchFramework {
       const timer = setTimeout(() => reject(new Error(`${this.name}: not subscribed in time`)), timeout_ms);
       const body = JSON.stringify({
         type: 'SUBSCRIBE',
-        subscribe: { framework_info: { user: 'bench', name: this.name, roles: ['*'] } },
+        subscribe: { framework_info: { user: 'root', name: this.name, roles: ['*'] } },
       });
       const req = request(
         {

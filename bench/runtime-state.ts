@@ -87,7 +87,7 @@ export function buildLargeMaster(shape: LargeMasterShape): LargeMaster {
     const out = step({
       type: 'scheduler_call',
       stream_id: stream,
-      call: { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: `fw-${i}` } } },
+      call: { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: `fw-${i}` } } },
     });
     for (const e of out) {
       if (e.type === 'framework_event' && e.event.type === 'SUBSCRIBED') streams.set(e.framework_id, stream);

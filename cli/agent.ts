@@ -4,12 +4,14 @@
 // with the same work_dir re-registers under its id and recovers them. SIGUSR1 shuts it down for good:
 // it kills everything it launched and unregisters. Flags follow Mesos's names: --master host:port,
 // --ip, --port, --hostname, --work_dir, --resources, --attributes, --log_level,
-// --executor_reregistration_timeout_ms.
+// --executor_reregistration_timeout_ms; the containerizer's --isolation, --launcher, --cgroups_root,
+// --cgroups_hierarchy, --cgroups_enable_cfs, --cgroups_limit_swap, --cgroups_pids_max and
+// --switch_user; sandbox garbage collection's --gc_delay, --gc_disk_headroom, --disk_watch_interval.
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import { parseMasterAddress } from '../runtime/agent/registration.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
-import { countOf, portOf } from './flags.ts';
+import { booleanOf, countOf, durationMsOf, fractionOf, portOf } from './flags.ts';
 
 /** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */
 const timeout_ms_max = 2_147_483_647;
@@ -25,6 +27,52 @@ export interface AgentCommandOptions {
   readonly attributes?: string;
   readonly log_level?: string;
   readonly executor_reregistration_timeout_ms?: string | number;
+  readonly isolation?: string;
+  readonly launcher?: string;
+  readonly cgroups_root?: string;
+  readonly cgroups_hierarchy?: string;
+  readonly cgroups_enable_cfs?: string | boolean;
+  readonly cgroups_limit_swap?: string | boolean;
+  readonly cgroups_pids_max?: string | number;
+  readonly switch_user?: string | boolean;
+  readonly gc_delay?: string;
+  readonly gc_disk_headroom?: string | number;
+  readonly disk_watch_interval?: string;
+}
+
+/** The containerizer and sandbox flags as startAgent options (checked; errors name the flag). */
+function containerOptionsOf(opts: AgentCommandOptions): Partial<AgentOptions> {
+  const enable_cfs = booleanOf(opts.cgroups_enable_cfs, 'cgroups_enable_cfs');
+  const limit_swap = booleanOf(opts.cgroups_limit_swap, 'cgroups_limit_swap');
+  const pids_max = countOf(opts.cgroups_pids_max, 'cgroups_pids_max');
+  const switch_user = booleanOf(opts.switch_user, 'switch_user');
+  const gc_delay_ms = durationMsOf(opts.gc_delay, 'gc_delay');
+  const disk_watch_interval_ms = durationMsOf(opts.disk_watch_interval, 'disk_watch_interval');
+  const gc_disk_headroom = fractionOf(opts.gc_disk_headroom, 'gc_disk_headroom');
+  if (
+    disk_watch_interval_ms !== undefined &&
+    !(disk_watch_interval_ms >= 1 && disk_watch_interval_ms <= timeout_ms_max)
+  ) {
+    throw new Error(
+      `--disk_watch_interval must be from 1ms to ${timeout_ms_max}ms, got '${opts.disk_watch_interval}'`,
+    );
+  }
+  const isolation = {
+    ...(opts.isolation === undefined ? {} : { isolation: opts.isolation }),
+    ...(opts.launcher === undefined ? {} : { launcher: opts.launcher }),
+    ...(opts.cgroups_root === undefined ? {} : { cgroups_root: opts.cgroups_root }),
+    ...(opts.cgroups_hierarchy === undefined ? {} : { cgroups_hierarchy: opts.cgroups_hierarchy }),
+    ...(enable_cfs === undefined ? {} : { cgroups_enable_cfs: enable_cfs }),
+    ...(limit_swap === undefined ? {} : { cgroups_limit_swap: limit_swap }),
+    ...(pids_max === undefined ? {} : { cgroups_pids_max: pids_max }),
+  };
+  return {
+    ...(Object.keys(isolation).length === 0 ? {} : { isolation }),
+    ...(switch_user === undefined ? {} : { switch_user }),
+    ...(gc_delay_ms === undefined ? {} : { gc_delay_ms }),
+    ...(disk_watch_interval_ms === undefined ? {} : { disk_watch_interval_ms }),
+    ...(gc_disk_headroom === undefined ? {} : { gc_disk_headroom }),
+  };
 }
 
 /** A timeout in ms from a flag: a whole number from 1 to timeout_ms_max, or an error naming the flag. */
@@ -56,6 +104,7 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
     throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
   }
   return {
+    ...containerOptionsOf(opts),
     master,
     work_dir: opts.work_dir,
     ...(opts.ip === undefined ? {} : { ip: opts.ip }),

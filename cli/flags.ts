@@ -37,3 +37,47 @@ export function countOf(value: string | number | undefined, flag: string): numbe
   }
   return n;
 }
+
+/** A boolean flag's value in Mesos's spelling (true/false, also 1/0), or an error naming the flag. */
+export function booleanOf(value: string | boolean | undefined, flag: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new Error(`--${flag} must be true or false, got '${value}'`);
+}
+
+/** Milliseconds per unit of a Mesos duration ('10secs', '1mins', '2hrs', '1weeks', '500ms'). */
+const duration_units_ms: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  ms: 1,
+  secs: 1000,
+  mins: 60_000,
+  hrs: 3_600_000,
+  days: 86_400_000,
+  weeks: 604_800_000,
+};
+
+/** A duration flag in Mesos's form, in ms, or an error naming the flag and the units. */
+export function durationMsOf(value: string | number | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)\s*$/.exec(String(value));
+  const unit = match?.[2] === undefined ? undefined : duration_units_ms[match[2]];
+  if (match === null || unit === undefined) {
+    throw new Error(
+      `--${flag} must be a duration such as 10secs, 1mins or 1weeks (units: ${Object.keys(duration_units_ms).join(', ')}), got '${value}'`,
+    );
+  }
+  return Number(match[1]) * unit;
+}
+
+/** A fraction in [0, 1] from a flag, or an error naming the flag. */
+export function fractionOf(value: string | number | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (String(value).trim() === '' || !(n >= 0 && n <= 1)) {
+    throw new Error(`--${flag} must be a number from 0 to 1, got '${value}'`);
+  }
+  return n;
+}

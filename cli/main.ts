@@ -70,6 +70,27 @@ program
     ),
   )
   .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
+  .addOption(
+    flag(
+      'isolation',
+      'isolators, e.g. cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid',
+      'posix/cpu,posix/mem',
+    ),
+  )
+  .addOption(
+    flag('launcher', 'linux (cgroups and namespaces) or posix (default: linux when an isolator needs it)'),
+  )
+  .addOption(flag('cgroups_root', "the agent's cgroup below each hierarchy", 'meso'))
+  .addOption(flag('cgroups_hierarchy', 'where the cgroup hierarchies are mounted', '/sys/fs/cgroup'))
+  .addOption(flag('cgroups_enable_cfs', "a hard CPU quota from each container's cpus (true/false)", 'false'))
+  .addOption(flag('cgroups_limit_swap', 'no swap beyond the memory limit (true/false)', 'true'))
+  .addOption(flag('cgroups_pids_max', 'most processes per container', '4096'))
+  .addOption(flag('switch_user', "run tasks as their command's or framework's user (true/false)", 'true'))
+  .addOption(flag('gc_delay', 'how long the sandbox of an ended executor is kept, e.g. 1weeks', '1weeks'))
+  .addOption(
+    flag('gc_disk_headroom', 'disk fraction kept free: sandboxes go sooner as the disk fills', '0.1'),
+  )
+  .addOption(flag('disk_watch_interval', 'how often disk usage is checked, e.g. 1mins', '1mins'))
   .action((opts: AgentCommandOptions) => runCommand('agent', () => runAgentCommand(opts)));
 
 program

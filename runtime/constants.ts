@@ -120,3 +120,24 @@ export const recovery_timeout_ms_default = 15 * 60 * 1000;
 export const executor_subscribe_backoff_ms_min = 100;
 /** Longest wait before an executor subscribes again. */
 export const executor_subscribe_backoff_ms_max = 2000;
+
+// Containers (the linux launcher and its cgroups).
+
+/** The agent's cgroups root below each hierarchy (Mesos: --cgroups_root, "mesos"). */
+export const cgroups_root_default = 'meso';
+/** Where cgroup hierarchies are mounted (Mesos: --cgroups_hierarchy). */
+export const cgroups_hierarchy_default = '/sys/fs/cgroup';
+/** CFS period of a container with a hard cpu quota (the kernel's default, 100 ms). */
+export const cfs_period_us_default = 100_000;
+/** cpu.shares per cpu (Mesos: CPU_SHARES_PER_CPU). */
+export const cpu_shares_per_cpu = 1024;
+/** pids.max of a container when --cgroups_pids_max names none. */
+export const cgroups_pids_max_default = 4096;
+/** How long a kill waits for a cgroup to freeze before it SIGKILLs what it holds anyway. */
+export const cgroup_freeze_wait_ms = 1000;
+/** How long a kill waits for a cgroup to empty after SIGKILL. */
+export const cgroup_empty_wait_ms = 10_000;
+/** How often the memory limit of running containers is checked for OOM kills. */
+export const cgroup_oom_poll_ms = 200;
+/** How often a recovered container's cgroup is checked for its end. */
+export const cgroup_watch_poll_ms = 250;

@@ -29,11 +29,11 @@ import { type AgentCore, type AgentSettings, sendHeldExecutorExits } from './cor
 import { createExecutorHost } from './executor-host.ts';
 import { createExecutorBook, findExecutor } from './executors.ts';
 import { createAgentServer } from './http.ts';
+import { createLauncher, type IsolationOptions } from './isolation.ts';
 import { runTask, runTaskGroup } from './launch.ts';
 import type { Launcher } from './launcher.ts';
 import { killEverything, killTask, shutdownExecutor, shutdownFramework } from './lifecycle.ts';
 import { applyOperation } from './operations.ts';
-import { createPosixLauncher } from './posix-launcher.ts';
 import { reconcileTasks } from './reconcile.ts';
 import { recoverWork } from './recovery.ts';
 import { type AgentLog, createMasterLink, type MasterDetector, parseMasterAddress } from './registration.ts';
@@ -58,7 +58,12 @@ export interface AgentOptions {
   readonly resources?: string;
   /** --attributes text, e.g. `rack:r1;zone:a`. */
   readonly attributes?: string;
+  /** The launcher; without one it is made from `isolation` (isolation.ts). */
   readonly launcher?: Launcher;
+  /** The containerizer flags (--isolation, --launcher, --cgroups_*), used when no launcher is given. */
+  readonly isolation?: IsolationOptions;
+  /** --switch_user (default true): tasks run as their user, which must exist on the agent. */
+  readonly switch_user?: boolean;
   readonly log?: AgentLog;
   readonly log_level?: LogLevel;
   readonly registration_backoff_ms_min?: number;
@@ -153,7 +158,8 @@ function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
     hostname: options.hostname ?? osHostname(),
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? agent_port_default,
-    launcher: options.launcher ?? createPosixLauncher(),
+    launcher: options.launcher ?? createLauncher(options.isolation),
+    switch_user: options.switch_user ?? true,
     kill_grace_ms: options.kill_grace_ms ?? kill_grace_ms_default,
     executor_shutdown_grace_ms: options.executor_shutdown_grace_ms ?? executor_shutdown_grace_ms_default,
     executor_registration_timeout_ms:

@@ -9,7 +9,13 @@ import type { CommandInfo, TaskState } from '../../engine/master/v1.ts';
 import { kill_grace_ms_default } from '../constants.ts';
 import { commandExitMessage, commandTerminalState } from './command-messages.ts';
 import { readExitStatus } from './exit-status.ts';
-import type { ExitResult, LaunchedContainer, Launcher, RecoveredContainer } from './launcher.ts';
+import type {
+  ContainerSpec,
+  ExitResult,
+  LaunchedContainer,
+  Launcher,
+  RecoveredContainer,
+} from './launcher.ts';
 import type { ContainerRecord } from './posix-launcher.ts';
 
 /** What the command executor reports of a task (the agent turns it into a status update). */
@@ -34,6 +40,8 @@ export interface CommandTaskOptions {
   readonly report: (report: CommandTaskReport) => void;
   /** Where the command's exit status is recorded, so that it survives an agent restart. */
   readonly exit_status_file?: string;
+  /** The user, resources and hostname of the command's container. */
+  readonly container?: ContainerSpec;
   /** Told of the command's container as soon as it is launched (to checkpoint it). */
   readonly on_launch?: (record: ContainerRecord) => void;
 }
@@ -89,6 +97,7 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
         command,
         env: options.env,
         ...(options.exit_status_file === undefined ? {} : { exit_status_file: options.exit_status_file }),
+        ...(options.container === undefined ? {} : { container: options.container }),
       });
       options.on_launch?.(container.record);
       if (released) container.release();
@@ -103,8 +112,13 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
     if (!killed) report({ state: 'TASK_RUNNING' });
     // A kill that came while the launch was under way takes effect now.
     else void container.kill(kill_grace_ms ?? default_grace_ms);
+    // A container that hits a limit is destroyed at once, and its end is reported as that limit.
+    const launched = container;
+    void launched.limited?.then(() => launched.kill(0));
     const exit: ExitResult = await container.exited;
-    report({ state: commandTerminalState(exit, killed), message: commandExitMessage(exit) });
+    const limitation = container.limitation?.();
+    if (limitation !== undefined) report({ state: 'TASK_FAILED', ...limitation });
+    else report({ state: commandTerminalState(exit, killed), message: commandExitMessage(exit) });
     // Processes the command left behind in its group die with the task, as its container would.
     await container.kill(0);
   };
@@ -177,6 +191,12 @@ export function recoverCommandTask(options: RecoveredTaskOptions): CommandTask {
   let ended = false;
   const run = async (): Promise<void> => {
     if (container !== undefined) await container.ended;
+    const limitation = container?.limitation?.();
+    if (limitation !== undefined) {
+      ended = true;
+      options.report({ state: 'TASK_FAILED', ...limitation });
+      return;
+    }
     const exit =
       options.exit_status_file === undefined ? undefined : await readExitStatus(options.exit_status_file);
     ended = true;

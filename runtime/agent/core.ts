@@ -20,6 +20,8 @@ export interface AgentSettings {
   /** The port the agent's HTTP server listens on (known once it listens). */
   port: number;
   readonly launcher: Launcher;
+  /** --switch_user: tasks run as their command's or framework's user (Mesos's default: true). */
+  readonly switch_user: boolean;
   readonly kill_grace_ms: number;
   readonly executor_shutdown_grace_ms: number;
   readonly executor_registration_timeout_ms: number;

@@ -7,7 +7,7 @@ import { checkpointContainer, checkpointWork } from './checkpoint.ts';
 import { launchCommand } from './command-executor.ts';
 import { type AgentCore, requireAgentId, track } from './core.ts';
 import { type AgentExecutor, type AgentFramework, executorEnvironment, newTask } from './executors.ts';
-import { environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
+import { containerSpecOf, environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
 import type { LaunchedContainer } from './launcher.ts';
 import { executorTerminated, lostState } from './lifecycle.ts';
 import { createSandbox } from './sandbox.ts';
@@ -96,6 +96,12 @@ async function startCustomExecutor(
       sandbox_dir: directory,
       command: launchCommand(command),
       env: executorEnvironment(environmentOf(core, framework, executor, directory), command),
+      container: containerSpecOf(core, framework, {
+        resources: [executor.info.resources, ...[...executor.queued.values()].map((t) => t.info.resources)],
+        command,
+        name: executor.info.name || executor.executor_id,
+        container: executor.info.container,
+      }),
     });
   } catch (error) {
     executorTerminated(core, executor, undefined, {

@@ -3,10 +3,13 @@
 // the agent runs for it start with, and the refusal of a task the agent cannot run, which ends at
 // once, reported by the agent.
 import { randomUUID } from 'node:crypto';
-import type { ExecutorInfo } from '../../engine/master/v1.ts';
+import type { CommandInfo, ExecutorInfo } from '../../engine/master/v1.ts';
+import type { Resource } from '../../engine/resources.ts';
+import { normalize, type Resources, scalarValue } from '../../engine/resources.ts';
 import type { CommandTaskReport } from './command-executor.ts';
 import { type AgentCore, agentEndpoint, requireAgentId } from './core.ts';
 import type { AgentExecutor, AgentFramework, AgentTask, ExecutorKind } from './executors.ts';
+import type { ContainerSpec } from './launcher.ts';
 import { sandboxDirectory } from './sandbox.ts';
 import { reportTask } from './task-statuses.ts';
 
@@ -106,4 +109,40 @@ export function refuse(
   if (executor !== undefined && !executor.tasks.has(task.info.task_id.value))
     executor.tasks.set(task.info.task_id.value, task);
   reportTask(core, task, { ...fields, source: 'SOURCE_AGENT' });
+}
+
+/** The sum of well-formed resource lists (a malformed one counts as none: it was checked upstream). */
+function resourcesOf(lists: ReadonlyArray<readonly Resource[] | undefined>): Resources {
+  const all: unknown[] = [];
+  for (const list of lists) if (Array.isArray(list)) all.push(...list);
+  try {
+    return normalize(all as Resources);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What a container is given: the resources of what runs in it, the hostname (its container info's,
+ * else its name), and with --switch_user the command's user, else the framework's.
+ */
+export function containerSpecOf(
+  core: AgentCore,
+  framework: AgentFramework,
+  parts: {
+    readonly resources: ReadonlyArray<readonly Resource[] | undefined>;
+    readonly command: CommandInfo | undefined;
+    readonly name: string;
+    readonly container: Readonly<Record<string, unknown>> | undefined;
+  },
+): ContainerSpec {
+  const resources = resourcesOf(parts.resources);
+  const user = parts.command?.user ?? framework.info.user;
+  const hostname = parts.container?.hostname;
+  return {
+    ...(core.settings.switch_user && typeof user === 'string' && user !== '' ? { user } : {}),
+    cpus: scalarValue(resources, 'cpus'),
+    mem_mb: scalarValue(resources, 'mem'),
+    hostname: typeof hostname === 'string' && hostname !== '' ? hostname : parts.name,
+  };
 }

@@ -22,7 +22,7 @@ import {
   newTask,
 } from './executors.ts';
 import { runOnCustomExecutor } from './launch-custom.ts';
-import { environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
+import { containerSpecOf, environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
 import { groupEnd, lostState } from './lifecycle.ts';
 import { createSandbox } from './sandbox.ts';
 import { completeExecutorIfDone, reportTask } from './task-statuses.ts';
@@ -165,6 +165,12 @@ async function runAgentTask(
     killing_state: hasCapability(framework.info, 'TASK_KILLING_STATE'),
     report,
     exit_status_file: exitStatusFile(core, executor, task_id),
+    container: containerSpecOf(core, framework, {
+      resources: [task.info.resources],
+      command,
+      name: task.info.name || task_id,
+      container: task.info.container,
+    }),
     on_launch: (record) => checkpointContainer(core, executor, task_id, record),
   });
   core.runners.set(key, runner);

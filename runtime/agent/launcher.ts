@@ -1,7 +1,7 @@
 // The launcher starts and destroys the processes of a container, as Mesos's launcher does, and
 // hands back what the agent holds of each container. The posix launcher (posix-launcher.ts) gives
-// every container a process group of its own; a later launcher adds cgroups and namespaces behind
-// the same interface.
+// every container a process group of its own; the linux launcher (linux-launcher.ts) gives it
+// cgroups and namespaces behind the same interface.
 import type { ContainerRecord, ResourceUsage } from './process-groups.ts';
 
 /** How a process ended: its exit status, or the signal that ended it (a name like 'SIGTERM'). */
@@ -28,6 +28,24 @@ export interface LaunchRequest {
    * learns it (the command then runs under a small shell wrapper, see exit-status.ts).
    */
   readonly exit_status_file?: string;
+  /** What the container is given beyond its command; a launcher that isolates nothing uses only the user. */
+  readonly container?: ContainerSpec;
+}
+
+/** The user, resources and name of a container, from its task or executor. */
+export interface ContainerSpec {
+  /** Run as this user of the agent's machine (--switch_user); unknown users fail the launch. */
+  readonly user?: string;
+  readonly cpus?: number;
+  readonly mem_mb?: number;
+  /** The hostname seen inside a container with its own UTS namespace. */
+  readonly hostname?: string;
+}
+
+/** A limit the container hit, for which it was destroyed (Mesos's TaskStatus reason and message). */
+export interface ContainerLimitation {
+  readonly reason: 'REASON_CONTAINER_LIMITATION_MEMORY';
+  readonly message: string;
 }
 
 /** What the agent holds of a container, launched by it or recovered after a restart. */
@@ -42,6 +60,10 @@ export interface ContainerHandle {
   kill(grace_ms?: number): Promise<unknown>;
   /** Current resource usage of the group's processes. */
   usage(): Promise<ResourceUsage>;
+  /** The limit that ended the container, once one did (launchers that enforce limits). */
+  limitation?(): ContainerLimitation | undefined;
+  /** Resolves when the container hits a limit; it is then being destroyed. */
+  readonly limited?: Promise<ContainerLimitation>;
   /**
    * The agent exits leaving the container running: nothing of it may keep the agent's process
    * alive any more (its end is then seen by the next start, through its record).
@@ -69,9 +91,14 @@ export interface RecoveredContainer extends ContainerHandle {
 
 /** Starts containers; the posix launcher here, cgroups and namespaces in another. */
 export interface Launcher {
-  /** The isolation this launcher provides ('posix'). */
+  /** The isolation this launcher provides, as the --isolation flag names it ('posix/cpu,posix/mem'). */
   readonly isolation: string;
   launch(request: LaunchRequest): Promise<LaunchedContainer>;
   /** Finds a container again from its record; undefined when nothing of it is left. */
   recover(record: ContainerRecord): Promise<RecoveredContainer | undefined>;
+  /**
+   * After a restart's recovery: destroys the containers the launcher finds that no record names
+   * (orphans nothing manages any more); answers what it destroyed.
+   */
+  destroyOrphans?(known: readonly ContainerRecord[]): Promise<string[]>;
 }

@@ -139,41 +139,39 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** How a kill reaches a container: what is left of it, and the signal to all of it. */
+export interface KillTarget {
+  /** Counts what is left of the container. */
+  liveMembers(): Promise<number>;
+  /** Sends the signal to every process of the container. */
+  signal(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Awaited before the SIGTERM, if given. */
+  beforeTerm?(): Promise<void>;
+}
+
 /**
- * The kill of a process group: SIGTERM, then SIGKILL once `grace_ms` passed with any of it left.
- * `liveMembers` counts what is left; `beforeTerm`, if given, is awaited before the SIGTERM. A
+ * The kill of a container: SIGTERM, then SIGKILL once `grace_ms` passed with any of it left. A
  * second kill may shorten the grace period but never lengthen it (as Mesos does); every kill
  * resolves when the first one's work is done.
  */
-export function createGroupKiller(
-  pgid: number,
-  liveMembers: () => Promise<number>,
-  beforeTerm?: () => Promise<void>,
-): (grace_ms?: number) => Promise<void> {
-  // Signalling group 0 or -1 would reach this process's own group or every process there is.
-  if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`not a container's process group: ${pgid}`);
+export function createKiller(target: KillTarget): (grace_ms?: number) => Promise<void> {
   let killing: Promise<void> | undefined;
   let deadline_ms = 0;
-  const signalGroup = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
-    if ((await liveMembers()) === 0) return;
-    try {
-      process.kill(-pgid, signal);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
+  const signal = async (name: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+    if ((await target.liveMembers()) > 0) await target.signal(name);
   };
   const waitUntil = async (until: () => number): Promise<boolean> => {
     while (Date.now() < until()) {
-      if ((await liveMembers()) === 0) return true;
+      if ((await target.liveMembers()) === 0) return true;
       await sleep(Math.min(kill_poll_ms, Math.max(1, until() - Date.now())));
     }
-    return (await liveMembers()) === 0;
+    return (await target.liveMembers()) === 0;
   };
   const escalate = async (): Promise<void> => {
-    await beforeTerm?.();
-    await signalGroup('SIGTERM');
+    await target.beforeTerm?.();
+    await signal('SIGTERM');
     if (!(await waitUntil(() => deadline_ms))) {
-      await signalGroup('SIGKILL');
+      await signal('SIGKILL');
       const reap_by_ms = Date.now() + kill_reap_wait_ms;
       await waitUntil(() => reap_by_ms);
     }
@@ -194,6 +192,30 @@ export function createGroupKiller(
 }
 
 /**
+ * The kill of a process group (createKiller's escalation, by group signals). `liveMembers` counts
+ * what is left; `beforeTerm`, if given, is awaited before the SIGTERM.
+ */
+export function createGroupKiller(
+  pgid: number,
+  liveMembers: () => Promise<number>,
+  beforeTerm?: () => Promise<void>,
+): (grace_ms?: number) => Promise<void> {
+  // Signalling group 0 or -1 would reach this process's own group or every process there is.
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`not a container's process group: ${pgid}`);
+  return createKiller({
+    liveMembers,
+    async signal(name) {
+      try {
+        process.kill(-pgid, name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    },
+    ...(beforeTerm === undefined ? {} : { beforeTerm }),
+  });
+}
+
+/**
  * What identifies a container's process group across an agent restart: the pid of its first
  * process (also the group id), that process's start time and the boot it ran in. A pid alone could
  * name another process by then.
@@ -204,6 +226,8 @@ export interface ContainerRecord {
   readonly start_ticks: number;
   /** /proc/sys/kernel/random/boot_id: after a reboot nothing of the container is left. */
   readonly boot_id: string;
+  /** The container's cgroup under the linux launcher's root (absent: a posix process group). */
+  readonly cgroup?: string;
 }
 
 let boot_id: string | undefined;
@@ -243,7 +267,8 @@ export function isContainerRecord(value: unknown): value is ContainerRecord {
     Number.isInteger(r.pid) &&
     (r.pid ?? 0) > 1 &&
     Number.isInteger(r.start_ticks) &&
-    typeof r.boot_id === 'string'
+    typeof r.boot_id === 'string' &&
+    (r.cgroup === undefined || (typeof r.cgroup === 'string' && /^[A-Za-z0-9_.-]+$/.test(r.cgroup)))
   );
 }
 

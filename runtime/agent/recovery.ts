@@ -142,10 +142,12 @@ export async function recoverWork(core: AgentCore): Promise<void> {
     core.agent_id === undefined
       ? undefined
       : basename(agentMetaDirectory(core.settings.work_dir, core.agent_id));
+  const records: ContainerRecord[] = [];
   for (const name of await entries(root)) {
     const agent_dir = join(root, name);
     const frameworks = await readFrameworks(core, agent_dir);
     for (const framework of frameworks) {
+      records.push(...recordsOf(framework));
       const info = framework.framework?.framework_info;
       if (name === current && info?.checkpoint === true && typeof info.id?.value === 'string') {
         await recoverFramework(core, framework);
@@ -158,6 +160,18 @@ export async function recoverWork(core: AgentCore): Promise<void> {
     }
     if (name !== current) await rm(agent_dir, { recursive: true, force: true });
   }
+  // Containers no checkpoint names (the agent died between making one and recording it) are
+  // destroyed: nothing would ever manage them.
+  const orphans = (await core.settings.launcher.destroyOrphans?.(records)) ?? [];
+  if (orphans.length > 0) core.log.info('destroyed containers no checkpoint names', { containers: orphans });
+}
+
+/** Every container record of a framework's runs and tasks. */
+function recordsOf(framework: FrameworkOnDisk): ContainerRecord[] {
+  return framework.runs.flatMap((run) => [
+    ...(run.container === undefined ? [] : [run.container]),
+    ...run.tasks.flatMap((task) => (task.container === undefined ? [] : [task.container])),
+  ]);
 }
 
 /** Takes back a checkpointing framework's executors and tasks. */

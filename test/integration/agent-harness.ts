@@ -221,5 +221,5 @@ export function commandTask(task_id: string, command: string, extra: Json = {}):
 
 /** A FrameworkInfo with an id. */
 export function frameworkInfo(id: string, extra: Json = {}): Json {
-  return { id: { value: id }, user: 'tester', name: id, checkpoint: false, ...extra };
+  return { id: { value: id }, user: 'root', name: id, checkpoint: false, ...extra };
 }

@@ -46,7 +46,7 @@ async function master(): Promise<RunningMaster> {
 async function subscribe(port: number): Promise<Scheduler> {
   const body = {
     type: 'SUBSCRIBE',
-    subscribe: { framework_info: { user: 'tester', name: 'e2e', roles: ['*'] } },
+    subscribe: { framework_info: { user: 'root', name: 'e2e', roles: ['*'] } },
   };
   const stream = await started.stream(port, '/api/v1/scheduler', body);
   expect(stream.status).toBe(200);

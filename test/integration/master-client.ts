@@ -176,7 +176,7 @@ export function openStream(
 
 /** A SUBSCRIBE call for a framework named `name`. */
 export function subscribeCall(name: string, extra: Json = {}): Json {
-  return { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'tester', name, ...extra } } };
+  return { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name, ...extra } } };
 }
 
 /** A framework subscribed on its own scheduler stream. */

@@ -41,7 +41,7 @@ function quietLogic(extra: Partial<FrameworkLogic>): FrameworkLogic {
   return {
     name: 'quiet',
     frameworkInfo: () => ({
-      user: 'tester',
+      user: 'root',
       name: 'quiet',
       roles: ['*'],
       ...(id === undefined ? {} : { id: { value: id } }),

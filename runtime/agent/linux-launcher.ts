@@ -1,0 +1,364 @@
+// The linux launcher, behind the Launcher interface of launcher.ts (the posix launcher is its twin):
+// each container gets a cgroup of its own (cgroups.ts) that holds its limits and all of its
+// processes, and, as its isolators ask, namespaces entered through util-linux `unshare`. The first
+// process is a shell that writes its own pid into the container's cgroup.procs files and then
+// execs the rest, so no process of the container ever runs outside its cgroup:
+//   sh (joins the cgroups) -> [exit-status wrapper] -> [unshare ... sh (hostname, /tmp, lo)] -> [setpriv] -> command
+// With namespaces/pid the command is pid 1 of its namespace, with a /proc of its own; as pid 1 it
+// receives a SIGTERM only if it handles it, so a kill's grace-period SIGKILL ends one that does not.
+// A kill signals every process in the cgroup, and its SIGKILL freezes the cgroup first; once the
+// first process has ended the container is destroyed (what is left is killed, the cgroups removed).
+import { randomUUID } from 'node:crypto';
+import {
+  cfs_period_us_default,
+  cgroup_oom_poll_ms,
+  cgroup_watch_poll_ms,
+  cpu_shares_per_cpu,
+} from '../constants.ts';
+import type { Cgroup, CgroupLimits, Cgroups } from './cgroups.ts';
+import { findTool, spawnForm, spawnInSandbox, userCommand, validateRequest } from './container-process.ts';
+import type {
+  ContainerLimitation,
+  ExitResult,
+  LaunchCommand,
+  LaunchedContainer,
+  Launcher,
+  LaunchRequest,
+  RecoveredContainer,
+} from './launcher.ts';
+import { recoverPosix } from './posix-launcher.ts';
+import {
+  bootId,
+  type ContainerRecord,
+  containerRecordOf,
+  createKiller,
+  type ResourceUsage,
+} from './process-groups.ts';
+
+/** The namespaces a container gets, by isolator. */
+export interface ContainerNamespaces {
+  /** namespaces/pid: its own pid namespace and /proc. */
+  readonly pid: boolean;
+  /** filesystem/linux: its own mount namespace with a private /tmp. */
+  readonly mount: boolean;
+  /** namespaces/ipc. */
+  readonly ipc: boolean;
+  /** namespaces/uts: its own hostname. */
+  readonly uts: boolean;
+  /** network/none: its own network namespace with only loopback. */
+  readonly net: boolean;
+}
+
+/** What the linux launcher is made with (isolation.ts builds it from the agent's flags). */
+export interface LinuxLauncherOptions {
+  readonly isolation: string;
+  readonly cgroups: Cgroups;
+  readonly namespaces: ContainerNamespaces;
+  /** --cgroups_enable_cfs: a hard CPU quota from the container's cpus. */
+  readonly enable_cfs: boolean;
+  /** --cgroups_limit_swap: no swap beyond the memory limit. */
+  readonly limit_swap: boolean;
+  readonly pids_max: number;
+}
+
+/**
+ * The script run as the first process of the container's namespaces (root, before the user
+ * switch): hostname, a private /tmp (the sandbox, when it lies under /tmp, mounted again at its own
+ * path inside, from the working directory the tmpfs hid), loopback up; then the command.
+ */
+const namespace_init = [
+  'h=$1; s=$2; t=$3; n=$4; hostname_tool=$5; mount_tool=$6; ip_tool=$7; shift 7',
+  'if [ -n "$h" ]; then "$hostname_tool" "$h" || exit 125; fi',
+  'if [ "$t" = 1 ]; then',
+  '  "$mount_tool" -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || exit 125',
+  '  case "$s" in /tmp/*) mkdir -p "$s" && "$mount_tool" -c --bind . "$s" && cd "$s" || exit 125;; esac',
+  'fi',
+  'if [ "$n" = 1 ]; then "$ip_tool" link set lo up || exit 125; fi',
+  'exec "$@"',
+].join('\n');
+
+/** The first process: joins every cgroup.procs file given, then execs the rest. */
+const cgroup_join = [
+  'n=$1; shift',
+  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126; shift; n=$((n - 1)); done',
+  'exec "$@"',
+].join('\n');
+
+/** A hostname made of a task's name: letters, digits and '-', at most 63 characters. */
+export function hostnameOf(name: string): string {
+  const cleaned = name
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
+  return cleaned === '' ? 'container' : cleaned;
+}
+
+/** The cgroup limits of a container's resources. */
+export function limitsOf(request: LaunchRequest, options: LinuxLauncherOptions): CgroupLimits {
+  const cpus = request.container?.cpus;
+  const mem_mb = request.container?.mem_mb;
+  return {
+    ...(cpus === undefined || !(cpus > 0) ? {} : { cpu_shares: cpus * cpu_shares_per_cpu }),
+    ...(cpus === undefined || !(cpus > 0) || !options.enable_cfs
+      ? {}
+      : { cfs_quota_us: cpus * cfs_period_us_default, cfs_period_us: cfs_period_us_default }),
+    ...(mem_mb === undefined || !(mem_mb > 0)
+      ? {}
+      : {
+          mem_limit_bytes: Math.round(mem_mb * 1024 * 1024),
+          ...(options.limit_swap ? { swap_limit_bytes: 0 } : {}),
+        }),
+    pids_max: options.pids_max,
+  };
+}
+
+/** The system tools the namespaces need, found at start; throws naming one that is missing. */
+function namespaceTools(
+  namespaces: ContainerNamespaces,
+): Record<'unshare' | 'hostname' | 'mount' | 'ip', string> {
+  const need = (name: string, wanted: boolean, why: string): string => {
+    if (!wanted) return '';
+    const path = findTool(name);
+    if (path === undefined)
+      throw new Error(`${why} needs '${name}' (util-linux or iproute2), not found on the agent`);
+    return path;
+  };
+  const any = Object.values(namespaces).some(Boolean);
+  return {
+    unshare: need('unshare', any, 'a container with namespaces'),
+    hostname: need('hostname', namespaces.uts, 'namespaces/uts'),
+    mount: need('mount', namespaces.mount, 'filesystem/linux'),
+    ip: need('ip', namespaces.net, 'network/none'),
+  };
+}
+
+/** The command in its namespaces: `unshare <flags> sh -c <init> ... command`. */
+function inNamespaces(
+  command: LaunchCommand,
+  request: LaunchRequest,
+  namespaces: ContainerNamespaces,
+  tools: Record<'unshare' | 'hostname' | 'mount' | 'ip', string>,
+): LaunchCommand {
+  if (!Object.values(namespaces).some(Boolean)) return command;
+  const flags = [
+    ...(namespaces.pid ? ['--pid', '--fork', '--mount-proc', '--kill-child'] : []),
+    ...(namespaces.mount ? ['--mount'] : []),
+    ...(namespaces.ipc ? ['--ipc'] : []),
+    ...(namespaces.uts ? ['--uts'] : []),
+    ...(namespaces.net ? ['--net'] : []),
+  ];
+  const inner = command.shell
+    ? ['/bin/sh', '-c', command.value]
+    : [command.value, ...command.arguments.slice(1)];
+  const init = [
+    '/bin/sh',
+    '-c',
+    namespace_init,
+    'meso-init',
+    namespaces.uts ? hostnameOf(request.container?.hostname ?? 'container') : '',
+    request.sandbox_dir,
+    namespaces.mount ? '1' : '0',
+    namespaces.net ? '1' : '0',
+    tools.hostname,
+    tools.mount,
+    tools.ip,
+  ];
+  const args = [tools.unshare, ...flags, '--', ...init, ...inner];
+  return { value: tools.unshare, shell: false, arguments: args };
+}
+
+/** The limitation a container hit, from its cgroup's OOM count (read before the cgroup goes). */
+async function memoryLimitation(
+  cgroup: Cgroup,
+  request_mb: number | undefined,
+): Promise<ContainerLimitation | undefined> {
+  if ((await cgroup.oomKills().catch(() => 0)) === 0) return undefined;
+  const stats = await cgroup.statistics().catch(() => undefined);
+  const used = stats?.mem_max_usage_bytes ?? stats?.mem_total_bytes;
+  const mb = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))}MB`;
+  return {
+    reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+    message:
+      `Memory limit exceeded: Requested: ${request_mb === undefined ? 'unknown' : `${request_mb}MB`}` +
+      `${used === undefined ? '' : ` Maximum Used: ${mb(used)}`}` +
+      (stats?.mem_limit_bytes === undefined ? '' : ` (limit ${stats.mem_limit_bytes} bytes)`),
+  };
+}
+
+/** Kills what is left in a cgroup and removes it. */
+async function destroy(cgroup: Cgroup): Promise<void> {
+  await cgroup.killAll();
+  await cgroup.remove();
+}
+
+/** Usage of a container read from its cgroup. */
+async function cgroupUsage(cgroup: Cgroup): Promise<ResourceUsage> {
+  return cgroup.statistics();
+}
+
+/** The killer of a cgroup: SIGTERM to each process, SIGKILL through the freezer. */
+function cgroupKiller(cgroup: Cgroup, running: () => boolean) {
+  return createKiller({
+    liveMembers: async () =>
+      running() ? Math.max(1, (await cgroup.pids()).length) : (await cgroup.pids()).length,
+    signal: (name) => (name === 'SIGKILL' ? cgroup.killAll() : cgroup.signalAll(name)),
+  });
+}
+
+/** Creates the linux launcher over the given cgroups and namespaces. */
+export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
+  const tools = namespaceTools(options.namespaces);
+  const { cgroups } = options;
+
+  const launch = async (request: LaunchRequest): Promise<LaunchedContainer> => {
+    await validateRequest(request);
+    const command = inNamespaces(
+      await userCommand(request, request.sandbox_dir),
+      request,
+      options.namespaces,
+      tools,
+    );
+    const form = spawnForm(request, command);
+    const name = randomUUID();
+    const cgroup = await cgroups.create(name, limitsOf(request, options));
+    let spawned: Awaited<ReturnType<typeof spawnInSandbox>>;
+    try {
+      const joined = {
+        file: '/bin/sh',
+        args: [
+          '-c',
+          cgroup_join,
+          'meso-container',
+          String(cgroup.procs_files.length),
+          ...cgroup.procs_files,
+          form.file,
+          ...form.args,
+        ],
+        argv0: 'sh',
+      };
+      spawned = await spawnInSandbox(request, joined, form.wrapped ? request.exit_status_file : undefined);
+    } catch (error) {
+      await destroy(cgroup).catch(() => {});
+      throw error;
+    }
+    return trackLaunched(spawned, cgroup, request);
+  };
+
+  const trackLaunched = (
+    spawned: Awaited<ReturnType<typeof spawnInSandbox>>,
+    cgroup: Cgroup,
+    request: LaunchRequest,
+  ): LaunchedContainer => {
+    const record: ContainerRecord = { ...containerRecordOf(spawned.pid), cgroup: cgroup.name };
+    let result: ExitResult | undefined;
+    let limitation: ContainerLimitation | undefined;
+    let hit: (limit: ContainerLimitation) => void = () => {};
+    const limited = new Promise<ContainerLimitation>((resolve) => {
+      hit = resolve;
+    });
+    // The OOM killer may take a child and leave the first process running: the watch sees it.
+    const watch = cgroups.controllers.includes('memory')
+      ? setInterval(() => {
+          void memoryLimitation(cgroup, request.container?.mem_mb).then((limit) => {
+            if (limit === undefined || limitation !== undefined || result !== undefined) return;
+            limitation = limit;
+            hit(limit);
+          });
+        }, cgroup_oom_poll_ms)
+      : undefined;
+    watch?.unref();
+    const exited = spawned.exited.then(async (exit) => {
+      clearInterval(watch);
+      limitation ??= await memoryLimitation(cgroup, request.container?.mem_mb);
+      if (limitation !== undefined) hit(limitation);
+      result = exit;
+      await destroy(cgroup);
+      return exit;
+    });
+    const kill = cgroupKiller(cgroup, () => result === undefined);
+    let killing: Promise<ExitResult> | undefined;
+    return {
+      pid: spawned.pid,
+      record,
+      exited,
+      limited,
+      limitation: () => limitation,
+      exit: () => result,
+      running: () => result === undefined,
+      release: () => {
+        clearInterval(watch);
+        spawned.release();
+      },
+      kill(grace_ms) {
+        const done = kill(grace_ms);
+        killing ??= done.then(() => exited);
+        return killing;
+      },
+      usage: () => cgroupUsage(cgroup),
+    };
+  };
+
+  const recover = async (record: ContainerRecord): Promise<RecoveredContainer | undefined> => {
+    if (record.cgroup === undefined) return recoverPosix(record);
+    const cgroup = cgroups.find(record.cgroup);
+    if (cgroup === undefined) return undefined;
+    const gone = record.boot_id !== '' && bootId() !== '' && record.boot_id !== bootId();
+    if (gone || (await cgroup.pids()).length === 0) {
+      await cgroup.remove().catch(() => {});
+      return undefined;
+    }
+    return trackRecovered(record, cgroup);
+  };
+
+  return {
+    isolation: options.isolation,
+    launch,
+    recover,
+    async destroyOrphans(known) {
+      const named = new Set(known.map((record) => record.cgroup).filter((name) => name !== undefined));
+      const orphans = (await cgroups.list()).filter((name) => !named.has(name));
+      for (const name of orphans) {
+        const cgroup = cgroups.find(name);
+        if (cgroup !== undefined) await destroy(cgroup);
+      }
+      return orphans;
+    },
+  };
+}
+
+/** A container found again after a restart: its cgroup is watched until it empties, then removed. */
+function trackRecovered(record: ContainerRecord, cgroup: Cgroup): RecoveredContainer {
+  let alive = true;
+  let limitation: ContainerLimitation | undefined;
+  const ended = new Promise<void>((resolve) => {
+    const check = (): void => {
+      void cgroup.pids().then(async (pids) => {
+        if (pids.length > 0) {
+          setTimeout(check, cgroup_watch_poll_ms).unref();
+          return;
+        }
+        limitation = await memoryLimitation(cgroup, undefined);
+        await cgroup.remove().catch(() => {});
+        alive = false;
+        resolve();
+      });
+    };
+    check();
+  });
+  const kill = cgroupKiller(cgroup, () => false);
+  let killing: Promise<void> | undefined;
+  return {
+    pid: record.pid,
+    record,
+    ended,
+    limitation: () => limitation,
+    running: () => alive,
+    release: () => {},
+    kill(grace_ms) {
+      const done = kill(grace_ms);
+      killing ??= done.then(() => ended);
+      return killing;
+    },
+    usage: () => cgroupUsage(cgroup),
+  };
+}
