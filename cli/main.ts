@@ -6,6 +6,7 @@ import { type ExperimentCommandOptions, runExperimentCommand } from './experimen
 import { flag, runCommand } from './flags.ts';
 import { type LocalCommandOptions, runLocalCommand } from './local.ts';
 import { type MasterCommandOptions, runMasterCommand } from './master.ts';
+import { type ReplayCommandOptions, runReplayCommand } from './replay.ts';
 import { runScenarioCommand } from './scenario.ts';
 import { runSimCommand, type SimCommandOptions } from './sim.ts';
 import { runTestFrameworkCommand, type TestFrameworkCommandOptions } from './test-framework.ts';
@@ -117,6 +118,16 @@ program
   .addOption(flag('timeout_seconds', 'give up (exit 1) after this long (default: no limit)'))
   .action((opts: TestFrameworkCommandOptions) =>
     runCommand('test-framework', () => runTestFrameworkCommand(opts)),
+  );
+
+program
+  .command('replay')
+  .description("replay a live master's journal through the engine; compare with another policy")
+  .argument('<journal>', 'a journal written by meso master --journal FILE')
+  .option('--policy <name>', 'also replay under this policy: drf, asset, slots, static, fifo, random')
+  .option('--out <dir>', "where trace.ndjson, the other policy's trace and report.json go")
+  .action((journal: string, opts: ReplayCommandOptions) =>
+    runCommand('replay', () => runReplayCommand(journal, opts)),
   );
 
 program

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
+import { parseJournal } from '../../engine/master/journal-format.ts';
+import { replayJournal } from '../../sim/replay/journal-replay.ts';
 import { eventually, freePort, getJson, Processes, repo_root } from './e2e-harness.ts';
 import { LiveMaster } from './live-master.ts';
 import {

@@ -5,13 +5,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseJournal } from '../../engine/master/journal-format.ts';
 import { silentLog } from '../../runtime/log.ts';
-import { parseJournal, replayJournal } from '../../runtime/master/journal.ts';
 import {
   createStandaloneLeaderDetector,
   type StandaloneLeaderDetector,
 } from '../../runtime/master/leader.ts';
 import { startMaster } from '../../runtime/master/server.ts';
+import { replayJournal } from '../../sim/replay/journal-replay.ts';
 import { LiveMaster } from './live-master.ts';
 import {
   acceptLaunchCall,

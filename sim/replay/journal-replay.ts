@@ -1,0 +1,67 @@
+// Replaying a live master's journal (engine/master/journal-format.ts): a master built as the
+// journal's header says, stepped through every journaled input at its time. Under the journal's own
+// policy and seed the replay makes the live master's decisions again, effect for effect; under
+// another policy it shows what that policy would have done with the same inputs (calls naming offers
+// the other policy never made are refused by the engine as they would be live).
+import { createAllocator, type PolicyName } from '../../engine/allocator/policies.ts';
+import type { TraceEvent } from '../../engine/events.ts';
+import type { MasterEffect } from '../../engine/master/effects.ts';
+import { type JournalHeader, parseJournal } from '../../engine/master/journal-format.ts';
+import { createMaster, type Master } from '../../engine/master/master.ts';
+import type { MasterOptions } from '../../engine/master/options.ts';
+import { createRng } from '../../engine/rng.ts';
+
+/** The engine master options a journal's header names (or `policy` in place of its own); caps an older header lacks take their defaults. */
+export function replayOptionsOf(header: JournalHeader, policy?: PolicyName): MasterOptions {
+  const h = header.master;
+  return {
+    masterId: h.master_id,
+    createAllocator: () =>
+      createAllocator({ policy: policy ?? (h.policy as PolicyName), rng: createRng(h.seed) }),
+    hostname: h.hostname,
+    ip: h.ip,
+    port: h.port,
+    allocationIntervalMs: h.allocation_interval_ms,
+    heartbeatIntervalSeconds: h.heartbeat_interval_seconds,
+    ...(h.completed_tasks_per_framework_max === undefined
+      ? {}
+      : { completedTasksPerFrameworkMax: h.completed_tasks_per_framework_max }),
+    ...(h.completed_frameworks_max === undefined
+      ? {}
+      : { completedFrameworksMax: h.completed_frameworks_max }),
+  };
+}
+
+/** Options of a replay. */
+export interface ReplayOptions {
+  /** Replay under this policy rather than the journal's. */
+  readonly policy?: PolicyName;
+  /** Hears every effect of every step, in order. */
+  readonly onEffect?: (effect: MasterEffect) => void;
+}
+
+/** What a replay gives back: the header, the master after the last input, and its trace events. */
+export interface Replay {
+  readonly header: JournalHeader;
+  readonly master: Master;
+  readonly trace: readonly TraceEvent[];
+  /** The time of the last input (the replay's end), in ms. */
+  readonly end_ms: number;
+}
+
+/** Replays a journal's text through a master built as its header says. */
+export function replayJournal(text: string, options: ReplayOptions = {}): Replay {
+  const { header, entries } = parseJournal(text);
+  const master = createMaster(replayOptionsOf(header, options.policy));
+  const trace: TraceEvent[] = [];
+  const onEffect = options.onEffect;
+  let end_ms = 0;
+  for (const entry of entries) {
+    end_ms = entry.now;
+    for (const effect of master.step(entry.input, entry.now)) {
+      if (effect.type === 'trace') trace.push(effect.event);
+      onEffect?.(effect);
+    }
+  }
+  return { header, master, trace, end_ms };
+}
