@@ -154,8 +154,3 @@ export type TraceEventBody = Unstamped<TraceEvent>;
 
 /** Distributes Omit over the union, so each member keeps its own fields. */
 type Unstamped<E> = E extends TraceEvent ? Omit<E, 'time_ms' | 'seq'> : never;
-
-/** Orders trace events by time, then sequence number. */
-export function compareTraceEvents(a: TraceEvent, b: TraceEvent): number {
-  return a.time_ms - b.time_ms || a.seq - b.seq;
-}

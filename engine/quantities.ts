@@ -44,16 +44,6 @@ export function isEmptyQuantities(a: Quantities): boolean {
   return true;
 }
 
-/** Name-by-name minimum of a and b. */
-export function minQuantities(a: Quantities, b: Quantities): Quantities {
-  const out: Record<string, number> = {};
-  for (const name in a) {
-    const v = Math.min(a[name] ?? 0, b[name] ?? 0);
-    if (v > 0) out[name] = v;
-  }
-  return out;
-}
-
 /** Parses `cpus:4;mem:8192` (or `cpus=4 mem=8192`) into quantities; throws naming the bad part. */
 export function parseQuantities(text: string): Quantities {
   const out: Record<string, number> = {};
@@ -63,13 +53,4 @@ export function parseQuantities(text: string): Quantities {
     out[m[1]!] = roundScalar((out[m[1]!] ?? 0) + Number(m[2]));
   }
   return out;
-}
-
-/** Formats quantities as `cpus:4;mem:8192`, names sorted. */
-export function formatQuantities(a: Quantities): string {
-  return Object.keys(a)
-    .filter((n) => (a[n] ?? 0) > 0)
-    .sort()
-    .map((n) => `${n}:${a[n]}`)
-    .join(';');
 }

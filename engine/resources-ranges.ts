@@ -6,7 +6,7 @@
 import type { ValueRange } from './resource-types.ts';
 
 /** Throws unless the range has integer bounds with 0 <= begin <= end. */
-export function validateRange(range: ValueRange): void {
+function validateRange(range: ValueRange): void {
   const { begin, end } = range;
   if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end)) {
     throw new Error(`bad range [${begin}-${end}]: bounds must be integers`);

@@ -64,7 +64,7 @@ export interface SimAgentOptions {
 export type SimAgentCondition = 'up' | 'failed' | 'stopped';
 
 /** Reads the run time a task launcher wrote into the task; Infinity when it runs forever. */
-export function taskDuration_ms(info: TaskInfo): number {
+function taskDuration_ms(info: TaskInfo): number {
   const label = info.labels?.labels.find((l) => l.key === task_duration_label);
   const value = Number(label?.value);
   return label !== undefined && Number.isFinite(value) && value > 0 ? value : Number.POSITIVE_INFINITY;

@@ -54,12 +54,12 @@ export function scalarsOf(text: string): Float64Array {
 }
 
 /** Name of the agent at `index` among `total` agents: `a` and a zero-padded number from 1. */
-export function agentName(index: number, total: number): string {
+function agentName(index: number, total: number): string {
   return `a${String(index + 1).padStart(Math.max(4, String(total).length), '0')}`;
 }
 
 /** Name of rack `k` among `total` racks. */
-export function rackName(k: number, total: number): string {
+function rackName(k: number, total: number): string {
   return `r${String(k + 1).padStart(Math.max(2, String(total).length), '0')}`;
 }
 

@@ -322,7 +322,7 @@ function resolveRetries(value: unknown): RetryConfig {
 }
 
 /** Fields a config file may hold at its top level. */
-export const config_fields = [
+const config_fields = [
   'seed',
   'end_ms',
   'policy',

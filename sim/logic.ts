@@ -35,7 +35,7 @@ export interface LogicDeps {
  * otherwise: a week, as production frameworks set it (Marathon's default). With the models' own
  * default of 0, a master taking over would remove every framework before it could re-subscribe.
  */
-export const sim_failover_timeout_seconds = 604_800;
+const sim_failover_timeout_seconds = 604_800;
 
 /** The launcher's parameters and their defaults. */
 const launcher_defaults = {

@@ -1,7 +1,7 @@
 // The simulator's event queue: a binary min-heap ordered by (time, sequence), so two events due at
 // the same millisecond come out in the order they were scheduled and a run never depends on heap
-// layout. It is the hot path of every simulation, so it is leaner than event-queue.ts (which the
-// scenario host uses): no keys, no objects made on pop. An event is withdrawn by keeping the
+// layout. It is the hot path of every simulation, so it is leaner than the scenario host's queue
+// (scenario/event-queue.ts): no keys, no objects made on pop. An event is withdrawn by keeping the
 // handle `schedule` returns and calling `cancel` on it; cancelled entries stay in the heap, marked
 // dead, and are skipped when they reach the top, so cancel is O(1).
 

@@ -7,9 +7,6 @@ import type { SwfParams, SwimParams } from './params.ts';
 import { parseSwf } from './swf.ts';
 import { parseSwim } from './swim.ts';
 
-/** A trace to load: its format, a colon, and a file path. */
-export type TraceSpec = `swim:${string}` | `swf:${string}`;
-
 /** Reads a file as text, decompressing it when its name ends in .gz. */
 export function readTraceText(path: string): string {
   const bytes = readFileSync(path);

@@ -89,4 +89,6 @@ export interface Allocator {
   allocate(now: number): Allocation[];
   /** Dominant (or policy) share of each role and framework, for reports. */
   shares(): { roles: Record<string, number>; frameworks: Record<string, number> };
+  /** Number of offer filters in force, for reports and tests. */
+  filterCount(): number;
 }

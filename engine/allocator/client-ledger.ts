@@ -25,7 +25,7 @@ export interface ClientRecord {
 }
 
 /** Throws unless `path` is a non-empty role path without empty segments. */
-export function checkPath(path: string): void {
+function checkPath(path: string): void {
   if (path.length === 0 || path.split('/').some((segment) => segment.length === 0)) {
     throw new Error(`sorter: bad client path '${path}': expected names joined by '/', e.g. prod/hadoop`);
   }

@@ -48,7 +48,7 @@ export interface HierarchicalOptions {
 }
 
 /** The default minimum allocatable resources: 0.01 cpus or 32 MB of memory. */
-export const defaultMinAllocatable: readonly Quantities[] = [
+const defaultMinAllocatable: readonly Quantities[] = [
   { cpus: min_allocatable_cpus },
   { mem: min_allocatable_mem_mb },
 ];
@@ -242,7 +242,7 @@ export class HierarchicalAllocator implements Allocator {
     return this.book.shares();
   }
 
-  /** Number of offer filters in force (reports and tests). */
+  /** Number of offer filters in force. */
   filterCount(): number {
     return this.filters.count();
   }

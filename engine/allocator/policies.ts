@@ -11,7 +11,7 @@ import type { Quantities } from '../quantities.ts';
 import { isRoleWithin, type Resources, shrink, toQuantities } from '../resources.ts';
 import type { Rng } from '../rng.ts';
 import type { AllocationPolicy } from './allocation-policy.ts';
-import type { AllocatorAgent } from './allocator.ts';
+import type { Allocator, AllocatorAgent } from './allocator.ts';
 import { DrfSorter } from './drf-sorter.ts';
 import { FifoSorter } from './fifo-sorter.ts';
 import { HierarchicalAllocator } from './hierarchical.ts';
@@ -42,10 +42,10 @@ export interface AllocatorOptions {
 }
 
 /** The default slot of the slots policy: one cpu and 2 GB of memory. */
-export const defaultSlot: Quantities = { cpus: 1, mem: 2048 };
+const defaultSlot: Quantities = { cpus: 1, mem: 2048 };
 
 /** Creates an allocator running the named policy. */
-export function createAllocator(options: AllocatorOptions): HierarchicalAllocator {
+export function createAllocator(options: AllocatorOptions): Allocator {
   return new HierarchicalAllocator({
     policy: makePolicy(options),
     rng: options.rng,

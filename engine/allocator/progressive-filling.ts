@@ -6,7 +6,7 @@ import { containsQuantities, isEmptyQuantities, type Quantities, subtractQuantit
 import type { Sorter } from './sorter.ts';
 
 /** Bound on the tasks one filling may hand out, so a tiny demand cannot loop for ever. */
-export const progressive_filling_tasks_max = 1_000_000;
+const progressive_filling_tasks_max = 1_000_000;
 
 /** Options of a progressive filling. */
 export interface ProgressiveFillingOptions {

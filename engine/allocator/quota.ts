@@ -9,7 +9,7 @@ import type { Quota } from './allocator.ts';
 const NONE: Quantities = {};
 
 /** The role itself followed by its ancestors: `a/b/c` gives `['a/b/c', 'a/b', 'a']`. */
-export function selfAndAncestors(role: string): string[] {
+function selfAndAncestors(role: string): string[] {
   const out = [role];
   for (let at = role.lastIndexOf('/'); at > 0; at = role.lastIndexOf('/', at - 1))
     out.push(role.slice(0, at));

@@ -7,7 +7,13 @@
 import type { OfferFilter } from '../allocator/allocator.ts';
 import { add, isEmpty, type Resources, summary } from '../resources.ts';
 import { type Ctx, callError, sendAgent, trace } from './context.ts';
-import { type LaunchScope, type ValidTask, validateTask } from './launch-validation.ts';
+import {
+  claimTask,
+  type LaunchScope,
+  trialScope,
+  type ValidTask,
+  validateTask,
+} from './launch-validation.ts';
 import { refuseSeconds, removeOffer, rescindOffer, wireResources } from './offers.ts';
 import { applyResourceOperation, resource_operations, resourceOperationShapeError } from './operations.ts';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from './state.ts';
@@ -204,6 +210,7 @@ function launchTasks(ctx: Ctx, scope: LaunchScope, tasks: readonly TaskInfo[]): 
       refuseTask(ctx, scope, task, 'REASON_TASK_INVALID', valid.error);
       continue;
     }
+    claimTask(scope, valid);
     const sent = startTask(ctx, scope.framework, scope.agent, valid);
     sendAgent(ctx, scope.agent, { type: 'run_task', framework_info: scope.framework.info, task: sent });
     launched++;
@@ -218,33 +225,28 @@ function launchGroup(
   group: { readonly executor: ExecutorInfo; readonly task_group: { readonly tasks: readonly TaskInfo[] } },
 ): number {
   const tasks = group.task_group.tasks;
-  const saved = {
-    remaining: scope.remaining,
-    taskIds: new Set(scope.taskIds),
-    newExecutors: new Map(scope.newExecutors),
-  };
+  // The group's tasks see each other's claims while they are checked, in a trial scope; the
+  // accept's own scope takes them only when the whole group is valid.
+  const trial = trialScope(scope);
   let error: string | undefined;
   if (tasks.length === 0) error = 'Task group must contain at least one task';
   else if (group.executor.type !== 'DEFAULT')
     error = "The 'ExecutorInfo.type' of a task group must be 'DEFAULT'";
   const valid: ValidTask[] = [];
   for (const task of error === undefined ? tasks : []) {
-    const checked = validateTask(scope, task, group.executor);
+    const checked = validateTask(trial, task, group.executor);
     if ('error' in checked) {
       error = `Task ${task?.task_id?.value} in the group is invalid: ${checked.error}`;
       break;
     }
+    claimTask(trial, checked);
     valid.push(checked);
   }
   if (error !== undefined) {
-    scope.remaining = saved.remaining;
-    scope.taskIds.clear();
-    for (const id of saved.taskIds) scope.taskIds.add(id);
-    scope.newExecutors.clear();
-    for (const [id, info] of saved.newExecutors) scope.newExecutors.set(id, info);
     for (const task of tasks) refuseTask(ctx, scope, task, 'REASON_TASK_GROUP_INVALID', error);
     return 0;
   }
+  for (const task of valid) claimTask(scope, task);
   const sent = valid.map((task) => startTask(ctx, scope.framework, scope.agent, task));
   const executor = scope.agent.executors.get(scope.framework.id)?.get(group.executor.executor_id.value)?.info;
   sendAgent(ctx, scope.agent, {

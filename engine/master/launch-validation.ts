@@ -1,6 +1,8 @@
 // Validation of the tasks of an ACCEPT against the offers being used, as Mesos's task validation:
 // ids, agent, uniqueness, command xor executor, executor compatibility, resources present and within
-// what remains of the offers. A valid task comes back with its resources in allocated form.
+// what remains of the offers. A valid task comes back with its resources in allocated form; the
+// check itself changes nothing, and the caller claims what a task uses once it decides to launch it
+// (a task group launches all its tasks or none).
 import { add, allocate, contains, formatResources, isEmpty, type Resources, subtract } from '../resources.ts';
 import type { AgentRecord, FrameworkRecord } from './state.ts';
 import type { ExecutorInfo, TaskInfo } from './v1.ts';
@@ -36,6 +38,8 @@ export interface ValidTask {
   readonly executorId: string | undefined;
   /** Set when the task starts a new executor on the agent: its info and allocated resources. */
   readonly newExecutor: { readonly info: ExecutorInfo; readonly resources: Resources } | undefined;
+  /** What the task takes from the offers: its resources and its new executor's. */
+  readonly claimed: Resources;
 }
 
 /** The task's role and its resources in allocated form, or why they are invalid. */
@@ -106,9 +110,9 @@ function checkExecutor(
   };
 }
 
-/** Validates one task of a LAUNCH (or of a group, with `groupExecutor`); claims what it uses from the scope. */
+/** Validates one task of a LAUNCH (or of a group, with `groupExecutor`) against the scope, changing nothing. */
 export function validateTask(
-  scope: LaunchScope,
+  scope: Readonly<LaunchScope>,
   task: TaskInfo,
   groupExecutor: ExecutorInfo | undefined,
 ): ValidTask | { error: string } {
@@ -139,19 +143,26 @@ export function validateTask(
       error: `Task uses more resources ${formatResources(total)} than available ${formatResources(scope.remaining)}`,
     };
   }
-  claim(scope, task.task_id.value, total, newExecutor);
   const executorId = executor?.executor_id.value;
-  return { info: task, role: parsed.role, resources: parsed.resources, executorId, newExecutor };
+  return {
+    info: task,
+    role: parsed.role,
+    resources: parsed.resources,
+    executorId,
+    newExecutor,
+    claimed: total,
+  };
 }
 
 /** Marks a validated task's id, resources and new executor as taken within the accept. */
-function claim(
-  scope: LaunchScope,
-  taskId: string,
-  total: Resources,
-  newExecutor: ValidTask['newExecutor'],
-): void {
-  scope.taskIds.add(taskId);
-  scope.remaining = subtract(scope.remaining, total);
-  if (newExecutor !== undefined) scope.newExecutors.set(newExecutor.info.executor_id.value, newExecutor.info);
+export function claimTask(scope: LaunchScope, valid: ValidTask): void {
+  scope.taskIds.add(valid.info.task_id.value);
+  scope.remaining = subtract(scope.remaining, valid.claimed);
+  const executor = valid.newExecutor?.info;
+  if (executor !== undefined) scope.newExecutors.set(executor.executor_id.value, executor);
+}
+
+/** A copy of the scope whose claims do not reach the original (for a group that may be refused). */
+export function trialScope(scope: LaunchScope): LaunchScope {
+  return { ...scope, taskIds: new Set(scope.taskIds), newExecutors: new Map(scope.newExecutors) };
 }

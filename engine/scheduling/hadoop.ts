@@ -36,10 +36,7 @@ export function blockHosts(blocks: BlockLocator | undefined, run: JobRun, index:
 }
 
 /** The Hadoop model: delay scheduling over block replicas, and slower maps away from them. */
-export function hadoopModel(
-  params: DelayParams & RemoteReadParams,
-  blocks: BlockLocator | undefined,
-): JobModel {
+function hadoopModel(params: DelayParams & RemoteReadParams, blocks: BlockLocator | undefined): JobModel {
   checkDelayParams(params, 'hadoop');
   checkRemoteReadParams(params, 'hadoop');
   const scheduler = new DelayScheduler(

@@ -65,7 +65,7 @@ export type JobEvent =
   | { readonly type: 'job_failed'; readonly job_id: string; readonly at_ms: number; readonly reason: string };
 
 /** Makes a job id safe inside a Mesos id (which may not hold '/', '\\' or control characters). */
-export function taskIdPart(jobId: string): string {
+function taskIdPart(jobId: string): string {
   // Percent-encoding keeps the mapping one-to-one, so two jobs can never share a task id.
   return jobId.replace(
     /[%/\\\p{Cc}]/gu,

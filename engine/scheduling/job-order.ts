@@ -11,13 +11,13 @@ export type QueuePolicy = 'fifo' | 'fair';
 export const queuePolicies: readonly QueuePolicy[] = ['fair', 'fifo'];
 
 /** FIFO: earlier submission first, then the smaller job id. */
-export function compareFifo(a: JobRun, b: JobRun): number {
+function compareFifo(a: JobRun, b: JobRun): number {
   if (a.submitted_ms !== b.submitted_ms) return a.submitted_ms - b.submitted_ms;
   return a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0;
 }
 
 /** Fair sharing: fewer running tasks first, then FIFO. */
-export function compareFair(a: JobRun, b: JobRun): number {
+function compareFair(a: JobRun, b: JobRun): number {
   if (a.running !== b.running) return a.running - b.running;
   return compareFifo(a, b);
 }

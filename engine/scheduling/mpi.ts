@@ -18,7 +18,7 @@ import type { OfferSpace } from './offer-space.ts';
 export type GangStrategy = 'hold' | 'decline';
 
 /** The gang strategies, for validation and documentation. */
-export const gangStrategies: readonly GangStrategy[] = ['decline', 'hold'];
+const gangStrategies: readonly GangStrategy[] = ['decline', 'hold'];
 
 /** What the MPI model adds to a job framework's parameters. */
 export interface GangParams {
@@ -39,7 +39,7 @@ interface HeldOffer {
 }
 
 /** Throws unless the gang parameters are usable. */
-export function checkGangParams(params: GangParams): void {
+function checkGangParams(params: GangParams): void {
   if (!gangStrategies.includes(params.strategy)) {
     throw new Error(
       `mpi: strategy must be one of ${gangStrategies.join(', ')}, got ${String(params.strategy)}`,
@@ -69,7 +69,7 @@ function launchGangs(queue: JobQueue, spaces: readonly OfferSpace[], backfill: b
 }
 
 /** The MPI model. */
-export function mpiModel(params: GangParams): JobModel {
+function mpiModel(params: GangParams): JobModel {
   checkGangParams(params);
   let held: HeldOffer[] = [];
 

@@ -10,7 +10,7 @@ import type { TaskSpec } from './job.ts';
 export const default_rack = '/default-rack';
 
 /** The agent attribute naming a host's rack. */
-export const rack_attribute = 'rack';
+const rack_attribute = 'rack';
 
 /** The rack of an offer's agent, from its `rack` attribute (text or scalar). */
 export function rackOfOffer(offer: Offer): string {

@@ -61,7 +61,7 @@ const defaults: { readonly [K in FrameworkKind]: FrameworkParams[K] } = {
 export const frameworkKinds: readonly FrameworkKind[] = (Object.keys(defaults) as FrameworkKind[]).sort();
 
 /** True when `kind` names a framework model. */
-export function isFrameworkKind(kind: string): kind is FrameworkKind {
+function isFrameworkKind(kind: string): kind is FrameworkKind {
   return Object.hasOwn(defaults, kind);
 }
 

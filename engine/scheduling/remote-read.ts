@@ -15,7 +15,7 @@ export interface RemoteReadParams {
 }
 
 /** Largest factor accepted: a read a hundred times slower than local is a broken network. */
-export const remote_read_factor_max = 100;
+const remote_read_factor_max = 100;
 
 /** Throws unless both factors are at least 1 (a remote read is never faster than a local one). */
 export function checkRemoteReadParams(params: RemoteReadParams, what: string): void {

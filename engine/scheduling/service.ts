@@ -18,7 +18,7 @@ export interface SpreadParams {
 export interface ServiceParams extends JobFrameworkConfig, SpreadParams {}
 
 /** The service model: any pending instance that fits, at most `per_host_max` of a service per host. */
-export function serviceModel(params: SpreadParams): JobModel {
+function serviceModel(params: SpreadParams): JobModel {
   if (!Number.isInteger(params.per_host_max) || params.per_host_max < 0) {
     throw new Error('service: per_host_max must be a whole number (0 for no limit)');
   }

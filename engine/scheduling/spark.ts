@@ -32,7 +32,7 @@ function partitionOf(run: JobRun, index: number): number {
 }
 
 /** The Spark model: delay scheduling over the hosts that cached each partition. */
-export function sparkModel(params: DelayParams, blocks: BlockLocator | undefined): JobModel {
+function sparkModel(params: DelayParams, blocks: BlockLocator | undefined): JobModel {
   checkDelayParams(params, 'spark');
   const partitions = new WeakMap<JobRun, PartitionHosts>();
   // The phase a job is in moves on only between iterations, so the hosts of this iteration become

@@ -6,9 +6,9 @@ import type { JobRun } from './job-run.ts';
 import { task_duration_label } from './task-launcher.ts';
 
 /** Label naming the job a task belongs to. */
-export const task_job_label = 'meso.job';
+const task_job_label = 'meso.job';
 /** Label naming the kind of the task's phase (map, reduce, iteration, gang, service). */
-export const task_phase_label = 'meso.phase';
+const task_phase_label = 'meso.phase';
 
 /**
  * The TaskInfo launching task `index` of `run`'s current phase with `resources` on `agentId`, running

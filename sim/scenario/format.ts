@@ -15,7 +15,7 @@ export function showResources(resources: Resources): string {
 }
 
 /** A flat summary as `cpus:1;mem:4096`, leaving out zeros. */
-export function showSummary(summary: ResourceSummary): string {
+function showSummary(summary: ResourceSummary): string {
   const parts = Object.keys(summary)
     .sort()
     .filter((name) => summary[name] !== 0 && summary[name] !== '' && summary[name] !== '[]')
@@ -24,7 +24,7 @@ export function showSummary(summary: ResourceSummary): string {
 }
 
 /** One offer as `offer O1 a1 -> A (role *): cpus:9;mem:18432`. */
-export function showOffer(offer: Offer, names: ScenarioNames): string {
+function showOffer(offer: Offer, names: ScenarioNames): string {
   const id = names.offer(offer.id.value);
   const agent = names.agent(offer.agent_id.value);
   const framework = names.framework(offer.framework_id.value);
@@ -37,7 +37,7 @@ function showSeconds(seconds: number): string {
 }
 
 /** The line for a trace event, or undefined when it is not shown. */
-export function showTrace(event: TraceEvent, names: ScenarioNames): string | undefined {
+function showTrace(event: TraceEvent, names: ScenarioNames): string | undefined {
   switch (event.type) {
     case 'agent_added':
       names.learnAgent(event.agent_id, event.hostname);

@@ -1,4 +1,4 @@
-// The scenario interpreter: runs parsed commands against a simulated host, one handler per
+// The scenario interpreter: runs parsed commands against the scenario host, one handler per
 // command, and collects what each command caused as output lines. The host is built lazily at the
 // first command that needs it, so `policy` must come before agents, roles and frameworks.
 import type { AllocatorAgent } from '../../engine/allocator/allocator.ts';
@@ -10,9 +10,9 @@ import type { Operation, TaskInfo } from '../../engine/master/v1.ts';
 import { parseResources } from '../../engine/resources.ts';
 import { createTaskLauncher, type TaskLauncher } from '../../engine/scheduling/task-launcher.ts';
 import { SimAgent } from '../agent.ts';
-import { SimFramework } from '../framework.ts';
-import { type HostObservation, SimHost } from '../host.ts';
 import { showEffect } from './format.ts';
+import { ScenarioFramework } from './framework.ts';
+import { type HostObservation, ScenarioHost } from './host.ts';
 import { compareTaskIds, ScenarioNames } from './names.ts';
 import type { AcceptOperation, FrameworkSpec, ScenarioCommand } from './parse.ts';
 import { printSubject } from './print.ts';
@@ -34,7 +34,7 @@ interface RoundRecord {
 
 /** Runs scenario commands and collects their output. */
 export class ScenarioInterpreter {
-  private host: SimHost | undefined;
+  private host: ScenarioHost | undefined;
   private policy: { name: PolicyName; seed: string } = { name: 'drf', seed: '1' };
   private readonly names = new ScenarioNames();
   private readonly launchers = new Map<string, TaskLauncher>();
@@ -134,9 +134,9 @@ export class ScenarioInterpreter {
   }
 
   /** The host, built with the policy chosen so far at its first use. */
-  private ensureHost(): SimHost {
+  private ensureHost(): ScenarioHost {
     if (this.host !== undefined) return this.host;
-    this.host = new SimHost({
+    this.host = new ScenarioHost({
       policy: this.policy.name,
       seed: this.policy.seed,
       partitions: this.policy.name === 'static' ? (_id, agent) => this.ownerOf(agent) : undefined,
@@ -227,7 +227,7 @@ export class ScenarioInterpreter {
       checkpoint: spec.checkpoint,
     });
     this.launchers.set(spec.name, launcher);
-    host.addFramework(new SimFramework(launcher));
+    host.addFramework(new ScenarioFramework(launcher));
   }
 
   /**
@@ -263,7 +263,7 @@ export class ScenarioInterpreter {
     this.lines.push(`stopped after ${rounds_max} rounds (max)`);
   }
 
-  private framework(name: string): SimFramework {
+  private framework(name: string): ScenarioFramework {
     const framework = this.ensureHost().frameworks.get(name);
     if (framework === undefined) throw new ScenarioError(`unknown framework '${name}'`);
     return framework;
@@ -275,7 +275,7 @@ export class ScenarioInterpreter {
     return agent;
   }
 
-  private frameworkCall(name: string, make: (id: string) => Parameters<SimFramework['call']>[0]): void {
+  private frameworkCall(name: string, make: (id: string) => Parameters<ScenarioFramework['call']>[0]): void {
     const framework = this.framework(name);
     if (framework.frameworkId === undefined) throw new ScenarioError(`framework ${name} has not subscribed`);
     if (framework.streamId === undefined) throw new ScenarioError(`framework ${name} is not connected`);

@@ -6,11 +6,11 @@ import { parseResources } from '../../engine/resources.ts';
 import { parseCount, parseDuration_ms, ScenarioError } from './values.ts';
 
 /** Allocation policies a scenario may name. */
-export const scenario_policies = ['drf', 'asset', 'slots', 'fifo', 'random', 'static'] as const;
+const scenario_policies = ['drf', 'asset', 'slots', 'fifo', 'random', 'static'] as const;
 export type ScenarioPolicy = (typeof scenario_policies)[number];
 
 /** Things `print` can show. */
-export const print_subjects = ['offers', 'tasks', 'shares', 'allocation', 'agents', 'frameworks'] as const;
+const print_subjects = ['offers', 'tasks', 'shares', 'allocation', 'agents', 'frameworks'] as const;
 export type PrintSubject = (typeof print_subjects)[number];
 
 /** A framework as the scenario declares it: its roles and the demand its task launcher has. */
@@ -72,7 +72,7 @@ export type ScenarioCommand = { readonly line: number; readonly text: string } &
 );
 
 /** Operations an `accept` command may carry, in the order given. */
-export const accept_operations = ['reserve', 'unreserve', 'create', 'destroy', 'launch'] as const;
+const accept_operations = ['reserve', 'unreserve', 'create', 'destroy', 'launch'] as const;
 
 /** One operation of an `accept`: its kind and resources in the agent flag form. */
 export interface AcceptOperation {

@@ -3,15 +3,15 @@
 import type { FrameworkView, MasterStateView, TaskView } from '../../engine/master/view.ts';
 import { add, type Resources, subtract, unallocate } from '../../engine/resources.ts';
 import type { TaskLauncher } from '../../engine/scheduling/task-launcher.ts';
-import type { SimHost } from '../host.ts';
 import { showResources } from './format.ts';
+import type { ScenarioHost } from './host.ts';
 import { compareTaskIds, type ScenarioNames } from './names.ts';
 import type { PrintSubject } from './parse.ts';
 import { formatShare } from './values.ts';
 
 /** What printing needs: the host, the names, and each framework's launcher. */
 export interface PrintContext {
-  readonly host: SimHost;
+  readonly host: ScenarioHost;
   readonly names: ScenarioNames;
   readonly launchers: ReadonlyMap<string, TaskLauncher>;
 }

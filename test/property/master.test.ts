@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MasterEffect } from '../../engine/master/effects.ts';
 import type { MasterInput } from '../../engine/master/inputs.ts';
+import { masterInvariantViolations } from '../../engine/master/invariants.ts';
+import { terminal_task_states } from '../../engine/master/v1.ts';
 import type { MasterStateView } from '../../engine/master/view.ts';
-import { add, contains, equals, isEmpty, type Resources, unallocate } from '../../engine/resources.ts';
 import { commandTask, cpusMem, Harness, messagesOf, offersOf, uuid } from '../unit/master-harness.ts';
 
 /** One abstract action; indices pick among what exists when the action runs. */
@@ -44,15 +45,6 @@ const agentStates = [
   'TASK_KILLED',
   'TASK_LOST',
 ] as const;
-const terminal = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-]);
 
 const small = fc.nat({ max: 7 });
 /** An arbitrary with its weight among the actions. */
@@ -421,42 +413,17 @@ class Run {
   }
 
   private check(view: MasterStateView): void {
-    const agentIds = new Set(view.agents.map((a) => a.id));
-    const unreachableIds = new Set(view.unreachable_agents.map((a) => a.id));
-    const offerIds = new Set<string>();
-    const usedByAgent = new Map<string, Resources>();
-    for (const f of view.frameworks) {
-      for (const o of f.offers) {
-        expect(offerIds.has(o.id)).toBe(false);
-        offerIds.add(o.id);
-        expect(agentIds.has(o.agent_id)).toBe(true);
-        expect(f.connected).toBe(true);
-      }
-      for (const t of f.tasks) {
-        expect(agentIds.has(t.agent_id)).toBe(true);
-        if (!terminal.has(t.state))
-          usedByAgent.set(t.agent_id, add(usedByAgent.get(t.agent_id) ?? [], t.resources));
-      }
-      for (const t of f.unreachable_tasks) expect(unreachableIds.has(t.agent_id)).toBe(true);
-      for (const e of f.executors)
-        usedByAgent.set(e.agent_id, add(usedByAgent.get(e.agent_id) ?? [], e.resources));
-    }
-    for (const a of view.agents) {
-      const held = unallocate(add(a.used_resources, a.offered_resources));
-      expect(contains(a.resources, held)).toBe(true);
-      expect(equals(a.used_resources, usedByAgent.get(a.id) ?? [])).toBe(true);
-    }
+    expect(masterInvariantViolations(view)).toEqual([]);
     // Every launched task is still known, or ended in a terminal state.
     const where = new Map<string, string>();
     for (const f of [...view.frameworks, ...view.completed_frameworks]) {
       for (const t of [...f.tasks, ...f.unreachable_tasks]) where.set(`${f.id}/${t.task_id}`, 'active');
       for (const t of f.completed_tasks) {
-        expect(terminal.has(t.state)).toBe(true);
+        expect(terminal_task_states.has(t.state)).toBe(true);
         if (!where.has(`${f.id}/${t.task_id}`)) where.set(`${f.id}/${t.task_id}`, 'completed');
       }
     }
     for (const key of this.launched) expect(where.has(key), key).toBe(true);
-    expect(isEmpty([])).toBe(true);
   }
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Allocation } from '../../engine/allocator/allocator.ts';
-import type { HierarchicalAllocator } from '../../engine/allocator/hierarchical.ts';
+import type { Allocation, Allocator } from '../../engine/allocator/allocator.ts';
 import { createAllocator, type PolicyName } from '../../engine/allocator/policies.ts';
 import type { Quantities } from '../../engine/quantities.ts';
 import {
@@ -21,11 +20,11 @@ function make(policy: PolicyName = 'drf', extra: Partial<Parameters<typeof creat
   return createAllocator({ policy, rng: createRng('allocator-unit'), ...extra });
 }
 
-function addAgent(a: HierarchicalAllocator, id: string, text: string): void {
+function addAgent(a: Allocator, id: string, text: string): void {
   a.addAgent(id, { hostname: `${id}.example` }, parseResources(text), NONE);
 }
 
-function addFramework(a: HierarchicalAllocator, id: string, roles: string[]): void {
+function addFramework(a: Allocator, id: string, roles: string[]): void {
   a.addFramework(id, { roles }, NONE, true);
 }
 

@@ -154,5 +154,8 @@ export function createFirstFitAllocator(): Allocator {
     shares() {
       return { roles: {}, frameworks: {} };
     },
+    filterCount() {
+      return filters.length;
+    },
   };
 }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSimClock } from '../../sim/clock.ts';
-import { createEventQueue } from '../../sim/event-queue.ts';
+import { createEventQueue } from '../../sim/scenario/event-queue.ts';
 
 describe('event queue', () => {
   it('pops items in time order, and in scheduling order at equal times', () => {

@@ -1,14 +1,12 @@
-// The scenario runner, interpreter, simulated host and CLI command: transcripts, errors that name
+// The scenario runner, interpreter, scenario host and CLI command: transcripts, errors that name
 // their line, determinism, invariant checks, and the agent twin's status update protocol.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenarioCommand } from '../../cli/scenario.ts';
-import type { MasterStateView } from '../../engine/master/view.ts';
 import { allocate, parseResources } from '../../engine/resources.ts';
 import { SimAgent } from '../../sim/agent.ts';
-import { masterInvariantViolations } from '../../sim/invariants.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 
 const drf = [
@@ -126,35 +124,5 @@ describe('sim agent', () => {
     ]);
     agent.condition = 'failed';
     expect(agent.receive({ type: 'ping', connected: true }, 100)).toEqual([]);
-  });
-});
-
-describe('master invariants', () => {
-  it('finds resources used beyond an agent and offers on inactive agents', () => {
-    const total = parseResources('cpus:2;mem:1024');
-    const view = {
-      agents: [
-        {
-          id: 'S0',
-          active: false,
-          resources: total,
-          used_resources: allocate(parseResources('cpus:2;mem:512'), '*'),
-          offered_resources: allocate(parseResources('cpus:1'), '*'),
-        },
-      ],
-      unreachable_agents: [],
-      frameworks: [
-        {
-          id: 'F',
-          offers: [{ id: 'O1', framework_id: 'F', agent_id: 'S0', role: '*', resources: [] }],
-          tasks: [],
-          unreachable_tasks: [],
-        },
-      ],
-    } as unknown as MasterStateView;
-    const problems = masterInvariantViolations(view);
-    expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/agent S0: used and offered .* exceed/);
-    expect(problems[1]).toMatch(/offer O1 is on agent S0, which is not active/);
   });
 });

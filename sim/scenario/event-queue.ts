@@ -1,4 +1,4 @@
-// A timer and event queue for the simulated host: items come out ordered by (time, sequence), so
+// The scenario host's timer and event queue: items come out ordered by (time, sequence), so
 // two items scheduled for the same millisecond come out in the order they were scheduled and a run
 // never depends on heap layout. Items may carry a key so that a later schedule or a cancel can
 // replace or withdraw them (a master timer re-armed under the same name, a task that is killed

@@ -1,16 +1,16 @@
-// The simplest framework twin: a scheduler driver around framework logic. It owns the framework's
+// The scenario's framework twin: a scheduler driver around framework logic. It owns the framework's
 // event stream (a token per subscription), hands events to the logic and turns the logic's calls
 // into master inputs. Offers are held until the host says the framework answers them, so a scenario
-// can look at outstanding offers before anyone acts on them; the simulator of workloads will put a
-// decision time there instead.
+// can look at outstanding offers before anyone acts on them (the simulator's schedulers,
+// scheduler.ts, answer after a decision time instead).
 
-import type { MasterInput } from '../engine/master/inputs.ts';
-import type { FrameworkCall, SchedulerEvent } from '../engine/master/scheduler-api.ts';
-import type { Offer } from '../engine/master/v1.ts';
-import { type FrameworkLogic, handleSchedulerEvent } from '../engine/scheduling/framework-logic.ts';
+import type { MasterInput } from '../../engine/master/inputs.ts';
+import type { FrameworkCall, SchedulerEvent } from '../../engine/master/scheduler-api.ts';
+import type { Offer } from '../../engine/master/v1.ts';
+import { type FrameworkLogic, handleSchedulerEvent } from '../../engine/scheduling/framework-logic.ts';
 
 /** A simulated framework: its logic, its stream, and the offers it holds. */
-export class SimFramework {
+export class ScenarioFramework {
   readonly name: string;
   readonly logic: FrameworkLogic;
   /** The id the master gave it, once subscribed. */

@@ -1,22 +1,23 @@
-// A minimal simulated host: one master, simulated agents and frameworks, a simulated clock and one
-// event queue, with zero network latency. It performs the master's effects (events to frameworks,
-// messages to agents, timers) and feeds what agents and frameworks answer back in as inputs, in
+// The scenario host, the smaller of the two simulated worlds (the other is the discrete-event
+// simulator, simulator.ts): one master, the agent twins and scenario frameworks, a simulated clock
+// and one event queue, with zero network latency. It performs the master's effects (events to
+// frameworks, messages to agents, timers) and feeds what agents and frameworks answer back in as inputs, in
 // first-in first-out order, so every run with the same commands is the same. It decides nothing
-// about allocation or scheduling: that is the engine's. The discrete-event simulator grows from
-// here (latency, faults, decision times).
-import type { Allocator } from '../engine/allocator/allocator.ts';
-import { createAllocator, type Partitions, type PolicyName } from '../engine/allocator/policies.ts';
-import type { MasterEffect } from '../engine/master/effects.ts';
-import type { MasterInput } from '../engine/master/inputs.ts';
-import { createMaster, type Master } from '../engine/master/master.ts';
-import type { MasterOptions } from '../engine/master/options.ts';
-import { allocationTimer } from '../engine/master/timers.ts';
-import { createRng } from '../engine/rng.ts';
-import type { SimAgent, SimAgentAction } from './agent.ts';
-import { createSimClock, type SimClock } from './clock.ts';
+// about allocation or scheduling: that is the engine's. Scenarios drive it one command at a time;
+// latency, faults and decision times are the simulator's.
+import type { Allocator } from '../../engine/allocator/allocator.ts';
+import { createAllocator, type Partitions, type PolicyName } from '../../engine/allocator/policies.ts';
+import type { MasterEffect } from '../../engine/master/effects.ts';
+import type { MasterInput } from '../../engine/master/inputs.ts';
+import { masterInvariantViolations } from '../../engine/master/invariants.ts';
+import { createMaster, type Master } from '../../engine/master/master.ts';
+import type { MasterOptions } from '../../engine/master/options.ts';
+import { allocationTimer } from '../../engine/master/timers.ts';
+import { createRng } from '../../engine/rng.ts';
+import type { SimAgent, SimAgentAction } from '../agent.ts';
+import { createSimClock, type SimClock } from '../clock.ts';
 import { createEventQueue, type EventQueue } from './event-queue.ts';
-import type { SimFramework } from './framework.ts';
-import { masterInvariantViolations } from './invariants.ts';
+import type { ScenarioFramework } from './framework.ts';
 
 /** What the host's queue holds: master timers and the ends of tasks with a duration. */
 export type HostItem =
@@ -33,8 +34,8 @@ export type HostObservation =
   | { readonly type: 'effect'; readonly effect: MasterEffect }
   | { readonly type: 'note'; readonly text: string };
 
-/** Options of a simulated host. */
-export interface SimHostOptions {
+/** Options of a scenario host. */
+export interface ScenarioHostOptions {
   readonly policy: PolicyName;
   readonly seed: string;
   /** Owners of agents for the static policy. */
@@ -52,17 +53,17 @@ export interface SimHostOptions {
 }
 
 /** The id every simulated master uses. */
-export const sim_master_id = 'M';
+const sim_master_id = 'M';
 
-/** The simulated host. */
-export class SimHost {
+/** The scenario host. */
+export class ScenarioHost {
   readonly clock: SimClock = createSimClock(0);
   readonly queue: EventQueue<HostItem> = createEventQueue<HostItem>();
   readonly master: Master;
   readonly allocator: Allocator;
   /** Agents and frameworks by their scenario names, in the order they were added. */
   readonly agents = new Map<string, SimAgent>();
-  readonly frameworks = new Map<string, SimFramework>();
+  readonly frameworks = new Map<string, ScenarioFramework>();
   private readonly inbox: MasterInput[] = [];
   private readonly manualAllocation: boolean;
   private readonly observe: (observation: HostObservation) => void;
@@ -71,7 +72,7 @@ export class SimHost {
   /** Deadline of the allocation timer while it is withheld from the queue. */
   private allocationDue_ms: number | undefined;
 
-  constructor(options: SimHostOptions) {
+  constructor(options: ScenarioHostOptions) {
     const rng = createRng(options.seed);
     let allocator: Allocator | undefined;
     this.master = createMaster({
@@ -113,7 +114,7 @@ export class SimHost {
   }
 
   /** Adds a framework and subscribes it. */
-  addFramework(framework: SimFramework): void {
+  addFramework(framework: ScenarioFramework): void {
     if (this.frameworks.has(framework.name))
       throw new Error(`sim host: framework ${framework.name} already exists`);
     this.frameworks.set(framework.name, framework);
@@ -252,7 +253,7 @@ export class SimHost {
     }
   }
 
-  private frameworkByStream(streamId: string): SimFramework | undefined {
+  private frameworkByStream(streamId: string): ScenarioFramework | undefined {
     for (const framework of this.frameworks.values()) if (framework.streamId === streamId) return framework;
     return undefined;
   }
