@@ -15,7 +15,6 @@ import {
   type Json,
   rawRequest,
   Started,
-  sleep,
 } from './agent-harness.ts';
 
 const started = new Started();
@@ -24,6 +23,19 @@ afterEach(() => started.cleanup());
 const base64_uuid = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 
 /** The status updates the fake master received for one task. */
+/** Every state the agent's /state shows for a task, wherever it lists it. */
+function agentTaskStates(state: Json, task_id: string): string[] {
+  const states: string[] = [];
+  for (const framework of [...state.frameworks, ...state.completed_frameworks]) {
+    for (const executor of [...framework.executors, ...framework.completed_executors]) {
+      for (const task of [...executor.tasks, ...executor.queued_tasks, ...executor.completed_tasks]) {
+        if (task.id === task_id) states.push(task.state);
+      }
+    }
+  }
+  return states;
+}
+
 function updatesOf(master: FakeMaster, task_id: string): Json[] {
   return master.messages.items.filter(
     (m) => m.type === 'status_update' && m.status.task_id.value === task_id,
@@ -117,9 +129,14 @@ describe('agent registration', () => {
     const master = await started.fakeMaster({ answer: false });
     const work_dir = await started.dir();
     await started.agent({ master: master.address, work_dir });
-    await master.messages.next((m) => m.type === 'register');
-    const { index } = await master.messages.next((m) => m.type === 'register');
-    await master.messages.next((m) => m.type === 'register', index + 1);
+    const first = await master.messages.next((m) => m.type === 'register');
+    const second = await master.messages.next((m) => m.type === 'register', first.index + 1);
+    const third = await master.messages.next((m) => m.type === 'register', second.index + 1);
+    // The same introduction each time, as a new agent (no id), and nothing else meanwhile.
+    expect(second.item).toEqual(first.item);
+    expect(third.item).toEqual(first.item);
+    expect(first.item.agent_info.id).toBeUndefined();
+    expect(master.messages.items.map((m) => m.type)).toEqual(master.messages.items.map(() => 'register'));
   });
 
   it('shuts down when the master says so, and forgets its id', async () => {
@@ -153,8 +170,11 @@ describe('the command executor', () => {
     const starting = await master.messages.next(
       (m) => m.type === 'status_update' && m.status.state === 'TASK_STARTING',
     );
-    // The task finishes at once, but nothing after STARTING goes out before STARTING is acknowledged.
-    await sleep(300);
+    // The task finishes at once (the agent's /state shows it), but nothing after STARTING goes out
+    // before STARTING is acknowledged.
+    await eventually(async () =>
+      agentTaskStates(await getJson(agent.port, '/state'), 't-echo').includes('TASK_FINISHED'),
+    );
     expect(updatesOf(master, 't-echo').map((m) => m.status.state)).toEqual(['TASK_STARTING']);
     const first = await ackState(master, 'F1', 't-echo', 'TASK_STARTING');
     const runningUpdate = await ackState(master, 'F1', 't-echo', 'TASK_RUNNING');

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MasterDetector } from '../../runtime/agent/registration.ts';
 import type { MasterAddress } from '../../runtime/wire/master-info.ts';
-import { Started, sleep, startFakeMaster } from './agent-harness.ts';
+import { eventually, getJson, Started, sleep, startFakeMaster } from './agent-harness.ts';
 
 const started = new Started();
 afterEach(() => started.cleanup());
@@ -61,7 +61,8 @@ describe('following the master', () => {
     await agent.registered();
     await master.stop();
     started.masters.splice(started.masters.indexOf(master), 1);
-    await sleep(300);
+    // The agent noticed the master is gone before it comes back.
+    await eventually(async () => (await getJson(agent.port, '/state')).registered === false);
     const back = await startOnPort(port);
     const reregister = (await back.messages.next((m) => m.type === 'reregister')).item;
     expect(reregister.agent_info.id).toEqual({ value: 'S-5' });

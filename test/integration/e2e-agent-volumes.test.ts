@@ -228,9 +228,9 @@ describe('apply_operation against a fake master', () => {
     master.send({ type: 'ping', connected: true });
     const pongs = master.messages.items.length;
     await master.messages.next((m) => m.type === 'pong', pongs - 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const dropped = log.lines.filter((l) => l.level === 'error' && /apply_operation/.test(l.message));
-    expect(dropped).toHaveLength(malformed.length);
+    const dropped = () => log.lines.filter((l) => l.level === 'error' && /apply_operation/.test(l.message));
+    await eventually(() => dropped().length >= malformed.length, 5000, 'the malformed operations logged');
+    expect(dropped()).toHaveLength(malformed.length);
     expect(existsSync(join(work_dir, 'meta', 'resources', 'resources.json'))).toBe(false);
     expect(existsSync(join(work_dir, 'volumes'))).toBe(false);
 

@@ -73,7 +73,13 @@ describe('meso local', () => {
       10_000,
       'one agent in /master/state',
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Once it says it has started everything, it has started no demo.
+    await eventually(
+      async () => local.stdout().includes('Ctrl-C stops everything'),
+      10_000,
+      'the start lines',
+    );
+    expect(local.stdout()).not.toMatch(/demo framework/);
     const state = await getJson(port, '/master/state');
     expect(state.frameworks).toEqual([]);
     // Its temp work_dir is its own and goes with it.

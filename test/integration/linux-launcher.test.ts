@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLauncher } from '../../runtime/agent/isolation.ts';
 import type { LaunchRequest } from '../../runtime/agent/launcher.ts';
+import { eventually } from './agent-harness.ts';
 
 const root = `meso-test-${process.pid}-${randomUUID().slice(0, 8)}`;
 const hierarchies = ['freezer', 'cpu', 'cpuacct', 'memory', 'pids'].map((c) => `/sys/fs/cgroup/${c}`);
@@ -114,7 +115,9 @@ describe.runIf(usable)('linux launcher on cgroup v1', () => {
     const bomb = 'b() { setsid sh -c "sleep 30" & b & wait; }; b';
     const container = await launcher!.launch(request(box, bomb));
     const cgroup = `/sys/fs/cgroup/pids/${root}/${container.record.cgroup}`;
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // The bomb reaches the limit: a fork was refused.
+    const refused = () => Number(readFileSync(join(cgroup, 'pids.events'), 'utf8').split(' ')[1]);
+    await eventually(() => refused() > 0);
     const current = Number(readFileSync(join(cgroup, 'pids.current'), 'utf8'));
     expect(current).toBeLessThanOrEqual(64);
     expect(current).toBeGreaterThan(30);

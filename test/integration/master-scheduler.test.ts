@@ -151,8 +151,16 @@ describe('live master: a task from offer to acknowledgement', () => {
     const m = await start();
     const stream = await openStream(m.port, '/api/v1/scheduler', subscribeCall('stop'));
     await stream.events.next((e) => e.type === 'SUBSCRIBED');
+    let ended = false;
+    void stream.ended.then(() => {
+      ended = true;
+    });
+    expect(ended).toBe(false);
     await live.stop();
+    // The stream ends with the master (not when the test times out), and nothing listens after.
     await stream.ended;
+    expect(ended).toBe(true);
+    await expect(postJson(m.port, '/api/v1/scheduler', subscribeCall('late'))).rejects.toThrow();
   });
 });
 

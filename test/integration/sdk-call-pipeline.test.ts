@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnswerReader, CallPipeline, type PipelinedAnswer } from '../../runtime/sdk/call-pipeline.ts';
+import { eventually } from './agent-harness.ts';
 
 const servers: Array<Server | NetServer> = [];
 const pipelines: CallPipeline[] = [];
@@ -159,8 +160,8 @@ describe('CallPipeline', () => {
     const p = pipelineTo(await listen(server), undefined, 50);
     expect((await post(p, '{}')).status).toBe(202);
     expect((await post(p, '{}')).status).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // The client ended the idle connection (the server's keep-alive timeout is seconds away).
+    // The client ends the idle connection (the server's keep-alive timeout is seconds away).
+    await eventually(() => closedByClient.length > 0);
     expect(closedByClient).toEqual([true]);
     expect((await post(p, '{}')).status).toBe(202);
     expect(connections.size).toBe(2);

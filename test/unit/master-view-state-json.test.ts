@@ -3,7 +3,6 @@
 // texts kept per task follow every change), and the writer's pieces against JSON.stringify.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Attribute } from '../../engine/master/v1.ts';
 import type {
   AgentView,
   FrameworkView,
@@ -24,17 +23,13 @@ import { type StatePageContext, sendStatePage, stateJson } from '../../runtime/m
 import { TaskTexts } from '../../runtime/master/task-texts.ts';
 import { action, Driver } from './master-view-driver.ts';
 
-/** Attributes as /state shows them. */
-function flatAttributes(attributes: readonly Attribute[] | undefined): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const a of attributes ?? []) {
-    if (a.type === 'TEXT') out[a.name] = a.text?.value ?? '';
-    else if (a.type === 'SCALAR') out[a.name] = a.scalar?.value ?? 0;
-    else if (a.type === 'RANGES')
-      out[a.name] = `[${(a.ranges?.range ?? []).map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
-    else out[a.name] = `{${(a.set?.item ?? []).join(', ')}}`;
-  }
-  return out;
+/**
+ * The attributes the driver gives an agent (every third one has a TEXT rack and a SCALAR level),
+ * as /state shows them: written out from the driver's rule, not from the page's own mapping.
+ */
+function driverAttributes(agent: AgentView): Record<string, string | number> {
+  const n = Number(agent.hostname.slice(1));
+  return n % 3 === 2 ? { rack: `r"${n}`, level: n } : {};
 }
 
 function reservedByRole(resources: Resources): Record<string, unknown> {
@@ -91,7 +86,7 @@ function naiveSlave(agent: AgentView, version: string): unknown {
     hostname: agent.hostname,
     port: agent.port,
     pid: `slave(1)@${agent.ip}:${agent.port}`,
-    attributes: flatAttributes(agent.info.attributes),
+    attributes: driverAttributes(agent),
     registered_time: agent.registered_time_ms / 1000,
     ...(agent.reregistered_time_ms === undefined
       ? {}
@@ -255,6 +250,42 @@ describe('the state page', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('shows attributes of every kind flat, as Mesos does', () => {
+    const d = new Driver();
+    d.h.step({
+      type: 'agent_register',
+      connection: 'conn-attributes',
+      agent_info: {
+        hostname: 'x',
+        port: 5051,
+        resources: 'cpus:1;mem:64',
+        attributes: [
+          { name: 'rack', type: 'TEXT', text: { value: 'r1' } },
+          { name: 'level', type: 'SCALAR', scalar: { value: 2.5 } },
+          {
+            name: 'slots',
+            type: 'RANGES',
+            ranges: {
+              range: [
+                { begin: 1, end: 2 },
+                { begin: 5, end: 9 },
+              ],
+            },
+          },
+          { name: 'zones', type: 'SET', set: { item: ['a', 'b'] } },
+        ],
+      },
+    });
+    const view = d.h.master.state();
+    const page = JSON.parse(stateJson(view, ctx(view)));
+    expect(page.slaves[0].attributes).toEqual({
+      rack: 'r1',
+      level: 2.5,
+      slots: '[1-2, 5-9]',
+      zones: '{a, b}',
+    });
   });
 
   it('is sent whole even when two answers are in flight and the buffer is reused', () => {
