@@ -13,6 +13,8 @@ export interface Log {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Changes the level from now on (loggers that keep no level lack it). */
+  setLevel?(level: LogLevel): void;
 }
 
 /** Log levels, quietest last. */
@@ -30,6 +32,9 @@ export function createLog(name: string, level: LogLevel = 'info'): Log {
     info: (message, fields) => logger.info(fields ?? {}, message),
     warn: (message, fields) => logger.warn(fields ?? {}, message),
     error: (message, fields) => logger.error(fields ?? {}, message),
+    setLevel: (next) => {
+      logger.level = next;
+    },
   };
 }
 

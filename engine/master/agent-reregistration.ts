@@ -15,6 +15,7 @@ import { type Ctx, ignore, sendAgent, trace } from './context.ts';
 import { recoverFramework } from './frameworks.ts';
 import type { AgentReregisterInput } from './inputs.ts';
 import { rescindAgentOffers } from './offers.ts';
+import { keepDeactivated } from './operator-agents.ts';
 import { withRecordedOperations } from './recorded-operations.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './state.ts';
 import { addExecutor, addTask, endTask, isPartitionAware, isTerminal, task_states } from './tasks.ts';
@@ -74,6 +75,7 @@ export function reregisterAgent(ctx: Ctx, input: AgentReregisterInput): void {
   admitReportedWork(ctx, agent, input, lostHere);
   endUnreportedUnreachableTasks(ctx, agent);
   ctx.allocator.addAgent(agentId, allocatorAgent(agent), agent.total, agent.used);
+  keepDeactivated(ctx, agentId);
   ctx.out.push({ type: 'registry', op: 'agent_admitted', agent_id: agentId, agent_info: agent.info });
   finish(ctx, agent);
 }
@@ -106,6 +108,7 @@ function reconnect(ctx: Ctx, agent: AgentRecord, input: AgentReregisterInput): v
   admitReportedWork(ctx, agent, input, false, agent.droppedFrameworks);
   agent.droppedFrameworks.clear();
   ctx.allocator.addAgent(agent.id, allocatorAgent(agent), agent.total, agent.used);
+  keepDeactivated(ctx, agent.id);
   finish(ctx, agent);
 }
 

@@ -5,20 +5,13 @@ import { type Ctx, callError, ignore } from './context.ts';
 import { removeFramework, subscribe, updateFramework } from './frameworks.ts';
 import type { SchedulerCallInput } from './inputs.ts';
 import { decline } from './offers.ts';
+import { acknowledgeOperationStatus, reconcileOperations } from './operation-feedback.ts';
 import { reconcile } from './reconciliation.ts';
 import type { FrameworkCall } from './scheduler-api.ts';
 import type { FrameworkRecord } from './state.ts';
 import { acknowledge } from './status-updates.ts';
 import { frameworkMessage, kill, shutdownExecutor } from './task-calls.ts';
 import { roleError } from './validation.ts';
-
-/** Call types the master accepts and does nothing for (it sends no inverse offers or operation updates). */
-const no_op_calls: ReadonlySet<string> = new Set([
-  'ACCEPT_INVERSE_OFFERS',
-  'DECLINE_INVERSE_OFFERS',
-  'ACKNOWLEDGE_OPERATION_STATUS',
-  'RECONCILE_OPERATIONS',
-]);
 
 /** Handles one scheduler call. */
 export function schedulerCall(ctx: Ctx, input: SchedulerCallInput): void {
@@ -128,12 +121,18 @@ function dispatch(ctx: Ctx, framework: FrameworkRecord, call: FrameworkCall): vo
       }
       updateFramework(ctx, framework, call.update_framework.framework_info);
       return;
+    case 'ACKNOWLEDGE_OPERATION_STATUS':
+      acknowledgeOperationStatus(ctx, framework, call.acknowledge_operation_status);
+      return;
+    case 'RECONCILE_OPERATIONS':
+      reconcileOperations(ctx, framework, call.reconcile_operations);
+      return;
+    case 'ACCEPT_INVERSE_OFFERS':
+    case 'DECLINE_INVERSE_OFFERS':
+      ignore(ctx, call.type, 'meso sends no inverse offers');
+      return;
     default: {
       const type = (call as { type: string }).type;
-      if (no_op_calls.has(type)) {
-        ignore(ctx, type, 'meso sends no inverse offers or operation updates');
-        return;
-      }
       callError(ctx, 501, `Unsupported call type ${type}`);
       return;
     }

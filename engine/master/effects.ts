@@ -68,15 +68,16 @@ export type AgentMessage =
       readonly data: string;
     }
   /**
-   * The master applied an offer operation to the agent's resources: RESERVE, UNRESERVE, CREATE or
-   * DESTROY, with the resources it converted (allocated wire form; for CREATE and DESTROY the
-   * volumes). `resources` is the agent's whole total after it: the agent checkpoints it and reports
+   * The master applied an offer operation to the agent's resources: RESERVE, UNRESERVE, CREATE,
+   * DESTROY (a framework's or an operator's), GROW_VOLUME or SHRINK_VOLUME (an operator's), with the
+   * resources it converted (allocated wire form; for CREATE and DESTROY the volumes). `framework_id`
+   * is absent for an operator's operation. `resources` is the agent's whole total after it: the agent checkpoints it and reports
    * it as `agent_info.resources` when it re-registers, so reservations and volumes outlive restarts
    * of either side. On CREATE the agent makes the volume's directory; on DESTROY it may remove it.
    */
   | {
       readonly type: 'apply_operation';
-      readonly framework_id: Id;
+      readonly framework_id?: Id;
       readonly operation: Operation;
       readonly resources: readonly Resource[];
     }

@@ -6,11 +6,13 @@ export interface IdCounters {
   framework: number;
   agent: number;
   offer: number;
+  /** Operation status uuids. */
+  operationStatus: number;
 }
 
 /** Fresh counters, all at zero. */
 export function createIdCounters(): IdCounters {
-  return { framework: 0, agent: 0, offer: 0 };
+  return { framework: 0, agent: 0, offer: 0, operationStatus: 0 };
 }
 
 /** The next framework id: `<master>-NNNN` (four digits at least). */

@@ -6,7 +6,7 @@
 // keep the v1 shapes (`{value}` ids, snake_case names).
 import type { Quota } from '../allocator/allocator.ts';
 import type { SchedulerCall } from './scheduler-api.ts';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task, TaskStatus } from './v1.ts';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Operation, Task, TaskStatus } from './v1.ts';
 
 /**
  * Marks the master started (the first input of any kind does this too): records the start time,
@@ -133,6 +133,42 @@ export interface OperatorUpdateQuotaInput {
   readonly quota: Quota;
 }
 
+/**
+ * An operator changes the form of an agent's free resources: RESERVE, UNRESERVE, CREATE, DESTROY,
+ * GROW_VOLUME or SHRINK_VOLUME (`operation` in the v1 Offer.Operation shape).
+ */
+export interface OperatorOperationInput {
+  readonly type: 'operator_operation';
+  readonly agent_id: string;
+  readonly operation: Operation;
+}
+
+/** An operator turns offers for an agent off (deactivate) or back on (reactivate). */
+export interface OperatorAgentActivationInput {
+  readonly type: 'operator_deactivate_agent' | 'operator_reactivate_agent';
+  readonly agent_id: string;
+}
+
+/** An operator drains an agent: offers off, its tasks killed (grace periods bounded, in ns). */
+export interface OperatorDrainAgentInput {
+  readonly type: 'operator_drain_agent';
+  readonly agent_id: string;
+  readonly mark_gone: boolean;
+  readonly max_grace_period_ns?: number;
+}
+
+/** An operator declares an agent gone for good. */
+export interface OperatorMarkAgentGoneInput {
+  readonly type: 'operator_mark_agent_gone';
+  readonly agent_id: string;
+}
+
+/** An operator sets the quota of several roles at once (UPDATE_QUOTA): all of them, or none. */
+export interface OperatorUpdateQuotasInput {
+  readonly type: 'operator_update_quotas';
+  readonly quotas: ReadonlyArray<{ readonly role: string; readonly quota: Quota }>;
+}
+
 /** Every input of the master, discriminated by `type`. */
 export type MasterInput =
   | StartInput
@@ -149,4 +185,9 @@ export type MasterInput =
   | TimerInput
   | OperatorTeardownInput
   | OperatorUpdateWeightsInput
-  | OperatorUpdateQuotaInput;
+  | OperatorUpdateQuotaInput
+  | OperatorUpdateQuotasInput
+  | OperatorOperationInput
+  | OperatorAgentActivationInput
+  | OperatorDrainAgentInput
+  | OperatorMarkAgentGoneInput;

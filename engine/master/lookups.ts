@@ -3,11 +3,12 @@
 // O(agents + tasks) and allocates as much), so a metrics scrape or an operator event stream can
 // read the master at every turn without building it. Like the view, records are handed out as
 // they are held; callers must not change them.
+import type { Quota } from '../allocator/allocator.ts';
 import type { Quantities } from '../quantities.ts';
 import { roundScalar } from '../quantities.ts';
 import type { Resources } from '../resources.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { MasterState, TaskRecord } from './state.ts';
+import type { MasterState, OperationRecord, TaskRecord } from './state.ts';
 import {
   type AgentView,
   agentView,
@@ -64,6 +65,10 @@ export interface MasterLookups {
   recoveredAgents(): string[];
   /** Role weights set by the operator. */
   weights(): Array<{ readonly role: string; readonly weight: number }>;
+  /** Quota an operator set, by role, in role order. */
+  quotas(): Array<{ readonly role: string; readonly quota: Quota }>;
+  /** Operations with an id the master remembers, oldest first. */
+  operations(): readonly OperationRecord[];
   /** An active or completed framework; O(agents + its tasks), as it gathers what it uses. */
   framework(frameworkId: string): FrameworkView | undefined;
   /** An active, unreachable or completed task (within the view's cap); O(1) amortized. */
@@ -182,6 +187,14 @@ export function createLookups(state: MasterState, options: ResolvedOptions): Mas
     },
     weights() {
       return [...state.weights].map(([role, weight]) => ({ role, weight }));
+    },
+    quotas() {
+      return [...state.quotas]
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .map(([role, quota]) => ({ role, quota }));
+    },
+    operations() {
+      return [...state.operations.values()];
     },
     framework(frameworkId) {
       return frameworkViewOf(state, options, frameworkId);

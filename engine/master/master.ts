@@ -12,7 +12,15 @@ import { failoverTimedOut, frameworkDisconnected, heartbeat, recoverFramework } 
 import type { MasterInput } from './inputs.ts';
 import { createLookups, type MasterLookups } from './lookups.ts';
 import { allocationTick, offerTimedOut } from './offers.ts';
-import { operatorTeardown, updateQuota, updateWeights } from './operator.ts';
+import { operatorTeardown, updateQuota, updateQuotas, updateWeights } from './operator.ts';
+import {
+  checkDrains,
+  deactivateAgent,
+  drainAgent,
+  markAgentGone,
+  reactivateAgent,
+} from './operator-agents.ts';
+import { operatorOperation } from './operator-operations.ts';
 import { type MasterOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { createState, type MasterState } from './state.ts';
 import { agentStatusUpdate } from './status-updates.ts';
@@ -73,6 +81,7 @@ export function createMaster(options: MasterOptions): Master {
       const ctx: Ctx = { state, options: resolved, allocator, masterInfo: info, now, out: [] };
       if (!state.started) start(ctx);
       handle(ctx, input);
+      if (state.drains.size > 0) checkDrains(ctx);
       return ctx.out;
     },
     state(): MasterStateView {
@@ -103,7 +112,10 @@ function recoverRegistry(
     for (const w of recovered.weights) state.weights.set(w.role, w.weight);
     allocator.updateWeights(recovered.weights);
   }
-  for (const q of recovered.quotas ?? []) allocator.updateQuota(q.role, q.quota);
+  for (const q of recovered.quotas ?? []) {
+    state.quotas.set(q.role, q.quota);
+    allocator.updateQuota(q.role, q.quota);
+  }
   for (const info of recovered.frameworks ?? []) recoverFramework(ctx, info);
   for (const u of recovered.unreachable ?? []) {
     state.unreachableAgents.set(u.agent_id, {
@@ -173,6 +185,24 @@ function handle(ctx: Ctx, input: MasterInput): void {
       return;
     case 'operator_update_quota':
       updateQuota(ctx, input.role, input.quota);
+      return;
+    case 'operator_update_quotas':
+      updateQuotas(ctx, input.quotas);
+      return;
+    case 'operator_operation':
+      operatorOperation(ctx, input.agent_id, input.operation);
+      return;
+    case 'operator_deactivate_agent':
+      deactivateAgent(ctx, input.agent_id);
+      return;
+    case 'operator_reactivate_agent':
+      reactivateAgent(ctx, input.agent_id);
+      return;
+    case 'operator_drain_agent':
+      drainAgent(ctx, input.agent_id, input.mark_gone, input.max_grace_period_ns);
+      return;
+    case 'operator_mark_agent_gone':
+      markAgentGone(ctx, input.agent_id);
       return;
     default:
       ignore(ctx, String((input as { type?: unknown }).type), 'unknown input type');

@@ -21,6 +21,7 @@ import {
 import { type Ctx, ignore, sendAgent } from './context.ts';
 import { allocatedResources, type LaunchScope } from './launch-validation.ts';
 import { wireResources } from './offers.ts';
+import { recordOperation } from './operation-feedback.ts';
 import type { Operation } from './v1.ts';
 
 /** The operation types that convert resources. */
@@ -70,6 +71,7 @@ export function applyResourceOperation(ctx: Ctx, scope: LaunchScope, op: Operati
       'ACCEPT',
       `${op.type} operation of framework ${scope.framework.id} dropped: ${checked.error}`,
     );
+    recordOperation(ctx, scope.framework.id, scope.agent.id, op, 'OPERATION_ERROR', checked.error);
     return false;
   }
   const { from, to } = checked;
@@ -84,6 +86,7 @@ export function applyResourceOperation(ctx: Ctx, scope: LaunchScope, op: Operati
     operation: checked.wire,
     resources: wireResources(agent.total),
   });
+  recordOperation(ctx, scope.framework.id, agent.id, op, 'OPERATION_FINISHED', undefined);
   return true;
 }
 
@@ -132,13 +135,13 @@ function operationResources(
 }
 
 /** `res` with the last reservation of its stack popped (unreserved when it was the only one). */
-function popReservation(res: Resource): Resource {
+export function popReservation(res: Resource): Resource {
   const stack = res.reservations ?? [];
   return { ...res, reservations: stack.length > 1 ? stack.slice(0, -1) : undefined };
 }
 
 /** A persistent volume as the plain disk it was made of (its disk source, if any, kept). */
-function stripVolume(res: Resource): Resource {
+export function stripVolume(res: Resource): Resource {
   const source = res.disk?.source;
   return { ...res, disk: source === undefined ? undefined : { source } };
 }
@@ -207,7 +210,7 @@ function checkUnreserve(scope: LaunchScope, op: Operation): Checked {
 }
 
 /** Why a volume of CREATE or DESTROY is not a usable persistent volume, if it is not. */
-function volumeError(res: Resource): string | undefined {
+export function volumeError(res: Resource): string | undefined {
   const text = formatResources(unallocate([res]));
   const disk = res.disk;
   if (disk?.persistence === undefined) return `${text} is not a persistent volume (no disk.persistence)`;
@@ -225,7 +228,7 @@ function volumeError(res: Resource): string | undefined {
 }
 
 /** Persistence ids by role already used on the agent. */
-function volumeIds(total: Resources): Set<string> {
+export function volumeIds(total: Resources): Set<string> {
   const ids = new Set<string>();
   for (const res of total) {
     const id = res.disk?.persistence?.id;

@@ -57,26 +57,51 @@ function quantitiesError(q: unknown, what: string): string | undefined {
   return undefined;
 }
 
-/** Sets a role's quota (guarantees no larger than limits). */
-export function updateQuota(ctx: Ctx, role: string, quota: Quota): void {
+/** Why a role's quota is unusable (guarantees must be no larger than limits), if it is. */
+function quotaError(role: string, quota: Quota): string | undefined {
   const error =
     roleError(role, 'quota') ??
     (role === '*' ? "quota: role '*' cannot have a quota" : undefined) ??
     quantitiesError(quota?.guarantees, 'quota.guarantees') ??
     (quota.limits === undefined ? undefined : quantitiesError(quota.limits, 'quota.limits'));
-  if (error !== undefined) {
-    callError(ctx, 400, error);
-    return;
-  }
-  if (quota.limits !== undefined) {
-    for (const [name, value] of Object.entries(quota.guarantees)) {
-      const limit = quota.limits[name];
-      if (limit !== undefined && value > limit) {
-        callError(ctx, 400, `quota: guarantee of ${name} (${value}) exceeds its limit (${limit})`);
-        return;
-      }
+  if (error !== undefined || quota.limits === undefined) return error;
+  for (const [name, value] of Object.entries(quota.guarantees)) {
+    const limit = quota.limits[name];
+    if (limit !== undefined && value > limit) {
+      return `quota: guarantee of ${name} (${value}) exceeds its limit (${limit})`;
     }
   }
+  return undefined;
+}
+
+/** Sets a role's quota (guarantees no larger than limits). */
+export function updateQuota(ctx: Ctx, role: string, quota: Quota): void {
+  updateQuotas(ctx, [{ role, quota }]);
+}
+
+/** Sets the quota of several roles: all of them, or none when one is unusable. */
+export function updateQuotas(
+  ctx: Ctx,
+  quotas: ReadonlyArray<{ readonly role: string; readonly quota: Quota }>,
+): void {
+  if (!Array.isArray(quotas)) {
+    callError(ctx, 400, 'quotas must be a list of {role, quota}');
+    return;
+  }
+  for (const { role, quota } of quotas) {
+    const error = quotaError(role, quota);
+    if (error !== undefined) {
+      callError(ctx, 400, error);
+      return;
+    }
+  }
+  for (const { role, quota } of quotas) applyQuota(ctx, role, quota);
+}
+
+/** Records and applies one checked quota (empty guarantees and no limits clear it). */
+function applyQuota(ctx: Ctx, role: string, quota: Quota): void {
+  if (Object.keys(quota.guarantees).length === 0 && quota.limits === undefined) ctx.state.quotas.delete(role);
+  else ctx.state.quotas.set(role, quota);
   ctx.allocator.updateQuota(role, quota);
   ctx.out.push({ type: 'registry', op: 'quota_updated', role, quota });
 }

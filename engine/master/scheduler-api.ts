@@ -1,5 +1,7 @@
 // The v1 scheduler API: the calls a framework POSTs and the events the master streams back, in the
 // shapes of PROTOCOL.md (`{type, <lowercase type>: {...}}`).
+
+import type { AcknowledgeOperationBody, ReconcileOperationsBody } from './operation-feedback.ts';
 import type {
   Filters,
   FrameworkInfo,
@@ -81,7 +83,29 @@ export type FrameworkCall =
       readonly type: 'UPDATE_FRAMEWORK';
       readonly framework_id: Id;
       readonly update_framework: { readonly framework_info: FrameworkInfo };
+    }
+  | {
+      readonly type: 'ACKNOWLEDGE_OPERATION_STATUS';
+      readonly framework_id: Id;
+      readonly acknowledge_operation_status?: AcknowledgeOperationBody;
+    }
+  | {
+      readonly type: 'RECONCILE_OPERATIONS';
+      readonly framework_id: Id;
+      readonly reconcile_operations?: ReconcileOperationsBody;
+    }
+  | {
+      readonly type: 'ACCEPT_INVERSE_OFFERS' | 'DECLINE_INVERSE_OFFERS';
+      readonly framework_id: Id;
+      readonly accept_inverse_offers?: InverseOffersBody;
+      readonly decline_inverse_offers?: InverseOffersBody;
     };
+
+/** The body of ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS. */
+export interface InverseOffersBody {
+  readonly inverse_offer_ids: readonly Id[];
+  readonly filters?: Filters;
+}
 
 /** Any scheduler call. */
 export type SchedulerCall = SubscribeCall | FrameworkCall;
@@ -108,4 +132,16 @@ export type SchedulerEvent =
       readonly failure: { readonly agent_id?: Id; readonly executor_id?: Id; readonly status?: number };
     }
   | { readonly type: 'ERROR'; readonly error: { readonly message: string } }
+  | {
+      readonly type: 'UPDATE_OPERATION_STATUS';
+      readonly update_operation_status: { readonly status: Readonly<Record<string, unknown>> };
+    }
+  | {
+      readonly type: 'INVERSE_OFFERS';
+      readonly inverse_offers: { readonly inverse_offers: readonly unknown[] };
+    }
+  | {
+      readonly type: 'RESCIND_INVERSE_OFFER';
+      readonly rescind_inverse_offer: { readonly inverse_offer_id: Id };
+    }
   | { readonly type: 'HEARTBEAT' };

@@ -1,9 +1,19 @@
 // The master's state: agents, frameworks, tasks, executors and outstanding offers, cross-indexed.
 // Every Map keeps insertion order, which follows the input order, so iteration is deterministic.
 // Resources held here are in normal form; used and offered resources carry allocation_info.
+import type { Quota } from '../allocator/allocator.ts';
 import type { Resources } from '../resources.ts';
 import { createIdCounters, type IdCounters } from './ids.ts';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from './v1.ts';
+import type {
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  Offer,
+  Operation,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+} from './v1.ts';
 
 /** A task the master knows, active or completed. */
 export interface TaskRecord {
@@ -137,6 +147,37 @@ export interface MasterState {
   /** Timers armed and not yet fired, by key, with their deadline. */
   readonly timers: Map<string, number>;
   readonly weights: Map<string, number>;
+  /** Quota an operator set, by role. */
+  readonly quotas: Map<string, Quota>;
+  /** Agents an operator deactivated (or is draining): no offers on them, across re-registrations. */
+  readonly deactivatedAgents: Set<string>;
+  /** Agents being drained or drained, by id. */
+  readonly drains: Map<string, DrainRecord>;
+  /** Operations with an id (framework or operator), by `operationKey`, oldest first (bounded). */
+  readonly operations: Map<string, OperationRecord>;
+}
+
+/** An agent's drain: DRAINING until none of its tasks is live, then DRAINED. */
+export interface DrainRecord {
+  state: 'DRAINING' | 'DRAINED';
+  readonly mark_gone: boolean;
+  /** The upper bound of a killed task's grace period, in ns. */
+  readonly max_grace_period_ns: number | undefined;
+}
+
+/** An operation the master knows the outcome of, for feedback, reconciliation and GET_OPERATIONS. */
+export interface OperationRecord {
+  /** undefined for an operation an operator asked for. */
+  readonly framework_id: string | undefined;
+  readonly agent_id: string;
+  readonly info: Operation;
+  /** OPERATION_FINISHED, OPERATION_ERROR, OPERATION_DROPPED, ... */
+  state: string;
+  message: string | undefined;
+  /** The operation's own uuid (base64), made when it was recorded. */
+  readonly uuid: string;
+  /** uuid of the latest status sent and not yet acknowledged, for a framework's operation. */
+  pendingUuid: string | undefined;
 }
 
 /** An empty master state. */
@@ -156,6 +197,10 @@ export function createState(): MasterState {
     offers: new Map(),
     timers: new Map(),
     weights: new Map(),
+    quotas: new Map(),
+    deactivatedAgents: new Set(),
+    drains: new Map(),
+    operations: new Map(),
   };
 }
 

@@ -240,4 +240,6 @@ export interface Operation {
   readonly unreserve?: { readonly resources: readonly Resource[] };
   readonly create?: { readonly volumes: readonly Resource[] };
   readonly destroy?: { readonly volumes: readonly Resource[] };
+  readonly grow_volume?: { readonly volume: Resource; readonly addition: Resource };
+  readonly shrink_volume?: { readonly volume: Resource; readonly subtract: { readonly value: number } };
 }

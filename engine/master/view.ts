@@ -77,6 +77,10 @@ export interface AgentView {
   readonly resources: Resources;
   readonly used_resources: Resources;
   readonly offered_resources: Resources;
+  /** An operator turned offers for it off (DEACTIVATE_AGENT or DRAIN_AGENT). */
+  readonly deactivated: boolean;
+  /** DRAINING or DRAINED while an operator drains it. */
+  readonly drain_state: 'DRAINING' | 'DRAINED' | undefined;
 }
 
 /** A framework in the view (active or completed). */
@@ -136,6 +140,8 @@ export function agentView(state: MasterState, agent: AgentRecord): AgentView {
     resources: agent.total,
     used_resources: sum(agent.used.values()),
     offered_resources: offered,
+    deactivated: state.deactivatedAgents.has(agent.id),
+    drain_state: state.drains.get(agent.id)?.state,
   };
 }
 

@@ -1,5 +1,5 @@
-// `apply_operation` from the master: a framework's RESERVE, UNRESERVE, CREATE or DESTROY was applied
-// to this agent's resources. The agent checks the message (a malformed one is logged and dropped),
+// `apply_operation` from the master: a framework's or an operator's RESERVE, UNRESERVE, CREATE or
+// DESTROY, or an operator's GROW_VOLUME or SHRINK_VOLUME, was applied to this agent's resources. The agent checks the message (a malformed one is logged and dropped),
 // checkpoints the new total it carries and reports that total from then on; CREATE makes each
 // volume's directory, DESTROY removes it (unless a task here still uses the volume, which the master
 // should have prevented: data is never removed from under a running task).
@@ -21,13 +21,16 @@ const operation_bodies = {
   UNRESERVE: ['unreserve', 'resources'],
   CREATE: ['create', 'volumes'],
   DESTROY: ['destroy', 'volumes'],
+  GROW_VOLUME: ['grow_volume', 'volume'],
+  SHRINK_VOLUME: ['shrink_volume', 'volume'],
 } as const;
 
 type OperationType = keyof typeof operation_bodies;
 
 /** A checked apply_operation message. */
 export interface AppliedOperation {
-  readonly framework_id: string;
+  /** undefined for an operator's operation. */
+  readonly framework_id: string | undefined;
   readonly type: OperationType;
   /** The operation's id, when the framework gave one. */
   readonly id: string | undefined;
@@ -59,7 +62,10 @@ function resourcesOf(list: unknown, what: string): Resources | string {
 export function parseApplyOperation(message: unknown): AppliedOperation | { readonly error: string } {
   if (!isObject(message)) return { error: 'the message must be an object' };
   const framework = message.framework_id;
-  if (!isObject(framework) || typeof framework.value !== 'string' || framework.value === '') {
+  if (
+    framework !== undefined &&
+    (!isObject(framework) || typeof framework.value !== 'string' || framework.value === '')
+  ) {
     return { error: "'framework_id' must be {value} with a non-empty value" };
   }
   const operation = message.operation;
@@ -67,12 +73,14 @@ export function parseApplyOperation(message: unknown): AppliedOperation | { read
   const type = operation.type;
   if (typeof type !== 'string' || !Object.hasOwn(operation_bodies, type)) {
     return {
-      error: `'operation.type' must be RESERVE, UNRESERVE, CREATE or DESTROY, got ${JSON.stringify(type)}`,
+      error: `'operation.type' must be one of ${Object.keys(operation_bodies).join(', ')}, got ${JSON.stringify(type)}`,
     };
   }
   const [field, list] = operation_bodies[type as OperationType];
   const body = operation[field];
-  const converted = resourcesOf(isObject(body) ? body[list] : undefined, `operation.${field}.${list}`);
+  // GROW_VOLUME and SHRINK_VOLUME name one volume, the others a list; the directory stays as it is.
+  const named = isObject(body) ? body[list] : undefined;
+  const converted = resourcesOf(isObject(named) ? [named] : named, `operation.${field}.${list}`);
   if (typeof converted === 'string') return { error: converted };
   if (converted.length === 0) return { error: `'operation.${field}.${list}' names no resources` };
   const total = resourcesOf(message.resources, 'resources');
@@ -96,7 +104,8 @@ export function parseApplyOperation(message: unknown): AppliedOperation | { read
   if (!contains(total, made)) {
     return { error: `the new total ${formatResources(total)} does not hold ${formatResources(made)}` };
   }
-  return { framework_id: framework.value, type: type as OperationType, id, converted, volumes, total };
+  const framework_id = isObject(framework) ? (framework.value as string) : undefined;
+  return { framework_id, type: type as OperationType, id, converted, volumes, total };
 }
 
 /** The volumes (role and persistence id) that live tasks and executors on the agent use. */
@@ -156,7 +165,7 @@ export function applyOperation(core: AgentCore, message: unknown): void {
   }
   core.resources = parsed.total;
   core.log.info('applied an offer operation', {
-    framework_id: parsed.framework_id,
+    ...(parsed.framework_id === undefined ? { by: 'operator' } : { framework_id: parsed.framework_id }),
     operation: parsed.type,
     ...(parsed.id === undefined ? {} : { id: parsed.id }),
     resources: formatResources(parsed.converted),

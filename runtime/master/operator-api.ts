@@ -1,14 +1,16 @@
-// POST /api/v1: the v1 operator API. Reads (GET_HEALTH, GET_VERSION, GET_STATE, GET_AGENTS,
-// GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_MASTER, GET_WEIGHTS) answer 200 with
-// `{type, <lowercase type>: {...}}`; SUBSCRIBE opens an event stream; TEARDOWN and UPDATE_WEIGHTS
-// become engine inputs. The common checks (leadership, method, media types, body) come first, in
+// POST /api/v1: the v1 operator API of the master. Reads (GET_*) answer 200 with
+// `{type, <lowercase type>: {...}}`; SUBSCRIBE opens an event stream; writes (TEARDOWN, weights,
+// quota, reservations, volumes, agents deactivated, drained or gone) become engine inputs and
+// answer 200, or 202 for resource operations, as Mesos's do; SET_LOGGING_LEVEL is the host's. The common checks (leadership, method, media types, body) come first, in
 // the scheduler API's order.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterInput } from '../../engine/master/inputs.ts';
 import { accepts, application_json, header, sendEmpty, sendJson, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
+import { type LoggingLevel, parseSetLoggingLevel } from '../logging-level.ts';
 import type { LeaderDetector } from './leader.ts';
 import type { MasterHost } from './master-host.ts';
+import { getFlags, getMetrics, getOperations, getQuota, getRoles } from './operator-reads.ts';
 import {
   getAgents,
   getExecutors,
@@ -20,6 +22,7 @@ import {
   getWeights,
 } from './operator-shapes.ts';
 import type { OperatorSubscribers } from './operator-stream.ts';
+import { writeInputs } from './operator-writes.ts';
 import { admitCall } from './scheduler-api.ts';
 
 /** What the operator endpoint works with. */
@@ -30,50 +33,36 @@ export interface OperatorApiContext {
   readonly subscribers: OperatorSubscribers;
   readonly elected_time_ms: () => number;
   readonly log: Log;
+  readonly flags: Readonly<Record<string, string>>;
+  readonly metricsSnapshot: () => Record<string, number>;
+  readonly logging: LoggingLevel;
 }
 
-/** Operator calls of Mesos that meso does not serve (answered 501 rather than 400). */
-const unsupported: ReadonlySet<string> = new Set([
-  'UNKNOWN',
-  'GET_FLAGS',
-  'GET_METRICS',
-  'GET_LOGGING_LEVEL',
-  'SET_LOGGING_LEVEL',
-  'LIST_FILES',
-  'READ_FILE',
-  'GET_ROLES',
-  'GET_OPERATIONS',
-  'RESERVE_RESOURCES',
-  'UNRESERVE_RESOURCES',
-  'CREATE_VOLUMES',
-  'DESTROY_VOLUMES',
-  'GROW_VOLUME',
-  'SHRINK_VOLUME',
+/** The maintenance calls, until meso keeps maintenance schedules. */
+const maintenance_calls: ReadonlySet<string> = new Set([
   'GET_MAINTENANCE_STATUS',
   'GET_MAINTENANCE_SCHEDULE',
   'UPDATE_MAINTENANCE_SCHEDULE',
   'START_MAINTENANCE',
   'STOP_MAINTENANCE',
-  'GET_QUOTA',
-  'UPDATE_QUOTA',
-  'SET_QUOTA',
-  'REMOVE_QUOTA',
-  'MARK_AGENT_GONE',
-  'DRAIN_AGENT',
-  'DEACTIVATE_AGENT',
-  'REACTIVATE_AGENT',
 ]);
 
 /** The body of a read call, or undefined when `type` is not a read. */
 function readResponse(ctx: OperatorApiContext, type: string): Record<string, unknown> | undefined {
   const master = ctx.host.master;
-  // Calls about a part of the state read only that part; GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS
-  // and GET_TASKS answer with most of it, and read the whole view.
+  // Calls about a part of the state read only that part; GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS,
+  // GET_TASKS and GET_ROLES answer with most of it, and read the whole view.
   switch (type) {
     case 'GET_HEALTH':
       return { healthy: true };
+    case 'GET_FLAGS':
+      return getFlags(ctx.flags);
     case 'GET_VERSION':
       return getVersion(master.info.version);
+    case 'GET_METRICS':
+      return getMetrics(ctx.metricsSnapshot());
+    case 'GET_LOGGING_LEVEL':
+      return { level: ctx.logging.level() };
     case 'GET_STATE':
       return getState(master.state());
     case 'GET_AGENTS':
@@ -82,31 +71,78 @@ function readResponse(ctx: OperatorApiContext, type: string): Record<string, unk
       return getFrameworks(master.state());
     case 'GET_EXECUTORS':
       return getExecutors(master.state());
+    case 'GET_OPERATIONS':
+      return getOperations(master.lookups);
     case 'GET_TASKS':
       return getTasks(master.state());
+    case 'GET_ROLES':
+      return getRoles(master.state(), master.lookups);
     case 'GET_MASTER':
       return getMaster(master.info, master.lookups.startTimeMs(), ctx.elected_time_ms());
     case 'GET_WEIGHTS':
       return getWeights(master.lookups.weights());
+    case 'GET_QUOTA':
+      return getQuota(master.lookups);
     default:
       return undefined;
   }
 }
 
-/** The engine input of a write call, or why the call is malformed. */
-function writeInput(call: Record<string, unknown>): { input: MasterInput } | { error: string } | undefined {
-  if (call.type === 'TEARDOWN') {
-    const id = (call.teardown as { framework_id?: { value?: unknown } } | undefined)?.framework_id?.value;
-    if (typeof id !== 'string' || id === '')
-      return { error: "Expecting 'teardown.framework_id' to be present" };
-    return { input: { type: 'operator_teardown', framework_id: id } };
+/** Resource operations answer 202 Accepted, as Mesos's do; other writes 200 OK. */
+const accepted_calls: ReadonlySet<string> = new Set([
+  'RESERVE_RESOURCES',
+  'UNRESERVE_RESOURCES',
+  'CREATE_VOLUMES',
+  'DESTROY_VOLUMES',
+  'GROW_VOLUME',
+  'SHRINK_VOLUME',
+]);
+
+/** Steps each input of a write call and answers with the first refusal, or 200/202. */
+export function answerWrite(
+  host: MasterHost,
+  res: ServerResponse,
+  inputs: readonly MasterInput[],
+  ok_status: number,
+): void {
+  for (const input of inputs) {
+    const result = host.step(input);
+    if (result.failure !== undefined) {
+      sendText(res, 500, 'Internal error in the master; it has been logged');
+      return;
+    }
+    if (result.callError !== undefined) {
+      sendText(res, result.callError.status, result.callError.message);
+      return;
+    }
   }
-  if (call.type === 'UPDATE_WEIGHTS') {
-    const infos = (call.update_weights as { weight_infos?: unknown } | undefined)?.weight_infos;
-    if (!Array.isArray(infos)) return { error: "Expecting 'update_weights.weight_infos' to be a list" };
-    return { input: { type: 'operator_update_weights', weights: infos } };
+  sendEmpty(res, ok_status);
+}
+
+/** Calls answered without the engine: logging level, files (the master serves none). */
+function answerHostCall(
+  ctx: OperatorApiContext,
+  call: Record<string, unknown>,
+  res: ServerResponse,
+): boolean {
+  if (call.type === 'SET_LOGGING_LEVEL') {
+    const parsed = parseSetLoggingLevel(call.set_logging_level);
+    if ('error' in parsed) sendText(res, 400, parsed.error);
+    else {
+      ctx.logging.set(parsed.level, parsed.duration_ms);
+      sendEmpty(res, 200);
+    }
+    return true;
   }
-  return undefined;
+  if (call.type === 'LIST_FILES' || call.type === 'READ_FILE') {
+    // meso's master logs to stderr and keeps no files an operator could browse.
+    const body = call[call.type.toLowerCase()] as { path?: unknown } | undefined;
+    if (typeof body?.path !== 'string')
+      sendText(res, 400, `Expecting '${call.type.toLowerCase()}.path' to be present`);
+    else sendText(res, 404, `No file or directory found at path '${body.path}': the master serves no files`);
+    return true;
+  }
+  return false;
 }
 
 /** Handles one request to the operator endpoint. */
@@ -136,20 +172,15 @@ export async function handleOperatorRequest(
     sendJson(res, 200, { type: call.type, [call.type.toLowerCase()]: body });
     return;
   }
-  const write = writeInput(call);
+  if (answerHostCall(ctx, call, res)) return;
+  const write = writeInputs(call);
   if (write !== undefined) {
-    if ('error' in write) {
-      sendText(res, 400, write.error);
-      return;
-    }
-    const result = ctx.host.step(write.input);
-    if (result.failure !== undefined) sendText(res, 500, 'Internal error in the master; it has been logged');
-    else if (result.callError !== undefined) sendText(res, result.callError.status, result.callError.message);
-    else sendEmpty(res, 200);
+    if ('error' in write) sendText(res, 400, write.error);
+    else answerWrite(ctx.host, res, write.inputs, accepted_calls.has(call.type) ? 202 : 200);
     return;
   }
-  if (unsupported.has(call.type)) {
-    sendText(res, 501, `Operator call ${call.type} is not supported by meso`);
+  if (maintenance_calls.has(call.type)) {
+    sendText(res, 501, `Operator call ${call.type} is not served yet: meso has no maintenance schedules`);
     return;
   }
   sendText(res, 400, `Failed to validate master::Call: unknown call type '${call.type}'`);

@@ -37,6 +37,8 @@ export function v1Agent(agent: AgentView, version: string): Record<string, unkno
     allocated_resources: wireResources(agent.used_resources),
     offered_resources: wireResources(agent.offered_resources),
     capabilities: [],
+    deactivated: agent.deactivated,
+    ...(agent.drain_state === undefined ? {} : { drain_info: { state: agent.drain_state, config: {} } }),
   };
 }
 

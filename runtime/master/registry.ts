@@ -46,7 +46,10 @@ export function createMemoryRegistry(): MemoryRegistry {
           for (const w of effect.weights) weights.set(w.role, w.weight);
           return;
         case 'quota_updated':
-          quotas.set(effect.role, effect.quota);
+          // Empty guarantees without limits clear the role's quota.
+          if (Object.keys(effect.quota.guarantees).length === 0 && effect.quota.limits === undefined)
+            quotas.delete(effect.role);
+          else quotas.set(effect.role, effect.quota);
           return;
       }
     },

@@ -1,12 +1,14 @@
 // The master's HTTP routes: the scheduler and operator APIs, the state page, health, redirect,
-// metrics and the web UI's placeholder. Every answer is counted by route and status code; a
+// metrics, the endpoints older than the operator API, and the web UI's placeholder. Every answer is counted by route and status code; a
 // handler that throws (a bug) answers 500 and logs, and never takes the server down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
+import type { LoggingLevel } from '../logging-level.ts';
 import type { AgentChannel } from './agent-channel.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
+import { handleLegacy, legacyPath } from './legacy-endpoints.ts';
 import type { MasterHost } from './master-host.ts';
 import { engineGauges, type MasterMetrics, type MasterStats } from './metrics.ts';
 import { handleOperatorRequest } from './operator-api.ts';
@@ -26,6 +28,9 @@ export interface MasterRoutes {
   readonly recovering: () => boolean;
   readonly elected_time_ms: () => number;
   readonly flags: Readonly<Record<string, string>>;
+  readonly logging: LoggingLevel;
+  /** The metrics under Mesos's names (GET /metrics/snapshot, GET_METRICS). */
+  readonly metricsSnapshot: () => Record<string, number>;
 }
 
 /** The route name of each path (for metrics), and the paths Mesos also serves without `/master`. */
@@ -56,7 +61,8 @@ const index_page = `<!doctype html>
 
 /** Routes one request; never rejects. */
 export function routeRequest(routes: MasterRoutes, req: IncomingMessage, res: ServerResponse): void {
-  const route = route_of_path.get(pathOf(req)) ?? 'other';
+  const route =
+    route_of_path.get(pathOf(req)) ?? (legacyPath(pathOf(req)) === undefined ? 'other' : 'legacy');
   res.on('close', () => routes.metrics.httpRequest(route, res.statusCode));
   handle(routes, route, req, res).catch((err: unknown) => {
     const error = err instanceof Error ? err : new Error(String(err));
@@ -87,6 +93,14 @@ async function handle(
   }
   if (route === 'operator') {
     await handleOperatorRequest(routes, req, res);
+    return;
+  }
+  if (route === 'legacy') {
+    if (notLeading(routes, req, res)) {
+      req.resume();
+      return;
+    }
+    await handleLegacy(routes, req, res, legacyPath(pathOf(req))!);
     return;
   }
   discardBody(req);

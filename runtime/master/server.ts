@@ -16,6 +16,7 @@ import {
 import { createMaster } from '../../engine/master/master.ts';
 import { createRng } from '../../engine/rng.ts';
 import { createLog, type Log, type LogLevel } from '../log.ts';
+import { createLoggingLevel } from '../logging-level.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
 import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
 import { createAgentChannel } from './agent-channel.ts';
@@ -24,6 +25,7 @@ import { openJournal } from './journal.ts';
 import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
 import { createMasterHost, type MasterHost, type TraceFeed } from './master-host.ts';
 import { createMasterMetrics } from './metrics.ts';
+import { metricsSnapshot } from './metrics-snapshot.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';
 import { createMemoryRegistry } from './registry.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
@@ -124,6 +126,7 @@ interface Settings {
   readonly completed_frameworks_max: number;
   readonly journal: string | undefined;
   readonly log: Log;
+  readonly log_level: LogLevel;
 }
 
 /** Starts a live master and resolves once it listens. */
@@ -147,6 +150,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     completed_frameworks_max: options.completed_frameworks_max ?? default_completed_frameworks_max,
     journal: options.journal,
     log,
+    log_level: options.log_level ?? 'info',
   };
   try {
     const routes = assemble(settings, options.leader ?? createStandaloneLeaderDetector);
@@ -232,6 +236,8 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     recovering: () => false,
     elected_time_ms: () => started_ms,
     flags: flagsOf(s),
+    logging: createLoggingLevel(log, s.log_level),
+    metricsSnapshot: () => metricsSnapshot(masterStats(routes!)),
   };
   return routes;
 }
@@ -300,6 +306,7 @@ function running(server: Server, routes: MasterRoutes, url: string, s: Settings)
     routes.streams.closeAll();
     routes.subscribers.closeAll();
     routes.channel.closeAll();
+    routes.logging.stop();
     server.closeAllConnections();
     await closed;
     await routes.leader.stop();

@@ -94,10 +94,14 @@ export function showEffect(effect: MasterEffect, names: ScenarioNames): string[]
       if (message.type !== 'apply_operation') return [];
       const op = message.operation;
       const resources =
-        op.reserve?.resources ?? op.unreserve?.resources ?? op.create?.volumes ?? op.destroy?.volumes;
-      return [
-        `${names.agent(effect.agent_id)} applies ${op.type} of ${names.framework(message.framework_id.value)}: ${showResources(resources ?? [])}`,
-      ];
+        op.reserve?.resources ??
+        op.unreserve?.resources ??
+        op.create?.volumes ??
+        op.destroy?.volumes ??
+        [op.grow_volume?.volume ?? op.shrink_volume?.volume].filter((r) => r !== undefined);
+      const by =
+        message.framework_id === undefined ? 'the operator' : names.framework(message.framework_id.value);
+      return [`${names.agent(effect.agent_id)} applies ${op.type} of ${by}: ${showResources(resources)}`];
     }
     default:
       return [];

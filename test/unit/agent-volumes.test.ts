@@ -99,7 +99,9 @@ describe('apply_operation', () => {
     const reserve = { type: 'RESERVE', reserve: { resources: parseResources('disk(dynamic:prod):512') } };
     expect(error(null)).toMatch(/must be an object/);
     expect(error({ ...(message(reserve) as object), framework_id: 'F1' })).toMatch(/'framework_id'/);
-    expect(error(message({ type: 'LAUNCH', launch: {} }))).toMatch(/RESERVE, UNRESERVE, CREATE or DESTROY/);
+    expect(error(message({ type: 'LAUNCH', launch: {} }))).toMatch(
+      /RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME/,
+    );
     expect(error(message({ type: 'RESERVE' }))).toMatch(/'operation.reserve.resources' must be a list/);
     expect(error(message({ type: 'RESERVE', reserve: { resources: [] } }))).toMatch(/names no resources/);
     expect(error(message({ type: 'RESERVE', reserve: { resources: [{ name: 'cpus' }] } }))).toMatch(
