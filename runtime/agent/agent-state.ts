@@ -110,6 +110,20 @@ function byRole<T>(resources: Resources, show: (list: Resource[]) => T): Record<
   return Object.fromEntries([...roles].map(([role, list]) => [role, show(list)]));
 }
 
+/** The agent's flags as text, as /state, GET_FLAGS and /flags show them. */
+export function agentFlags(core: AgentCore): Record<string, string> {
+  const s = core.settings;
+  return {
+    work_dir: s.work_dir,
+    hostname: s.hostname,
+    ip: s.ip,
+    port: String(s.port),
+    master: core.link?.master() ?? '',
+    isolation: s.launcher.isolation,
+    switch_user: String(s.switch_user),
+  };
+}
+
 /** The body of `GET /state`. */
 export function agentStateJson(core: AgentCore): unknown {
   const s = core.settings;
@@ -128,14 +142,7 @@ export function agentStateJson(core: AgentCore): unknown {
     attributes: flatAttributes(core.attributes),
     master_hostname: core.link?.master()?.replace(/:\d+$/, '') ?? '',
     registered: core.link?.registered() === true,
-    flags: {
-      work_dir: s.work_dir,
-      hostname: s.hostname,
-      ip: s.ip,
-      port: String(s.port),
-      master: core.link?.master() ?? '',
-      isolation: s.launcher.isolation,
-    },
+    flags: agentFlags(core),
     frameworks: [...core.book.frameworks.values()].map((f) => frameworkJson(core, f)),
     completed_frameworks: core.book.completed_frameworks.map((f) => frameworkJson(core, f)),
   };

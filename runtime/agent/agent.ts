@@ -21,6 +21,7 @@ import {
   kill_grace_ms_default,
 } from '../constants.ts';
 import { createLog, type LogLevel } from '../log.ts';
+import { createLoggingLevel } from '../logging-level.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
@@ -227,7 +228,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (typeof options.master === 'string') parseMasterAddress(options.master);
   const log = options.log ?? createLog('meso-agent', options.log_level ?? 'info');
   const core = await createCore(options, settings, log);
-  const server = createAgentServer(core, createExecutorHost(core));
+  const logging = createLoggingLevel(log, options.log_level ?? 'info');
+  const server = createAgentServer(core, createExecutorHost(core), logging);
   await listen(server, settings);
   log.info('agent listening', { ip: settings.ip, port: settings.port, work_dir, agent_id: core.agent_id });
   // Recovered work is in the book before the agent introduces itself, so re-registration reports it.
@@ -263,6 +265,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           });
         } else await killEverything(core, agent_stop_wait_ms);
         core.updates.stop();
+        logging.stop();
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();

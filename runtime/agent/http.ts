@@ -1,15 +1,17 @@
-// The agent's HTTP endpoints (Mesos's paths): the executor API `POST /api/v1/executor`, and for
-// operators and the web UI `GET /state`, `/files/browse`, `/files/read`, `/monitor/statistics` and
-// `/health`. The file endpoints reach only sandboxes (under `<work_dir>/slaves`). GET endpoints
+// The agent's HTTP endpoints (Mesos's paths): the executor API `POST /api/v1/executor`, the
+// operator API `POST /api/v1`, and for operators and the web UI `GET /state`, `/files/browse`,
+// `/files/read`, `/monitor/statistics`, `/metrics/snapshot`, `/flags`, `/version` and `/health`. The file endpoints reach only sandboxes (under `<work_dir>/slaves`). GET endpoints
 // answer JSONP when asked (`?jsonp=callback`), as Mesos's do for its web UI.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { master_version } from '../../engine/master/options.ts';
 import { agent_http_keep_alive_timeout_ms } from '../constants.ts';
-
-import { agentStateJson, monitorStatisticsJson } from './agent-state.ts';
+import type { LoggingLevel } from '../logging-level.ts';
+import { agentFlags, agentStateJson, monitorStatisticsJson } from './agent-state.ts';
 import type { AgentCore } from './core.ts';
 import { type ExecutorApiHost, handleExecutorApi } from './executor-api.ts';
 import { pathOf, sendEmpty, sendJson, sendText } from './http-answers.ts';
+import { agentMetrics, handleAgentOperator } from './operator-api.ts';
 import { browseSandbox, parseFilesInteger, readSandboxFile, SandboxAccessError } from './sandbox.ts';
 
 /** A JSONP callback name: an identifier path, nothing a browser would run as more than a call. */
@@ -52,12 +54,17 @@ async function answerFiles(
 async function route(
   core: AgentCore,
   executors: ExecutorApiHost,
+  logging: LoggingLevel,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const path = pathOf(req).replace(/^\/slave\(1\)/, '');
   if (path === '/api/v1/executor') {
     await handleExecutorApi(req, res, executors);
+    return;
+  }
+  if (path === '/api/v1') {
+    await handleAgentOperator(core, logging, req, res);
     return;
   }
   req.resume();
@@ -73,6 +80,15 @@ async function route(
       return;
     case '/health':
       sendEmpty(res, 200);
+      return;
+    case '/metrics/snapshot':
+      answerJson(res, query, agentMetrics(core, Date.now()));
+      return;
+    case '/flags':
+      answerJson(res, query, { flags: agentFlags(core) });
+      return;
+    case '/version':
+      answerJson(res, query, { version: master_version });
       return;
     case '/monitor/statistics':
       answerJson(res, query, await monitorStatisticsJson(core));
@@ -96,9 +112,13 @@ async function route(
 }
 
 /** Creates the agent's HTTP server (not yet listening). */
-export function createAgentServer(core: AgentCore, executors: ExecutorApiHost): Server {
+export function createAgentServer(
+  core: AgentCore,
+  executors: ExecutorApiHost,
+  logging: LoggingLevel,
+): Server {
   const server = createServer((req, res) => {
-    route(core, executors, req, res).catch((error: unknown) => {
+    route(core, executors, logging, req, res).catch((error: unknown) => {
       core.log.error('agent endpoint failed', { path: req.url, error: (error as Error).message });
       if (!res.headersSent) sendText(res, 500, 'Internal error of the agent');
       else res.destroy();
