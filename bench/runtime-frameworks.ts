@@ -12,7 +12,7 @@
 // declines every offer it holds or gets and suppresses offers. A launch budget bounds both.
 import { request } from 'node:http';
 import { CallPipeline } from '../runtime/sdk/call-pipeline.ts';
-import { RecordIoDecoder } from '../runtime/sdk/recordio.ts';
+import { RecordIoDecoder } from '../runtime/wire/recordio.ts';
 
 /** How a framework uses its offers. */
 export type FrameworkMode = 'greedy' | 'paced' | 'quiet';

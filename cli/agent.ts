@@ -9,8 +9,8 @@
 // --switch_user; sandbox garbage collection's --gc_delay, --gc_disk_headroom, --disk_watch_interval.
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
-import { parseMasterAddress } from '../runtime/agent/registration.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
+import { parseMasterAddress } from '../runtime/wire/master-address.ts';
 import { booleanOf, countOf, durationMsOf, fractionOf, portOf } from './flags.ts';
 
 /** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */

@@ -2,7 +2,7 @@
 // test-framework does): --master host:port, --tasks N (default 5), --command CMD (default
 // 'echo hello'), --timeout_seconds S (default: none). Exits 0 once every task finished, 1 otherwise.
 import { runTestFramework } from '../examples/test-framework.ts';
-import { parseMasterAddress } from '../runtime/agent/registration.ts';
+import { parseMasterAddress } from '../runtime/wire/master-address.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface TestFrameworkCommandOptions {

@@ -23,6 +23,7 @@ import {
 import { createLog, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
+import { parseMasterAddress } from '../wire/master-address.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
 import { agentsMetaDirectory } from './checkpoint.ts';
@@ -37,7 +38,7 @@ import { killEverything, killTask, shutdownExecutor, shutdownFramework } from '.
 import { applyOperation } from './operations.ts';
 import { reconcileTasks } from './reconcile.ts';
 import { recoverWork } from './recovery.ts';
-import { type AgentLog, createMasterLink, type MasterDetector, parseMasterAddress } from './registration.ts';
+import { type AgentLog, createMasterLink, type MasterDetector } from './registration.ts';
 import { readCheckpointedResources, startingTotal } from './resource-checkpoint.ts';
 import { agentResources, parseAttributes } from './resources.ts';
 import { createStatusUpdateManager } from './status-updates.ts';

@@ -5,8 +5,8 @@
 // SUBSCRIBE an Accept that allows JSON (406).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaskStatus } from '../../engine/master/v1.ts';
-import { encodeRecord } from '../sdk/recordio.ts';
-import { dropNulls } from '../wire/agent-protocol.ts';
+import { dropNulls } from '../wire/json.ts';
+import { encodeRecord } from '../wire/recordio.ts';
 import type { ExecutorSubscription } from './executors.ts';
 import {
   accepts,

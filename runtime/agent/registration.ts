@@ -16,6 +16,8 @@ import {
   agent_channel_path,
   type MasterToAgentMessage,
 } from '../wire/agent-protocol.ts';
+import { backoffDelayMs } from '../wire/backoff.ts';
+import { parseMasterAddress } from '../wire/master-address.ts';
 import type { MasterAddress } from '../wire/master-info.ts';
 
 /** Something that knows who leads (a ZooKeeper detector); the link follows its changes. */
@@ -61,32 +63,6 @@ export interface MasterLink {
   master(): string | undefined;
   /** Closes the connection and stops reconnecting. */
   stop(): Promise<void>;
-}
-
-/** Parses `host:port` (also `http://host:port` or `//host:port/path`) into the `host:port` part. */
-export function parseMasterAddress(text: string): string {
-  const stripped = text
-    .trim()
-    .replace(/^[a-z]+:\/\//i, '')
-    .replace(/^\/\//, '');
-  const hostPort = stripped.split('/')[0] ?? '';
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(hostPort);
-  const port = Number(match?.[2]);
-  if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new Error(`master address must be host:port (e.g. 127.0.0.1:5050), got '${text}'`);
-  }
-  return `${match[1]}:${port}`;
-}
-
-/** The wait before attempt `attempt` (0-based): uniform in [0, min(min * 2^attempt, max)]. */
-export function backoffDelayMs(
-  attempt: number,
-  min_ms: number,
-  max_ms: number,
-  random = Math.random,
-): number {
-  const cap = Math.min(min_ms * 2 ** Math.min(attempt, 30), max_ms);
-  return Math.floor(random() * cap);
 }
 
 /** Opens the link and keeps it open until `stop`. */

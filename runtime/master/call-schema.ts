@@ -4,7 +4,7 @@
 // error), bytes are base64, and required fields must be present. A call that breaks a rule is a
 // 400 before it reaches the engine; what the engine checks (ids, roles, offers) it checks itself.
 // Only the messages and fields meso reads are described; everything else passes through untouched.
-import { dropNulls } from '../wire/agent-protocol.ts';
+import { dropNulls } from '../wire/json.ts';
 
 /** The shape of a JSON value. */
 export type Schema =

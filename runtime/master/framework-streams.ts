@@ -7,7 +7,7 @@ import type { CloseFrameworkStreamEffect, FrameworkEventEffect } from '../../eng
 import { stream_buffer_bytes_max } from '../constants.ts';
 import { application_json } from '../http-util.ts';
 import type { Log } from '../log.ts';
-import { encodeRecord } from '../sdk/recordio.ts';
+import { encodeRecord } from '../wire/recordio.ts';
 import type { MasterMetrics } from './metrics.ts';
 
 /** An open scheduler stream. */

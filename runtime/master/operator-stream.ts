@@ -12,7 +12,7 @@ import type { TaskView } from '../../engine/master/view.ts';
 import { stream_buffer_bytes_max } from '../constants.ts';
 import { application_json } from '../http-util.ts';
 import type { Log } from '../log.ts';
-import { encodeRecord } from '../sdk/recordio.ts';
+import { encodeRecord } from '../wire/recordio.ts';
 import type { MasterHost } from './master-host.ts';
 import { getState, v1Agent, v1Framework, v1Task } from './operator-shapes.ts';
 

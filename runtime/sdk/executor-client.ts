@@ -7,13 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { TaskInfo, TaskState, TaskStatus } from '../../engine/master/v1.ts';
-import { backoffDelayMs } from '../agent/registration.ts';
 import {
   executor_subscribe_backoff_ms_max,
   executor_subscribe_backoff_ms_min,
   recovery_timeout_ms_default,
 } from '../constants.ts';
 import { type Log, silentLog } from '../log.ts';
+import { backoffDelayMs } from '../wire/backoff.ts';
 import { EventQueue } from './event-queue.ts';
 import {
   type HttpTarget,

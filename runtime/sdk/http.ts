@@ -3,7 +3,7 @@
 // redirect's Location (Mesos answers `//leader:port/path`, protocol-relative).
 import { type Agent, type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
 import { post_answer_bytes_max, post_answer_timeout_ms_default } from '../constants.ts';
-import { RecordIoDecoder } from './recordio.ts';
+import { RecordIoDecoder } from '../wire/recordio.ts';
 
 /** A `host:port` to send requests to. */
 export interface HttpTarget {

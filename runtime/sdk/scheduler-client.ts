@@ -15,7 +15,6 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../../engine/master/v1.ts';
-import { backoffDelayMs, parseMasterAddress } from '../agent/registration.ts';
 import {
   heartbeat_interval_seconds_assumed,
   heartbeat_misses_max_default,
@@ -24,6 +23,8 @@ import {
   subscribe_backoff_ms_min_default,
 } from '../constants.ts';
 import { type Log, silentLog } from '../log.ts';
+import { backoffDelayMs } from '../wire/backoff.ts';
+import { parseMasterAddress } from '../wire/master-address.ts';
 import { CallPipeline, type PipelinedAnswer } from './call-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
 import { type HttpTarget, hostPortOf, sleepUnless, targetOf } from './http.ts';

@@ -32,6 +32,7 @@ import type {
   AgentStatusUpdateInput,
   MasterInput,
 } from '../../engine/master/inputs.ts';
+import { dropNulls } from './json.ts';
 
 /** Path of the agent channel's WebSocket on the master. */
 export const agent_channel_path = '/api/v1/agent';
@@ -93,17 +94,6 @@ export interface AgentOrigin {
 export type ParsedAgentMessage = { readonly message: AgentToMasterMessage } | { readonly error: string };
 
 type Json = Record<string, unknown>;
-
-/** JSON `null` means absent: drops null fields (deeply) so the engine sees absent fields. */
-export function dropNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNulls);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Json = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== null && key !== '__proto__') out[key] = dropNulls(field);
-  }
-  return out;
-}
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

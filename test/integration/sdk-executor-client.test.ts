@@ -12,7 +12,7 @@ import { type RunningAgent, startAgent } from '../../runtime/agent/agent.ts';
 import { silentLog } from '../../runtime/log.ts';
 import { startMaster } from '../../runtime/master/server.ts';
 import { durationMs, ExecutorClient, executorEnvironment } from '../../runtime/sdk/executor-client.ts';
-import { encodeRecord } from '../../runtime/sdk/recordio.ts';
+import { encodeRecord } from '../../runtime/wire/recordio.ts';
 import { eventually, getJson, type Json, Processes } from './e2e-harness.ts';
 
 const procs = new Processes();

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import { silentLog } from '../../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../../runtime/master/server.ts';
-import { encodeRecord } from '../../runtime/sdk/recordio.ts';
 import { SchedulerCallError, SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
+import { encodeRecord } from '../../runtime/wire/recordio.ts';
 import { eventually, getJson, type Json } from './e2e-harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

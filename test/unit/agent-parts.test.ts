@@ -5,13 +5,14 @@ import { agentOptionsOf } from '../../cli/agent.ts';
 import { parseExecutorCall, updateStatusError } from '../../runtime/agent/executor-api.ts';
 import { durationText, executorEnvironment, gracePeriodMs } from '../../runtime/agent/executors.ts';
 import { waitStatus } from '../../runtime/agent/lifecycle.ts';
-import { backoffDelayMs, parseMasterAddress } from '../../runtime/agent/registration.ts';
 import {
   agentResources,
   offerableDiskMb,
   offerableMemoryMb,
   parseAttributes,
 } from '../../runtime/agent/resources.ts';
+import { backoffDelayMs } from '../../runtime/wire/backoff.ts';
+import { parseMasterAddress } from '../../runtime/wire/master-address.ts';
 
 const gib = 1024 ** 3;
 

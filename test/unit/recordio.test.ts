@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord, RecordIoDecoder } from '../../runtime/sdk/recordio.ts';
+import { encodeRecord, RecordIoDecoder } from '../../runtime/wire/recordio.ts';
 
 /** Splits `bytes` at the given positions (any order, duplicates allowed) into consecutive chunks. */
 function splitAt(bytes: Buffer, positions: number[]): Buffer[] {
