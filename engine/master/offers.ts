@@ -92,7 +92,10 @@ function makeOffer(ctx: Ctx, allocation: Allocation): OfferRecord | undefined {
     ignore(ctx, 'allocation', `offer to ${allocation.frameworkId} on ${allocation.agentId}: not active`);
     return undefined;
   }
-  const free = subtract(agent.total, unallocate(agentAllocated(ctx, agent)));
+  // An agent holding nothing (the usual case when a revive offers every free agent again) has its
+  // whole total free: no sum over what it holds, and no subtraction.
+  const idle = agent.used.size === 0 && agent.offers.size === 0;
+  const free = idle ? agent.total : subtract(agent.total, unallocate(agentAllocated(ctx, agent)));
   if (allocation.resources.length === 0 || !contains(free, unallocate(allocation.resources))) {
     throw new Error(
       `allocator offered ${JSON.stringify(allocation.resources)} on agent ${agent.id}, which has only ${JSON.stringify(free)} free`,
