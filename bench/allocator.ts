@@ -9,6 +9,7 @@
 //   npx tsx bench/allocator.ts            table
 //   npx tsx bench/allocator.ts --json     one JSON line per size
 //   npx tsx bench/allocator.ts --runs 9   more runs per size
+//   npx tsx bench/allocator.ts --offers   also the engine's work per offer (bench/offer-path.ts)
 //   npx tsx bench/allocator.ts --split    also time the loop with constant-time stand-in sorters,
 //                                         separating the allocator's own cost from the sorters'
 //
@@ -24,6 +25,7 @@ import type { Sorter } from '../engine/allocator/sorter.ts';
 import type { Quantities } from '../engine/quantities.ts';
 import { parseResources, type Resources } from '../engine/resources.ts';
 import { createRng } from '../engine/rng.ts';
+import { measureOfferPath, type OfferPathSize } from './offer-path.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
@@ -31,7 +33,7 @@ const collectGarbage = vm.runInNewContext('gc') as () => void;
 interface Size {
   readonly agents: number;
   readonly frameworks: number;
-  /** Mesos 1.7.1 / 1.8 figure for one cycle, seconds (approximate, as published). */
+  /** Mesos 1.7.1 / 1.8 figure for one cycle, seconds (approximate, as published); 0 where none is. */
   readonly mesos_s: number;
   /** meso's target, ms (undefined where none is set). */
   readonly target_ms?: number;
@@ -40,9 +42,19 @@ interface Size {
 const sizes: readonly Size[] = [
   { agents: 1000, frameworks: 100, mesos_s: 0.1 },
   { agents: 5000, frameworks: 500, mesos_s: 0.4 },
-  { agents: 10000, frameworks: 1000, mesos_s: 1.1, target_ms: 40 },
-  { agents: 20000, frameworks: 2000, mesos_s: 3.8, target_ms: 100 },
+  { agents: 10000, frameworks: 1000, mesos_s: 1.1 },
+  { agents: 20000, frameworks: 2000, mesos_s: 3.8, target_ms: 25 },
+  { agents: 50000, frameworks: 5000, mesos_s: 0, target_ms: 100 },
 ];
+
+/** Sizes of the offer-path case (`--offers`): the SWIM day's cluster, and a larger one. */
+const offerSizes: readonly OfferPathSize[] = [
+  { agents: 600, frameworks: 1 },
+  { agents: 10000, frameworks: 2 },
+];
+
+/** Target for the engine's work per offer (offer, decline, recovery with its filter), microseconds. */
+const offer_target_us = 1.5;
 
 const agentResources = 'cpus:2;mem:1024;disk:4096;ports:[31000-32000]';
 const seed = 'bench-allocator';
@@ -125,6 +137,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const split = args.includes('--split');
+  const offersToo = args.includes('--offers');
   const runsAt = args.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer, e.g. --runs 5');
@@ -166,7 +179,7 @@ function main(): void {
       const target = size.target_ms === undefined ? '-' : `<= ${size.target_ms} ms`;
       log(
         `${shape} | ${fmt(med, 9)} | ${fmt(Math.min(...times), 6)} | ${fmt(Math.max(...times), 6)} | ` +
-          `${`~${size.mesos_s} s`.padStart(15)} | ${target.padStart(11)} | ${ok ? 'yes' : 'NO'}`,
+          `${(size.mesos_s > 0 ? `~${size.mesos_s} s` : '-').padStart(15)} | ${target.padStart(11)} | ${ok ? 'yes' : 'NO'}`,
       );
     }
     if (split) {
@@ -176,7 +189,29 @@ function main(): void {
     }
   }
   if (split) log(`loop alone (stand-in sorters), median: ${loopOnly.join(', ')}`);
+  if (offersToo && !offerPath(runs, json, log)) failed = true;
   if (failed) process.exitCode = 1;
+}
+
+/** The offer-path case: engine microseconds per offer, median of the runs; false when over target. */
+function offerPath(runs: number, json: boolean, log: (line: string) => void): boolean {
+  log(`offer path: revive, allocate, decline with a 5 s filter (target <= ${offer_target_us} us an offer)`);
+  let ok = true;
+  for (const size of offerSizes) {
+    const rounds = Math.max(20, Math.round(120_000 / size.agents));
+    const figures = [];
+    for (let r = 0; r < runs; r++) figures.push(measureOfferPath(size, rounds, 5, () => performance.now()));
+    const us = median(figures.map((f) => f.us_per_offer));
+    const met = us <= offer_target_us;
+    if (!met) ok = false;
+    if (json)
+      console.log(JSON.stringify({ case: 'offer_path', ...size, rounds, us_per_offer: round1(us), runs }));
+    else
+      log(
+        `${size.agents} agents x ${size.frameworks} frameworks: ${us.toFixed(1)} us an offer (min ${Math.min(...figures.map((f) => f.us_per_offer)).toFixed(1)}, ${figures[0]!.offers} offers a run) ${met ? 'met' : 'NOT met'}`,
+      );
+  }
+  return ok;
 }
 
 function round1(v: number): number {
