@@ -319,20 +319,23 @@ export function rangesOf(r: Resources, name: string): ValueRange[] {
 /** The flat form of /master/state: `{cpus, mem, disk, gpus, ports: '[31000-32000]'}`. */
 export function summary(r: Resources): Record<string, number | string> {
   const out: Record<string, number | string> = { cpus: 0, mem: 0, disk: 0, gpus: 0 };
-  const rangeByName = new Map<string, readonly ValueRange[]>();
-  const itemsByName = new Map<string, readonly string[]>();
+  // Made only when a range or set shows up: every offer's trace event is summarised.
+  let rangeByName: Map<string, readonly ValueRange[]> | undefined;
+  let itemsByName: Map<string, readonly string[]> | undefined;
   for (const res of r) {
     if (res.type === 'SCALAR') {
       const prev = out[res.name];
       out[res.name] = roundScalar((typeof prev === 'number' ? prev : 0) + res.scalar!.value);
     } else if (res.type === 'RANGES') {
+      rangeByName ??= new Map();
       rangeByName.set(res.name, addRanges(rangeByName.get(res.name) ?? [], res.ranges!.range));
     } else {
+      itemsByName ??= new Map();
       itemsByName.set(res.name, addItems(itemsByName.get(res.name) ?? [], res.set!.item));
     }
   }
-  for (const [name, range] of rangeByName) out[name] = formatRanges(range);
-  for (const [name, items] of itemsByName) out[name] = formatItems(items);
+  if (rangeByName !== undefined) for (const [name, range] of rangeByName) out[name] = formatRanges(range);
+  if (itemsByName !== undefined) for (const [name, items] of itemsByName) out[name] = formatItems(items);
   return out;
 }
 

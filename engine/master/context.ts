@@ -21,9 +21,9 @@ export interface Ctx {
 
 /** Appends a trace event, stamped with the step's time and the next sequence number. */
 export function trace(ctx: Ctx, body: TraceEventBody): void {
-  // Object.assign then two properties rather than a spread literal: the same object (keys in the same
-  // order), built several times faster in V8, and every offer and decline makes one.
-  const event: Record<string, unknown> = Object.assign({}, body);
+  // Every caller passes a fresh literal, so the body is stamped in place: the same keys in the same
+  // order as a copy with the two added, and no copy made (every offer and decline makes one).
+  const event = body as unknown as Record<string, unknown>;
   event.time_ms = ctx.now;
   event.seq = ctx.state.traceSeq++;
   ctx.out.push({ type: 'trace', event: event as unknown as TraceEvent });
