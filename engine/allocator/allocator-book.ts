@@ -145,6 +145,7 @@ export class AllocatorBook {
       const framework = this.frameworks.get(holding.frameworkId);
       this.quota.hold(holding.role, unreservedScalars(holding.resources), -1);
       holding.resources = [];
+      holding.plain = undefined;
       if (framework !== undefined) this.sorters.account(agent, framework, holding);
       this.countHolding(holding.frameworkId, framework, holding.role, agent.id, -1);
     }
@@ -177,13 +178,14 @@ export class AllocatorBook {
     const framework = this.frameworks.get(frameworkId);
     let holding = holdingFor(agent.holdings, frameworkId, role);
     if (holding === undefined) {
-      holding = { frameworkId, role, resources, measured: undefined };
+      holding = { frameworkId, role, resources, measured: undefined, plain };
       // Most agents hold for one framework: a literal of one entry has just the room it needs.
       if (agent.holdings.length === 0) agent.holdings = [holding];
       else agent.holdings.push(holding);
       this.countHolding(frameworkId, framework, role, agent.id, 1);
     } else {
       holding.resources = add(holding.resources, resources);
+      holding.plain = undefined;
     }
     if (this.quota.tracking) {
       this.quota.hold(role, agent.reservedRoles === 0 ? plainQuantities : unreservedScalars(plain), 1);
@@ -207,8 +209,10 @@ export class AllocatorBook {
       );
     }
     const measured = holding.measured;
+    // A whole return gives back the unallocated form the holding was made with, not a new one.
+    const plain = whole && holding.plain !== undefined ? holding.plain : unallocate(part);
     holding.resources = whole ? emptyResources : subtract(holding.resources, part);
-    const plain = unallocate(part);
+    holding.plain = undefined;
     agent.free = add(agent.free, plain);
     if (!contains(agent.total, agent.free)) {
       throw new Error(`agent ${agent.id}: free ${formatResources(agent.free)} exceeds its total`);
@@ -241,6 +245,7 @@ export class AllocatorBook {
     const plainFrom = unallocate(from);
     const plainTo = unallocate(to);
     holding.resources = add(subtract(holding.resources, from), to);
+    holding.plain = undefined;
     this.retotal(agent, add(subtract(agent.total, plainFrom), plainTo));
     if (this.quota.tracking) {
       this.quota.hold(role, unreservedScalars(plainFrom), -1);

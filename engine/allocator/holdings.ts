@@ -13,6 +13,11 @@ export interface Holding {
   resources: Resources;
   /** What the sorters were told, or undefined while the framework is unknown. */
   measured: Quantities | undefined;
+  /**
+   * The unallocated form of `resources` while they are the one offer the holding was made with
+   * (what a decline gives back whole), undefined once they change.
+   */
+  plain: Resources | undefined;
 }
 
 /** The framework's holdings, one per role, in the order they were made (a new array). */
