@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Allocation } from '../../engine/allocator/allocator.ts';
 import { createAllocator, type PolicyName, policyNames } from '../../engine/allocator/policies.ts';
 import {
@@ -108,8 +112,10 @@ interface Filter {
   readonly until_ms: number;
 }
 
-function makeAllocator(policy: PolicyName, seed: string) {
-  return createAllocator({
+type CreateAllocator = typeof createAllocator;
+
+function makeAllocator(policy: PolicyName, seed: string, create: CreateAllocator = createAllocator) {
+  return create({
     policy,
     rng: createRng(seed),
     slot,
@@ -123,8 +129,9 @@ function run(
   seed: string,
   setup: readonly [Op[], Op[]],
   ops: readonly Op[],
+  create: CreateAllocator = createAllocator,
 ): Allocation[][] {
-  const allocator = makeAllocator(policy, seed);
+  const allocator = makeAllocator(policy, seed, create);
   allocator.updateQuota('l', { guarantees: {}, limits });
   allocator.updateQuota('b', { guarantees });
   const totals = new Map<string, Resources>();
@@ -389,6 +396,34 @@ describe.each(policyNames)('allocator properties under %s', (policy) => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+/**
+ * The engine before its hot path was laid out anew (the last commit before the change): its
+ * allocator, taken from the repository's history, is driven side by side with today's.
+ */
+const layout_baseline_commit = '921ff56';
+
+describe('the allocator against the one before the hot-path layout', () => {
+  let dir = '';
+  let baseline: CreateAllocator;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meso-allocator-baseline-'));
+    const archive = execFileSync('git', ['archive', layout_baseline_commit, 'engine']);
+    execFileSync('tar', ['-x', '-C', dir], { input: archive });
+    baseline = (await import(join(dir, 'engine/allocator/policies.ts'))).createAllocator;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(policyNames)('makes identical offers under %s through random clusters', (policy) => {
+    fc.assert(
+      fc.property(scenarioArb, fc.string({ maxLength: 6 }), ({ setup, ops }, seed) => {
+        const before = JSON.stringify(run(policy, seed, setup, ops, baseline));
+        expect(JSON.stringify(run(policy, seed, setup, ops))).toBe(before);
+      }),
+      { numRuns: 60 },
     );
   });
 });
