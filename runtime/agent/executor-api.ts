@@ -1,4 +1,4 @@
-// The v1 executor API on the agent: `POST /api/v1/executor`. SUBSCRIBE answers a RecordIO stream
+// The v1 executor API on the agent: `POST /api/v1/executor`, calls and events in JSON or protobuf. SUBSCRIBE answers a RecordIO stream
 // of events (SUBSCRIBED, then LAUNCH, KILL, ACKNOWLEDGED, MESSAGE, SHUTDOWN, HEARTBEAT ...);
 // UPDATE and MESSAGE answer 202. Requests are checked in Mesos's order: method (405), Content-Type
 // present (400) and supported (415), body a JSON call (400), the call valid (400), and for
@@ -6,10 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaskStatus } from '../../engine/master/v1.ts';
 import { dropNulls } from '../wire/json.ts';
-import { encodeRecord } from '../wire/recordio.ts';
+import { decodeCall, eventRecord, streamMediaType } from '../wire/protobuf.ts';
 import type { ExecutorSubscription } from './executors.ts';
 import {
-  accepts,
   application_json,
   application_protobuf,
   header,
@@ -153,20 +152,25 @@ export async function handleExecutorApi(
     sendText(res, 400, "Expecting 'Content-Type' to be present");
     return;
   }
-  if (type === application_protobuf) {
-    sendText(res, 415, 'meso speaks JSON only: send Content-Type application/json');
-    return;
-  }
-  if (type !== application_json) {
+  if (type !== application_json && type !== application_protobuf) {
     sendText(res, 415, `Expecting 'Content-Type' of ${application_json} or ${application_protobuf}`);
     return;
   }
   let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    sendText(res, 400, `Failed to parse body into JSON: ${(error as Error).message}`);
-    return;
+  if (type === application_protobuf) {
+    const decoded = decodeCall('executor', body);
+    if ('error' in decoded) {
+      sendText(res, 400, decoded.error);
+      return;
+    }
+    json = decoded.call;
+  } else {
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      sendText(res, 400, `Failed to parse body into JSON: ${(error as Error).message}`);
+      return;
+    }
   }
   const call = parseExecutorCall(json);
   if ('error' in call) {
@@ -189,8 +193,9 @@ function subscribe(
   host: ExecutorApiHost,
   call: Extract<ExecutorCall, { type: 'SUBSCRIBE' }>,
 ): void {
-  if (!accepts(header(req, 'accept'), application_json)) {
-    sendText(res, 406, `Expecting 'Accept' to allow ${application_json}`);
+  const media = streamMediaType(header(req, 'accept'));
+  if (media === undefined) {
+    sendText(res, 406, `Expecting 'Accept' to allow ${application_json} or ${application_protobuf}`);
     return;
   }
   let open = true;
@@ -202,7 +207,8 @@ function subscribe(
   };
   const subscription: ExecutorSubscription = {
     send(event) {
-      if (open && !res.writableEnded && !res.destroyed) res.write(encodeRecord(event));
+      if (open && !res.writableEnded && !res.destroyed)
+        res.write(eventRecord('executor', media, event as object));
     },
     close() {
       if (!res.writableEnded) res.end();
@@ -220,7 +226,7 @@ function subscribe(
     sendText(res, answer.status, answer.message);
     return;
   }
-  res.writeHead(200, { 'Content-Type': application_json, 'Cache-Control': 'no-cache' });
+  res.writeHead(200, { 'Content-Type': media, 'Cache-Control': 'no-cache' });
   res.socket?.setNoDelay(true);
   subscription.send({ type: 'SUBSCRIBED', subscribed: answer.subscribed });
   answer.ready();

@@ -3,8 +3,11 @@
 // belongs is an error), enums are names from the proto (a number, or an unknown name, is an
 // error), bytes are base64, and required fields must be present. A call that breaks a rule is a
 // 400 before it reaches the engine; what the engine checks (ids, roles, offers) it checks itself.
-// Only the messages and fields meso reads are described; everything else passes through untouched.
+// The shapes come from the protobuf definitions both encodings share (runtime/wire/proto/), so a
+// call means the same in JSON and in protobuf; fields they do not list pass through untouched.
+import protobuf from 'protobufjs';
 import { dropNulls } from '../wire/json.ts';
+import { apiType } from '../wire/protobuf.ts';
 
 /** The shape of a JSON value. */
 export type Schema =
@@ -23,161 +26,67 @@ const int: Schema = { kind: 'int' };
 const bool: Schema = { kind: 'bool' };
 const bytes: Schema = { kind: 'bytes' };
 const anyObject: Schema = { kind: 'object_any' };
-const list = (of: Schema): Schema => ({ kind: 'list', of });
-const oneOf = (...values: string[]): Schema => ({ kind: 'enum', values: new Set(values) });
-const message = (fields: Record<string, Schema>, required: string[] = []): Schema => ({
-  kind: 'message',
-  fields,
-  required,
-});
 
-const id = message({ value: str }, ['value']);
-const labels = message({ labels: list(message({ key: str, value: str }, ['key'])) });
-const resource = message(
-  {
-    name: str,
-    type: oneOf('SCALAR', 'RANGES', 'SET', 'TEXT'),
-    scalar: message({ value: num }, ['value']),
-    ranges: message({ range: list(message({ begin: int, end: int }, ['begin', 'end'])) }),
-    set: message({ item: list(str) }),
-    role: str,
-    reservations: list(
-      message({ type: oneOf('UNKNOWN', 'STATIC', 'DYNAMIC'), role: str, principal: str, labels }),
-    ),
-    allocation_info: message({ role: str }),
-    provider_id: id,
-  },
-  ['name', 'type'],
-);
-const resources = list(resource);
-const commandInfo = message({
-  value: str,
-  shell: bool,
-  arguments: list(str),
-  environment: message({
-    variables: list(message({ name: str, value: str, type: oneOf('UNKNOWN', 'VALUE', 'SECRET') }, ['name'])),
-  }),
-  uris: list(
-    message({ value: str, executable: bool, extract: bool, cache: bool, output_file: str }, ['value']),
-  ),
-  user: str,
-});
-const durationInfo = message({ nanoseconds: int }, ['nanoseconds']);
-const killPolicy = message({ grace_period: durationInfo });
-const executorInfo = message(
-  {
-    type: oneOf('UNKNOWN', 'DEFAULT', 'CUSTOM'),
-    executor_id: id,
-    framework_id: id,
-    command: commandInfo,
-    container: anyObject,
-    resources,
-    name: str,
-    source: str,
-    data: bytes,
-    labels,
-  },
-  ['executor_id'],
-);
-const taskInfo = message(
-  {
-    name: str,
-    task_id: id,
-    agent_id: id,
-    resources,
-    executor: executorInfo,
-    command: commandInfo,
-    container: anyObject,
-    health_check: anyObject,
-    check: anyObject,
-    kill_policy: killPolicy,
-    data: bytes,
-    labels,
-    discovery: anyObject,
-  },
-  ['name', 'task_id', 'agent_id'],
-);
-const operation = message({
-  type: oneOf(
-    'UNKNOWN',
-    'LAUNCH',
-    'LAUNCH_GROUP',
-    'RESERVE',
-    'UNRESERVE',
-    'CREATE',
-    'DESTROY',
-    'GROW_VOLUME',
-    'SHRINK_VOLUME',
-    'CREATE_DISK',
-    'DESTROY_DISK',
-  ),
-  id,
-  launch: message({ task_infos: list(taskInfo) }),
-  launch_group: message({ executor: executorInfo, task_group: message({ tasks: list(taskInfo) }) }, [
-    'executor',
-    'task_group',
-  ]),
-  reserve: message({ resources }),
-  unreserve: message({ resources }),
-  create: message({ volumes: resources }),
-  destroy: message({ volumes: resources }),
-});
-const filters = message({ refuse_seconds: num });
-const frameworkInfo = message(
-  {
-    user: str,
-    name: str,
-    id,
-    failover_timeout: num,
-    checkpoint: bool,
-    role: str,
-    roles: list(str),
-    hostname: str,
-    principal: str,
-    webui_url: str,
-    capabilities: list(
-      message({
-        type: oneOf(
-          'UNKNOWN',
-          'REVOCABLE_RESOURCES',
-          'TASK_KILLING_STATE',
-          'GPU_RESOURCES',
-          'SHARED_RESOURCES',
-          'PARTITION_AWARE',
-          'MULTI_ROLE',
-          'RESERVATION_REFINEMENT',
-          'REGION_AWARE',
-        ),
-      }),
-    ),
-    labels,
-  },
-  ['user', 'name'],
-);
-const roles = message({ roles: list(str), role: str });
+/** The JSON shape of each protobuf scalar type. */
+const scalar_schemas: Readonly<Record<string, Schema>> = {
+  string: str,
+  bool,
+  bytes,
+  double: num,
+  float: num,
+  int32: int,
+  int64: int,
+  uint32: int,
+  uint64: int,
+  sint32: int,
+  sint64: int,
+  fixed32: int,
+  fixed64: int,
+  sfixed32: int,
+  sfixed64: int,
+};
 
-/** A scheduler Call. `type` is checked for being a name; an unknown name is the engine's 501. */
-export const scheduler_call_schema: Schema = message(
-  {
-    type: str,
-    framework_id: id,
-    subscribe: message({ framework_info: frameworkInfo, suppressed_roles: list(str) }, ['framework_info']),
-    accept: message({ offer_ids: list(id), operations: list(operation), filters }),
-    decline: message({ offer_ids: list(id), filters }),
-    revive: roles,
-    suppress: roles,
-    kill: message({ task_id: id, agent_id: id, kill_policy: killPolicy }, ['task_id']),
-    shutdown: message({ executor_id: id, agent_id: id }, ['executor_id', 'agent_id']),
-    acknowledge: message({ agent_id: id, task_id: id, uuid: bytes }, ['agent_id', 'task_id', 'uuid']),
-    reconcile: message({ tasks: list(message({ task_id: id, agent_id: id }, ['task_id'])) }),
-    message: message({ agent_id: id, executor_id: id, data: bytes }, ['agent_id', 'executor_id', 'data']),
-    request: message({ requests: list(message({ agent_id: id, resources })) }),
-    update_framework: message({ framework_info: frameworkInfo, suppressed_roles: list(str) }, [
-      'framework_info',
-    ]),
-  },
-  ['type'],
-);
+/** The JSON shape of a protobuf message type, built once per type (messages may nest themselves). */
+function messageSchema(type: protobuf.Type, memo: Map<protobuf.Type, Schema>): Schema {
+  const known = memo.get(type);
+  if (known !== undefined) return known;
+  const fields: Record<string, Schema> = {};
+  const schema: Schema = {
+    kind: 'message',
+    fields,
+    required: type.fieldsArray.filter((f) => f.required).map((f) => f.name),
+  };
+  memo.set(type, schema);
+  for (const field of type.fieldsArray) {
+    // A map's JSON form is an object of its keys; its values are not checked here.
+    if (field instanceof protobuf.MapField) {
+      fields[field.name] = anyObject;
+      continue;
+    }
+    const resolved = field.resolve().resolvedType;
+    const one: Schema =
+      resolved instanceof protobuf.Enum
+        ? { kind: 'enum', values: new Set(Object.keys(resolved.values)) }
+        : resolved instanceof protobuf.Type
+          ? messageSchema(resolved, memo)
+          : (scalar_schemas[field.type] ?? anyObject);
+    fields[field.name] = field.repeated ? { kind: 'list', of: one } : one;
+  }
+  return schema;
+}
+
+let scheduler_schema: Schema | undefined;
+
+/**
+ * The scheduler Call's JSON shape, from the protobuf definitions (runtime/wire/proto/). `type` is
+ * checked for being a name only: an unknown name is the engine's 501.
+ */
+export function schedulerCallSchema(): Schema {
+  if (scheduler_schema !== undefined) return scheduler_schema;
+  const call = messageSchema(apiType('scheduler', 'Call'), new Map()) as Extract<Schema, { kind: 'message' }>;
+  scheduler_schema = { kind: 'message', fields: { ...call.fields, type: str }, required: ['type'] };
+  return scheduler_schema;
+}
 
 const base64_pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
 

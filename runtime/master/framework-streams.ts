@@ -1,13 +1,14 @@
 // The open scheduler event streams: one chunked HTTP response per SUBSCRIBE, named by its
-// Mesos-Stream-Id. Events are written as RecordIO records, one socket write each. A stream closed
-// by the master (close_framework_stream) ends quietly; a stream closed by the client, or dropped
-// because the client stopped reading, is reported so the host can tell the engine.
+// Mesos-Stream-Id. Events are written as RecordIO records of JSON or protobuf, as the SUBSCRIBE's
+// Accept header asked, one socket write each. A stream closed by the master
+// (close_framework_stream) ends quietly; a stream closed by the client, or dropped because the
+// client stopped reading, is reported so the host can tell the engine.
 import type { ServerResponse } from 'node:http';
 import type { CloseFrameworkStreamEffect, FrameworkEventEffect } from '../../engine/master/effects.ts';
 import { stream_buffer_bytes_max } from '../constants.ts';
 import { application_json } from '../http-util.ts';
 import type { Log } from '../log.ts';
-import { encodeRecord } from '../wire/recordio.ts';
+import { eventRecord, type StreamMediaType } from '../wire/protobuf.ts';
 import type { MasterMetrics } from './metrics.ts';
 
 /** An open scheduler stream. */
@@ -16,12 +17,14 @@ export interface FrameworkStream {
   /** The framework on the stream, known from the first event written to it. */
   framework_id: string | undefined;
   readonly res: ServerResponse;
+  /** The media type its events are written in (the SUBSCRIBE's Accept chose it). */
+  readonly media: StreamMediaType;
 }
 
 /** The open scheduler streams. */
 export interface FrameworkStreams {
   /** Registers the response of a SUBSCRIBE as stream `id` (headers are sent with the first event). */
-  open(res: ServerResponse, id: string): FrameworkStream;
+  open(res: ServerResponse, id: string, media?: StreamMediaType): FrameworkStream;
   /** Forgets a stream without reporting it (its SUBSCRIBE was refused). */
   drop(id: string): void;
   /** Sends the 200 and headers now if no event has been written yet. */
@@ -45,13 +48,13 @@ export function createFrameworkStreams(
 
   function start(stream: FrameworkStream): void {
     if (stream.res.headersSent) return;
-    stream.res.writeHead(200, { 'Content-Type': application_json, 'Mesos-Stream-Id': stream.id });
+    stream.res.writeHead(200, { 'Content-Type': stream.media, 'Mesos-Stream-Id': stream.id });
     stream.res.flushHeaders();
   }
 
   return {
-    open(res, id) {
-      const stream: FrameworkStream = { id, framework_id: undefined, res };
+    open(res, id, media = application_json) {
+      const stream: FrameworkStream = { id, framework_id: undefined, res, media };
       streams.set(id, stream);
       res.socket?.setNoDelay(true);
       res.on('error', (err) => log.debug('scheduler stream error', { stream_id: id, error: err.message }));
@@ -74,7 +77,7 @@ export function createFrameworkStreams(
       if (stream === undefined || stream.res.writableEnded || stream.res.destroyed) return;
       stream.framework_id ??= effect.framework_id;
       start(stream);
-      stream.res.write(encodeRecord(effect.event));
+      stream.res.write(eventRecord('scheduler', stream.media, effect.event));
       metrics?.eventSent(effect.event.type);
       if (stream.res.writableLength > stream_buffer_bytes_max) {
         log.warn('scheduler stream dropped: the client is not reading', {

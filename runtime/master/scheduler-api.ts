@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SchedulerCall } from '../../engine/master/scheduler-api.ts';
 import { request_body_bytes_max } from '../constants.ts';
 import {
-  accepts,
   application_json,
   application_protobuf,
   discardBody,
@@ -18,7 +17,8 @@ import {
   sendText,
 } from '../http-util.ts';
 import type { Log } from '../log.ts';
-import { checkJson, scheduler_call_schema } from './call-schema.ts';
+import { decodeCall, type StreamMediaType, streamMediaType } from '../wire/protobuf.ts';
+import { checkJson, schedulerCallSchema } from './call-schema.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
 import type { MasterHost } from './master-host.ts';
@@ -79,8 +79,8 @@ export async function readCall(
     discardBody(req);
     return { refusal: { status: 400, message: "Expecting 'Content-Type' to be present" } };
   }
-  // A protobuf body cannot be judged without a protobuf decoder: meso speaks JSON only.
-  if (type === application_protobuf) {
+  // The operator API's protobuf messages (master.proto) are not among meso's definitions.
+  if (type === application_protobuf && kind !== 'scheduler') {
     discardBody(req);
     return {
       refusal: {
@@ -94,6 +94,10 @@ export async function readCall(
     return {
       refusal: { status: 413, message: `Request body is larger than ${request_body_bytes_max} bytes` },
     };
+  }
+  if (type === application_protobuf) {
+    const decoded = decodeCall('scheduler', read.body);
+    return 'error' in decoded ? { refusal: { status: 400, message: decoded.error } } : decoded;
   }
   let parsed: unknown;
   try {
@@ -119,7 +123,7 @@ export async function readCall(
 
 /** Check 7: the call's JSON fits the Call message, and SUBSCRIBE carries no stream id. */
 function validateCall(req: IncomingMessage, raw: Record<string, unknown>): { call: SchedulerCall } | Refusal {
-  const checked = checkJson(raw, scheduler_call_schema, '');
+  const checked = checkJson(raw, schedulerCallSchema(), '');
   if ('error' in checked)
     return { status: 400, message: `Failed to validate scheduler::Call: ${checked.error}` };
   const call = checked.value as SchedulerCall;
@@ -170,11 +174,16 @@ export async function handleSchedulerRequest(
   const call = valid.call;
   if (call.type === 'SUBSCRIBE') {
     const accept = header(req, 'accept');
-    if (!accepts(accept, application_json)) {
-      sendText(res, 406, `meso streams events as ${application_json}; the request accepts only '${accept}'`);
+    const media = streamMediaType(accept);
+    if (media === undefined) {
+      sendText(
+        res,
+        406,
+        `meso streams events as ${application_json} or ${application_protobuf}; the request accepts only '${accept}'`,
+      );
       return;
     }
-    subscribe(ctx, call, res);
+    subscribe(ctx, call, res, media);
     return;
   }
   const streamId = header(req, 'mesos-stream-id');
@@ -199,9 +208,10 @@ function subscribe(
   ctx: SchedulerApiContext,
   call: SchedulerCall & { type: 'SUBSCRIBE' },
   res: ServerResponse,
+  media: StreamMediaType,
 ): void {
   const streamId = randomUUID();
-  ctx.streams.open(res, streamId);
+  ctx.streams.open(res, streamId, media);
   const result = ctx.host.step({ type: 'scheduler_call', stream_id: streamId, call }, (effects) => {
     if (effects.some((e) => e.type === 'call_error')) ctx.streams.drop(streamId);
   });

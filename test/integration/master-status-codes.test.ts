@@ -73,8 +73,8 @@ const rows: Row[] = [
   { name: 'JSON that is not an object', status: 400, body: () => [1, 2, 3] },
   { name: 'Content-Type text/plain', status: 415, contentType: 'text/plain', body: decline },
   {
-    name: 'protobuf body',
-    status: 415,
+    name: 'a protobuf body that is no Call',
+    status: 400,
     contentType: 'application/x-protobuf',
     body: () => '\x08\x01',
     raw: true,

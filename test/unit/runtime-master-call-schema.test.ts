@@ -1,8 +1,8 @@
 // The JSON-to-protobuf rules the live master applies to scheduler calls before the engine sees them.
 import { describe, expect, it } from 'vitest';
-import { checkJson, scheduler_call_schema } from '../../runtime/master/call-schema.ts';
+import { checkJson, schedulerCallSchema } from '../../runtime/master/call-schema.ts';
 
-const check = (value: unknown) => checkJson(value, scheduler_call_schema, '');
+const check = (value: unknown) => checkJson(value, schedulerCallSchema(), '');
 
 describe('scheduler call schema', () => {
   it('drops nulls, keeps unknown fields, and passes a valid call through', () => {
