@@ -25,3 +25,8 @@ export const completed_tasks_per_framework_max = 1000;
 export const completed_frameworks_max = 50;
 /** Bound on the number of allocation rounds a scenario `run` may take before it stops. */
 export const scenario_rounds_max = 10_000;
+/** Limits on what a peer may name: a role's length, roles per framework, a weight, a quota amount. */
+export const role_name_chars_max = 255;
+export const framework_roles_max = 1000;
+export const role_weight_max = 1_000_000;
+export const quota_quantity_max = 1e15;

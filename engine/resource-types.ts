@@ -2,6 +2,7 @@
 // stack, allocation role, disk info) merge into one; compareKind orders kinds totally and kindKey
 // names them. Role names are checked here too, as reservations and allocations carry them. The bag
 // algebra is in engine/resources.ts, which re-exports all of this.
+import { role_name_chars_max } from './constants.ts';
 
 /** The three kinds of resource value Mesos knows. */
 export type ResourceType = 'SCALAR' | 'RANGES' | 'SET';
@@ -161,6 +162,13 @@ export function isPersistentVolume(res: Resource): boolean {
 /** Throws unless role is a valid Mesos role name (hierarchical, with '/' between levels). */
 export function validateRole(role: string, what: string): void {
   if (typeof role !== 'string' || role === '') throw new Error(`${what}: role must be a non-empty string`);
+  if (role.length > role_name_chars_max) {
+    throw new Error(`${what}: role names are at most ${role_name_chars_max} characters, got ${role.length}`);
+  }
+  // Control and format characters (NUL, bidi overrides) would make a role print as another one.
+  if (/[\p{Cc}\p{Cf}]/u.test(role)) {
+    throw new Error(`${what}: role '${JSON.stringify(role).slice(1, -1)}' has a control or format character`);
+  }
   for (const part of role.split('/')) {
     if (part === '' || part === '.' || part === '..' || part.startsWith('-') || /[\s\x7f]/.test(part)) {
       throw new Error(

@@ -1,6 +1,7 @@
 // Operator requests: tear a framework down, set role weights, set a role's quota. Bad requests
 // answer 400 and change nothing.
 import type { Quota } from '../allocator/allocator.ts';
+import { quota_quantity_max, role_weight_max } from '../constants.ts';
 import type { Quantities } from '../quantities.ts';
 import { type Ctx, callError } from './context.ts';
 import { removeFramework } from './frameworks.ts';
@@ -35,8 +36,17 @@ export function updateWeights(
       callError(ctx, 400, "weights: role '*' cannot have a weight");
       return;
     }
-    if (typeof w.weight !== 'number' || !Number.isFinite(w.weight) || w.weight <= 0) {
-      callError(ctx, 400, `weights: weight of role '${w.role}' must be a positive number`);
+    if (
+      typeof w.weight !== 'number' ||
+      !Number.isFinite(w.weight) ||
+      w.weight <= 0 ||
+      w.weight > role_weight_max
+    ) {
+      callError(
+        ctx,
+        400,
+        `weights: weight of role '${w.role}' must be a positive number up to ${role_weight_max}`,
+      );
       return;
     }
   }
@@ -50,8 +60,8 @@ export function updateWeights(
 function quantitiesError(q: unknown, what: string): string | undefined {
   if (q === null || typeof q !== 'object') return `${what} must be an object of quantities`;
   for (const [name, value] of Object.entries(q as Quantities)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      return `${what}.${name} must be a non-negative number`;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > quota_quantity_max) {
+      return `${what}.${name} must be a non-negative number up to ${quota_quantity_max}`;
     }
   }
   return undefined;

@@ -2,6 +2,7 @@
 // function returns an error message (undefined when valid) and never throws on bad input: a bad
 // call becomes a 400 or a TASK_ERROR, never a crash.
 
+import { framework_roles_max } from '../constants.ts';
 import type { Resource } from '../resources.ts';
 import { normalize, type Resources, validateRole } from '../resources.ts';
 import type { ExecutorInfo, FrameworkInfo, Id } from './v1.ts';
@@ -64,6 +65,9 @@ export function validateFrameworkInfo(info: unknown): string | undefined {
     }
   }
   const roles = frameworkRoles(fi);
+  if (roles.length > framework_roles_max) {
+    return `'framework_info.roles' has ${roles.length} roles; at most ${framework_roles_max} are allowed`;
+  }
   if (new Set(roles).size !== roles.length) return "'framework_info.roles' contains duplicates";
   for (const role of roles) {
     const error = roleError(role, 'framework_info');

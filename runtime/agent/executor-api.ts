@@ -5,7 +5,7 @@
 // SUBSCRIBE an Accept that allows JSON (406).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TaskStatus } from '../../engine/master/v1.ts';
-import { dropNulls } from '../wire/json.ts';
+import { dropNulls, parseBoundedJson } from '../wire/json.ts';
 import { decodeCall, eventRecord, streamMediaType } from '../wire/protobuf.ts';
 import type { ExecutorSubscription } from './executors.ts';
 import {
@@ -166,7 +166,7 @@ export async function handleExecutorApi(
     json = decoded.call;
   } else {
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = parseBoundedJson(body.toString('utf8'));
     } catch (error) {
       sendText(res, 400, `Failed to parse body into JSON: ${(error as Error).message}`);
       return;

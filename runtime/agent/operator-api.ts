@@ -9,6 +9,7 @@ import { wireResources } from '../../engine/master/offers.ts';
 import { master_version } from '../../engine/master/options.ts';
 import type { Resources } from '../../engine/resources.ts';
 import { type LoggingLevel, parseSetLoggingLevel } from '../logging-level.ts';
+import { parseBoundedJson } from '../wire/json.ts';
 import { agentFlags, agentInfo } from './agent-state.ts';
 import type { AgentCore } from './core.ts';
 import { type AgentExecutor, type AgentFramework, type AgentTask, isTerminalState } from './executors.ts';
@@ -273,7 +274,7 @@ export async function handleAgentOperator(
   }
   let call: Record<string, unknown>;
   try {
-    call = JSON.parse(body.toString('utf8'));
+    call = parseBoundedJson(body.toString('utf8')) as Record<string, unknown>;
   } catch (error) {
     sendText(res, 400, `Failed to parse body into JSON: ${(error as Error).message}`);
     return;

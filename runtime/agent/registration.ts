@@ -17,6 +17,7 @@ import {
   type MasterToAgentMessage,
 } from '../wire/agent-protocol.ts';
 import { backoffDelayMs } from '../wire/backoff.ts';
+import { parseBoundedJson } from '../wire/json.ts';
 import { parseMasterAddress } from '../wire/master-address.ts';
 import type { MasterAddress } from '../wire/master-info.ts';
 
@@ -223,7 +224,7 @@ export function parseMasterMessage(
   if (isBinary) return { error: 'messages must be JSON text, not binary' };
   let message: unknown;
   try {
-    message = JSON.parse(text);
+    message = parseBoundedJson(text);
   } catch (error) {
     return { error: `not JSON: ${(error as Error).message}` };
   }

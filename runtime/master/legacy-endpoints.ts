@@ -6,6 +6,7 @@
 // /quota, PUT /weights as JSON). The writes become the same engine inputs as their v1 calls.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson, sendText } from '../http-util.ts';
+import { parseBoundedJson } from '../wire/json.ts';
 import { answerWrite } from './operator-api.ts';
 import { quotaStatus, roleRows } from './operator-reads.ts';
 import { writeInputs } from './operator-writes.ts';
@@ -132,7 +133,7 @@ function jsonField(form: URLSearchParams, name: string): unknown {
   const text = form.get(name);
   if (text === null) return { error: `Missing '${name}' in the request body` };
   try {
-    return JSON.parse(text);
+    return parseBoundedJson(text);
   } catch {
     return { error: `'${name}' is not JSON: ${text.slice(0, 80)}` };
   }
@@ -165,7 +166,7 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
   const read = await readBody(req);
   if ('too_large' in read) return { error: 'The request body is too large' };
   try {
-    return JSON.parse(read.body.toString('utf8'));
+    return parseBoundedJson(read.body.toString('utf8'));
   } catch (error) {
     return { error: `The request body is not JSON: ${(error as Error).message}` };
   }

@@ -17,6 +17,7 @@ import {
   sendText,
 } from '../http-util.ts';
 import type { Log } from '../log.ts';
+import { parseBoundedJson } from '../wire/json.ts';
 import { decodeCall, type StreamMediaType, streamMediaType } from '../wire/protobuf.ts';
 import { checkJson, schedulerCallSchema } from './call-schema.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
@@ -101,7 +102,7 @@ export async function readCall(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(read.body.toString('utf8'));
+    parsed = parseBoundedJson(read.body.toString('utf8'));
   } catch (err) {
     return { refusal: { status: 400, message: `Failed to parse body into JSON: ${(err as Error).message}` } };
   }

@@ -32,7 +32,7 @@ import type {
   AgentStatusUpdateInput,
   MasterInput,
 } from '../../engine/master/inputs.ts';
-import { dropNulls } from './json.ts';
+import { dropNulls, parseBoundedJson } from './json.ts';
 
 /** Path of the agent channel's WebSocket on the master. */
 export const agent_channel_path = '/api/v1/agent';
@@ -161,7 +161,7 @@ function bodyError(m: Json): string | undefined {
 export function parseAgentMessage(text: string): ParsedAgentMessage {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseBoundedJson(text);
   } catch (err) {
     return { error: `message is not JSON: ${(err as Error).message}` };
   }

@@ -32,3 +32,28 @@ export function dropNulls(value: unknown): unknown {
     else stack.push({ source: item, target, key });
   }
 }
+
+/** How deep a peer's JSON may nest; deeper bodies are refused before anything walks them. */
+export const json_depth_max = 400;
+
+/**
+ * The depth of `value`'s nesting if it exceeds `max` (else undefined), found with a stack of its
+ * own: recursive serialisers downstream (JSON.stringify in the journal) are safe from what passes.
+ */
+export function jsonTooDeep(value: unknown, max = json_depth_max): number | undefined {
+  const stack: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { item, depth } = top;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth + 1 > max) return depth + 1;
+    for (const child of Object.values(item as Json)) stack.push({ item: child, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** JSON.parse that refuses nesting deeper than `json_depth_max`, with a message saying so. */
+export function parseBoundedJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (jsonTooDeep(value) !== undefined) throw new Error(`JSON nests deeper than ${json_depth_max} levels`);
+  return value;
+}
