@@ -10,6 +10,7 @@
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
+import { readCredentialFile } from '../runtime/wire/credentials.ts';
 import { parseMasterAddress } from '../runtime/wire/master-address.ts';
 import { booleanOf, countOf, durationMsOf, fractionOf, portOf } from './flags.ts';
 
@@ -19,6 +20,7 @@ const timeout_ms_max = 2_147_483_647;
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface AgentCommandOptions {
   readonly master?: string;
+  readonly credential?: string;
   readonly ip?: string;
   readonly port?: string | number;
   readonly hostname?: string;
@@ -114,6 +116,7 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
     ...(opts.attributes === undefined ? {} : { attributes: opts.attributes }),
     ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
     ...(reregistration_ms === undefined ? {} : { executor_reregistration_timeout_ms: reregistration_ms }),
+    ...(opts.credential === undefined ? {} : { credential: readCredentialFile(opts.credential) }),
   };
 }
 

@@ -52,12 +52,20 @@ program
   .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
   .addOption(maxCompletedTasksFlag())
   .addOption(maxCompletedFrameworksFlag())
+  .addOption(flag('credentials', 'JSON file of principals and secrets, as Mesos writes it (mode 0600)'))
+  .addOption(flag('authenticate_frameworks', 'frameworks must authenticate (true/false)', 'false'))
+  .addOption(flag('authenticate_agents', 'agents must authenticate (true/false)', 'false'))
+  .addOption(flag('authenticate_http_readonly', 'read-only endpoints need credentials (true/false)', 'false'))
+  .addOption(
+    flag('authenticate_http_readwrite', 'read-write endpoints need credentials (true/false)', 'false'),
+  )
   .action((opts: MasterCommandOptions) => runCommand('master', () => runMasterCommand(opts)));
 
 program
   .command('agent')
   .description('run a live agent that registers with a master and runs its tasks')
   .addOption(flag('master', 'address of the master, host:port'))
+  .addOption(flag('credential', "file of the agent's principal and secret, as Mesos writes it"))
   .addOption(flag('work_dir', 'where sandboxes and the agent checkpoint live'))
   .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
   .addOption(flag('port', 'port to listen on', '5051'))
@@ -116,6 +124,7 @@ program
   .addOption(flag('tasks', 'number of tasks', '5'))
   .addOption(flag('command', 'shell command every task runs', 'echo hello'))
   .addOption(flag('timeout_seconds', 'give up (exit 1) after this long (default: no limit)'))
+  .addOption(flag('credential', "file of the framework's principal and secret"))
   .action((opts: TestFrameworkCommandOptions) =>
     runCommand('test-framework', () => runTestFrameworkCommand(opts)),
   );

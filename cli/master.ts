@@ -6,7 +6,8 @@
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
-import { countOf, portOf } from './flags.ts';
+import { readCredentialsFile } from '../runtime/wire/credentials.ts';
+import { booleanOf, countOf, portOf } from './flags.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface MasterCommandOptions {
@@ -21,6 +22,29 @@ export interface MasterCommandOptions {
   readonly log_level?: string;
   readonly max_completed_tasks_per_framework?: string | number;
   readonly max_completed_frameworks?: string | number;
+  readonly credentials?: string;
+  readonly authenticate_frameworks?: string | boolean;
+  readonly authenticate_agents?: string | boolean;
+  readonly authenticate_http_readonly?: string | boolean;
+  readonly authenticate_http_readwrite?: string | boolean;
+}
+
+const authenticate_flags = [
+  'authenticate_frameworks',
+  'authenticate_agents',
+  'authenticate_http_readonly',
+  'authenticate_http_readwrite',
+] as const;
+
+/** The authentication options of the flags: `--credentials FILE` read, each `--authenticate_*` checked. */
+function authenticationOf(opts: MasterCommandOptions): Partial<StartMasterOptions> {
+  const out: Record<string, unknown> = {};
+  for (const flag of authenticate_flags) {
+    const on = booleanOf(opts[flag], flag);
+    if (on !== undefined) out[flag] = on;
+  }
+  if (opts.credentials !== undefined) out.credentials = readCredentialsFile(opts.credentials);
+  return out as Partial<StartMasterOptions>;
 }
 
 /** A positive number from a flag, or an error naming the flag. */
@@ -56,6 +80,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
     ...(tasks_max === undefined ? {} : { completed_tasks_per_framework_max: tasks_max }),
     ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
+    ...authenticationOf(opts),
   };
 }
 

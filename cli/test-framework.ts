@@ -2,6 +2,7 @@
 // test-framework does): --master host:port, --tasks N (default 5), --command CMD (default
 // 'echo hello'), --timeout_seconds S (default: none). Exits 0 once every task finished, 1 otherwise.
 import { runTestFramework } from '../examples/test-framework.ts';
+import { type Credential, readCredentialFile } from '../runtime/wire/credentials.ts';
 import { parseMasterAddress } from '../runtime/wire/master-address.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
@@ -11,6 +12,7 @@ export interface TestFrameworkCommandOptions {
   readonly command?: string;
   readonly timeout_seconds?: string | number;
   readonly name?: string;
+  readonly credential?: string;
 }
 
 /** The checked options; throws naming a bad or missing flag. */
@@ -20,6 +22,7 @@ export function testFrameworkOptionsOf(opts: TestFrameworkCommandOptions): {
   command: string;
   timeout_seconds?: number;
   name?: string;
+  credential?: Credential;
 } {
   if (opts.master === undefined || opts.master === '') {
     throw new Error('--master is required: the address of the master, e.g. --master 127.0.0.1:5050');
@@ -41,6 +44,7 @@ export function testFrameworkOptionsOf(opts: TestFrameworkCommandOptions): {
     command,
     ...(timeout === undefined ? {} : { timeout_seconds: timeout }),
     ...(opts.name === undefined ? {} : { name: opts.name }),
+    ...(opts.credential === undefined ? {} : { credential: readCredentialFile(opts.credential) }),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 import type { Quantities } from '../engine/quantities.ts';
 import type { FrameworkLogic } from '../engine/scheduling/framework-logic.ts';
 import { runLiveFramework } from '../runtime/sdk/live-framework.ts';
+import type { Credential } from '../runtime/wire/credentials.ts';
 import { carveTasks, describeResources } from './offer-carving.ts';
 
 /** What the test framework runs. */
@@ -159,6 +160,8 @@ export function createTestFramework(
 export interface TestFrameworkRunOptions extends TestFrameworkConfig {
   /** `host:port` of the master. */
   readonly master: string;
+  /** The framework's credential, for a master that authenticates frameworks. */
+  readonly credential?: Credential;
   /** Give up after this long (default: wait as long as it takes). */
   readonly timeout_seconds?: number;
   /** Progress lines (default: stdout). */
@@ -175,6 +178,7 @@ export async function runTestFramework(options: TestFrameworkRunOptions): Promis
   });
   const live = runLiveFramework({
     master: options.master,
+    ...(options.credential === undefined ? {} : { client: { credential: options.credential } }),
     logic,
     onEvent: () => {
       if (logic.outcome().state !== 'running') decided();

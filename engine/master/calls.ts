@@ -46,6 +46,14 @@ export function schedulerCall(ctx: Ctx, input: SchedulerCallInput): void {
     );
     return;
   }
+  if (input.principal !== undefined && framework.info.principal !== input.principal) {
+    callError(
+      ctx,
+      403,
+      `Authenticated principal '${input.principal}' does not match the principal of framework ${frameworkId}`,
+    );
+    return;
+  }
   dispatch(ctx, framework, call);
 }
 

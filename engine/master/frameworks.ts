@@ -86,6 +86,15 @@ export function subscribe(ctx: Ctx, streamId: string | undefined, call: Subscrib
     addFramework(ctx, infoId, info, streamId, 'resubscribed');
     return;
   }
+  // A framework's id is bound to its principal: no one else may take it over (Mesos answers 403).
+  if (existing.info.principal !== info.principal) {
+    callError(
+      ctx,
+      403,
+      `Framework ${infoId} is registered with principal '${existing.info.principal ?? ''}', not '${info.principal ?? ''}'`,
+    );
+    return;
+  }
   failover(ctx, existing, info, streamId);
 }
 
@@ -234,6 +243,10 @@ export function updateFramework(ctx: Ctx, framework: FrameworkRecord, info: Fram
   }
   if (info.id?.value !== framework.id) {
     callError(ctx, 400, "'framework_info.id' must be the id of the calling framework");
+    return;
+  }
+  if (info.principal !== framework.info.principal) {
+    callError(ctx, 400, "Changing framework's principal is not allowed");
     return;
   }
   framework.info = { ...info, id: { value: framework.id } };

@@ -23,6 +23,8 @@ export interface StartInput {
 export interface SchedulerCallInput {
   readonly type: 'scheduler_call';
   readonly stream_id?: string;
+  /** The principal the caller authenticated as, when the host authenticates frameworks. */
+  readonly principal?: string;
   readonly call: SchedulerCall;
 }
 

@@ -23,6 +23,7 @@ import {
 import { createLog, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
+import type { Credential } from '../wire/credentials.ts';
 import { parseMasterAddress } from '../wire/master-address.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
@@ -51,6 +52,8 @@ const inherited_variables = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 export interface AgentOptions {
   /** `host:port` of the master, or a detector of the leading master. */
   readonly master: string | MasterDetector;
+  /** The agent's credential, for a master that authenticates agents (`--credential`). */
+  readonly credential?: Credential;
   readonly ip?: string;
   /** 0: any free port. */
   readonly port?: number;
@@ -294,6 +297,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     master: options.master,
     backoff_ms_min: options.registration_backoff_ms_min,
     backoff_ms_max: options.registration_backoff_ms_max,
+    ...(options.credential === undefined ? {} : { credential: options.credential }),
     log,
     hello: () =>
       core.agent_id === undefined

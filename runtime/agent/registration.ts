@@ -17,6 +17,7 @@ import {
   type MasterToAgentMessage,
 } from '../wire/agent-protocol.ts';
 import { backoffDelayMs } from '../wire/backoff.ts';
+import { basicAuthorization, type Credential } from '../wire/credentials.ts';
 import { parseBoundedJson } from '../wire/json.ts';
 import { parseMasterAddress } from '../wire/master-address.ts';
 import type { MasterAddress } from '../wire/master-info.ts';
@@ -41,6 +42,8 @@ export interface MasterLinkOptions {
   readonly master: string | MasterDetector;
   readonly backoff_ms_min?: number;
   readonly backoff_ms_max?: number;
+  /** Sent as HTTP Basic authorization on the channel's upgrade (`--credential`). */
+  readonly credential?: Credential;
   readonly log: AgentLog;
   /** The introduction to send on each connection (register or reregister), built when needed. */
   readonly hello: () => AgentToMasterMessage;
@@ -135,6 +138,8 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
     const ws = new WebSocket(`ws://${address}${agent_channel_path}`, {
       maxPayload: agent_message_bytes_max,
       followRedirects: false,
+      headers:
+        options.credential === undefined ? {} : { Authorization: basicAuthorization(options.credential) },
     });
     socket = ws;
     helloAttempt = 0;

@@ -23,6 +23,8 @@ interface Connection {
   readonly socket: Duplex;
   corked: boolean;
   readonly ip: string | undefined;
+  /** The principal the agent authenticated as (undefined without agent authentication). */
+  readonly principal: string | undefined;
   agent_id: string | undefined;
   /** The hostname the agent gave when it (re-)registered, for log lines. */
   hostname: string | undefined;
@@ -31,7 +33,7 @@ interface Connection {
 /** The agent channel of one master. */
 export interface AgentChannel {
   /** Takes over an HTTP upgrade request for the channel's path. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, principal?: string): void;
   /** Delivers an agent_message effect. */
   deliver(effect: AgentMessageEffect): void;
   /** Closes every connection without telling the engine (the master is stopping). */
@@ -56,6 +58,8 @@ export function createAgentChannel(
   const connections = new Map<string, Connection>();
   /** The connection each agent is reached on. */
   const agentConnections = new Map<string, string>();
+  /** The principal each agent id was registered by: no one else may re-register as it. */
+  const agentPrincipals = new Map<string, string | undefined>();
   let counter = 0;
   let closing = false;
   /** Connections corked in this turn of the event loop. */
@@ -109,6 +113,14 @@ export function createAgentChannel(
       refuse(conn, converted.error);
       return;
     }
+    if (message.type === 'reregister') {
+      const id = message.agent_info.id?.value;
+      if (id !== undefined && agentPrincipals.has(id) && agentPrincipals.get(id) !== conn.principal) {
+        refuse(conn, `agent ${id} is registered by another principal; refusing to re-register it`);
+        conn.ws.close(1008, 'agent id bound to another principal');
+        return;
+      }
+    }
     if (message.type === 'register' || message.type === 'reregister')
       conn.hostname = message.agent_info.hostname;
     const result = host.step(converted.input);
@@ -133,6 +145,7 @@ export function createAgentChannel(
     }
     conn.agent_id = agentId;
     agentConnections.set(agentId, conn.token);
+    agentPrincipals.set(agentId, conn.principal);
     log.info(`agent ${how}`, {
       agent_id: agentId,
       hostname: conn.hostname,
@@ -141,13 +154,19 @@ export function createAgentChannel(
     });
   }
 
-  function connected(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
+  function connected(
+    ws: WebSocket,
+    req: IncomingMessage,
+    socket: Duplex,
+    principal: string | undefined,
+  ): void {
     const conn: Connection = {
       token: `ws-${++counter}`,
       ws,
       socket,
       corked: false,
       ip: peerIp(req),
+      principal,
       agent_id: undefined,
       hostname: undefined,
     };
@@ -160,8 +179,8 @@ export function createAgentChannel(
   }
 
   return {
-    upgrade(req, socket, head) {
-      server.handleUpgrade(req, socket, head, (ws) => connected(ws, req, socket));
+    upgrade(req, socket, head, principal) {
+      server.handleUpgrade(req, socket, head, (ws) => connected(ws, req, socket, principal));
     },
     deliver(effect) {
       const conn = connections.get(effect.connection);

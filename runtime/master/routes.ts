@@ -6,6 +6,7 @@ import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import type { LoggingLevel } from '../logging-level.ts';
 import type { AgentChannel } from './agent-channel.ts';
+import { type Authenticator, type Realm, setRequestPrincipal } from './authentication.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
 import { handleLegacy, legacyPath } from './legacy-endpoints.ts';
@@ -31,6 +32,17 @@ export interface MasterRoutes {
   readonly logging: LoggingLevel;
   /** The metrics under Mesos's names (GET /metrics/snapshot, GET_METRICS). */
   readonly metricsSnapshot: () => Record<string, number>;
+  /** Who may call which route (`--authenticate_*`, `--credentials`). */
+  readonly authenticator: Authenticator;
+}
+
+/** The authentication realm of a route, as Mesos files its endpoints. */
+function realmOf(route: string, method: string | undefined): Realm {
+  if (route === 'scheduler') return 'frameworks';
+  if (route === 'operator') return 'readwrite';
+  if (route === 'state' || route === 'metrics') return 'readonly';
+  if (route === 'legacy') return method === 'GET' || method === 'HEAD' ? 'readonly' : 'readwrite';
+  return 'open';
 }
 
 /** The route name of each path (for metrics), and the paths Mesos also serves without `/master`. */
@@ -64,6 +76,13 @@ export function routeRequest(routes: MasterRoutes, req: IncomingMessage, res: Se
   const route =
     route_of_path.get(pathOf(req)) ?? (legacyPath(pathOf(req)) === undefined ? 'other' : 'legacy');
   res.on('close', () => routes.metrics.httpRequest(route, res.statusCode));
+  const who = routes.authenticator.authenticate(req, realmOf(route, req.method));
+  if ('status' in who) {
+    discardBody(req);
+    sendText(res, who.status, who.message, who.headers);
+    return;
+  }
+  setRequestPrincipal(req, who.principal);
   handle(routes, route, req, res).catch((err: unknown) => {
     const error = err instanceof Error ? err : new Error(String(err));
     routes.log.error('request failed', { route, url: req.url, error: error.message, stack: error.stack });

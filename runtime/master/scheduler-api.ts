@@ -19,6 +19,7 @@ import {
 import type { Log } from '../log.ts';
 import { parseBoundedJson } from '../wire/json.ts';
 import { decodeCall, type StreamMediaType, streamMediaType } from '../wire/protobuf.ts';
+import { requestPrincipal } from './authentication.ts';
 import { checkJson, schedulerCallSchema } from './call-schema.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
@@ -159,6 +160,26 @@ export async function admitCall(
   return read;
 }
 
+/**
+ * The call with the caller's principal bound into a SUBSCRIBE's FrameworkInfo (filled in when it
+ * names none), or the 403 of a FrameworkInfo naming another principal than the one authenticated.
+ */
+function principalBound(
+  call: SchedulerCall,
+  principal: string | undefined,
+): { call: SchedulerCall } | Refusal {
+  if (principal === undefined || call.type !== 'SUBSCRIBE') return { call };
+  const info = call.subscribe.framework_info;
+  if (info.principal === undefined) {
+    return { call: { ...call, subscribe: { ...call.subscribe, framework_info: { ...info, principal } } } };
+  }
+  if (info.principal === principal) return { call };
+  return {
+    status: 403,
+    message: `Authenticated principal '${principal}' does not match principal '${info.principal}' set in 'FrameworkInfo'`,
+  };
+}
+
 /** Handles one request to the scheduler endpoint. */
 export async function handleSchedulerRequest(
   ctx: SchedulerApiContext,
@@ -172,7 +193,13 @@ export async function handleSchedulerRequest(
     sendText(res, valid.status, valid.message);
     return;
   }
-  const call = valid.call;
+  const principal = requestPrincipal(req);
+  const bound = principalBound(valid.call, principal);
+  if ('status' in bound) {
+    sendText(res, bound.status, bound.message);
+    return;
+  }
+  const call = bound.call;
   if (call.type === 'SUBSCRIBE') {
     const accept = header(req, 'accept');
     const media = streamMediaType(accept);
@@ -191,6 +218,7 @@ export async function handleSchedulerRequest(
   const result = ctx.host.step({
     type: 'scheduler_call',
     ...(streamId === undefined ? {} : { stream_id: streamId }),
+    ...(principal === undefined ? {} : { principal }),
     call,
   });
   if (result.failure !== undefined) {

@@ -20,6 +20,7 @@ import { createLoggingLevel } from '../logging-level.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
 import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
 import { createAgentChannel } from './agent-channel.ts';
+import { type AuthenticationOptions, type Authenticator, createAuthenticator } from './authentication.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
 import { openJournal } from './journal.ts';
 import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
@@ -31,7 +32,7 @@ import { createMemoryRegistry } from './registry.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
 
 /** Options of `startMaster`. */
-export interface StartMasterOptions {
+export interface StartMasterOptions extends AuthenticationOptions {
   /** Address to listen on (default 127.0.0.1). */
   readonly ip?: string;
   /** Port to listen on (default 5050; 0 picks a free one). */
@@ -127,11 +128,15 @@ interface Settings {
   readonly journal: string | undefined;
   readonly log: Log;
   readonly log_level: LogLevel;
+  readonly authenticator: Authenticator;
+  /** The `--authenticate_*` flags, for /master/state (the credentials themselves are never shown). */
+  readonly authenticate: Readonly<Record<string, boolean>>;
 }
 
 /** Starts a live master and resolves once it listens. */
 export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
   checkOptions(options);
+  const authenticator = createAuthenticator(options);
   const ip = options.ip ?? '127.0.0.1';
   const log = options.log ?? createLog('meso-master', options.log_level ?? 'info');
   const server = createServer();
@@ -151,6 +156,13 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     journal: options.journal,
     log,
     log_level: options.log_level ?? 'info',
+    authenticator,
+    authenticate: {
+      authenticate_frameworks: options.authenticate_frameworks ?? false,
+      authenticate_agents: options.authenticate_agents ?? false,
+      authenticate_http_readonly: options.authenticate_http_readonly ?? false,
+      authenticate_http_readwrite: options.authenticate_http_readwrite ?? false,
+    },
   };
   try {
     const routes = assemble(settings, options.leader ?? createStandaloneLeaderDetector);
@@ -238,6 +250,7 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     flags: flagsOf(s),
     logging: createLoggingLevel(log, s.log_level),
     metricsSnapshot: () => metricsSnapshot(masterStats(routes!)),
+    authenticator: s.authenticator,
   };
   return routes;
 }
@@ -254,6 +267,7 @@ function flagsOf(s: Settings): Record<string, string> {
     heartbeat_interval: `${s.heartbeat_interval_seconds}secs`,
     max_completed_tasks_per_framework: String(s.completed_tasks_per_framework_max),
     max_completed_frameworks: String(s.completed_frameworks_max),
+    ...Object.fromEntries(Object.entries(s.authenticate).map(([flag, on]) => [flag, String(on)])),
     ...(s.journal === undefined ? {} : { journal: s.journal }),
   };
 }
@@ -278,8 +292,21 @@ function serve(server: Server, routes: MasterRoutes): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => routeRequest(routes, req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = upgradeRefusal(req, routes.leader);
-    if (refusal === undefined) routes.channel.upgrade(req, socket, head);
-    else socket.end(refusal);
+    if (refusal !== undefined) {
+      socket.end(refusal);
+      return;
+    }
+    // An agent proves itself before it is admitted (--authenticate_agents).
+    const who = routes.authenticator.authenticate(req, 'agents');
+    if ('status' in who) {
+      const challenge = who.headers['WWW-Authenticate'];
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: ${challenge}\r\nContent-Type: text/plain\r\n` +
+          `Content-Length: ${Buffer.byteLength(who.message)}\r\nConnection: close\r\n\r\n${who.message}`,
+      );
+      return;
+    }
+    routes.channel.upgrade(req, socket, head, who.principal);
   });
 }
 

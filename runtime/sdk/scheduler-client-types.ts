@@ -3,6 +3,7 @@
 import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkInfo, MasterInfo } from '../../engine/master/v1.ts';
 import type { Log } from '../log.ts';
+import type { Credential } from '../wire/credentials.ts';
 
 /** The scheduler endpoint of a master. */
 export const scheduler_path = '/api/v1/scheduler';
@@ -34,6 +35,8 @@ export interface SchedulerClientOptions {
   readonly heartbeat_misses_max?: number;
   readonly redirects_max?: number;
   readonly log?: Log;
+  /** Sent as HTTP Basic authorization on every request, for a master that authenticates frameworks. */
+  readonly credential?: Credential;
 }
 
 /** What a subscription gave. */

@@ -24,6 +24,7 @@ import {
 } from '../constants.ts';
 import { type Log, silentLog } from '../log.ts';
 import { backoffDelayMs } from '../wire/backoff.ts';
+import { basicAuthorization } from '../wire/credentials.ts';
 import { parseMasterAddress } from '../wire/master-address.ts';
 import { CallPipeline, type PipelinedAnswer } from './call-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
@@ -64,6 +65,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
   readonly #masters: readonly string[];
   readonly #framework_info: FrameworkInfo | (() => FrameworkInfo);
   readonly #log: Log;
+  /** Headers every request carries (authorization, when a credential is given). */
+  readonly #auth_headers: Readonly<Record<string, string>>;
   readonly #settings: Required<
     Pick<
       SchedulerClientOptions,
@@ -95,6 +98,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
     this.#masters = masters.map((m) => parseMasterAddress(m));
     this.#framework_info = options.framework_info;
     this.#log = options.log ?? silentLog;
+    this.#auth_headers =
+      options.credential === undefined ? {} : { Authorization: basicAuthorization(options.credential) };
     this.#settings = {
       path: options.path ?? scheduler_path,
       backoff_ms_min: options.backoff_ms_min ?? subscribe_backoff_ms_min_default,
@@ -171,7 +176,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
       answer = await new Promise<PipelinedAnswer>((resolve, reject) =>
         this.#pipelineTo(target).post(
           JSON.stringify(call),
-          { 'Mesos-Stream-Id': subscription.stream_id },
+          { ...this.#auth_headers, 'Mesos-Stream-Id': subscription.stream_id },
           (err, answered) => (err === undefined ? resolve(answered!) : reject(err)),
         ),
       );
@@ -306,6 +311,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
     const attempt = subscribeAttempt({
       target: targetOf(this.#masters[this.#master_index % this.#masters.length]!),
       path: this.#settings.path,
+      headers: this.#auth_headers,
       call: () => this.#subscribeCall(),
       redirects_max: this.#settings.redirects_max,
       log: this.#log,

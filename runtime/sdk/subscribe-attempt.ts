@@ -18,6 +18,8 @@ export type SubscribeOutcome =
 export interface SubscribeAttemptOptions {
   readonly target: HttpTarget;
   readonly path: string;
+  /** Extra headers of every request (authorization). */
+  readonly headers: Readonly<Record<string, string>>;
   /** The SUBSCRIBE call, built anew for every request of the attempt. */
   readonly call: () => unknown;
   readonly redirects_max: number;
@@ -71,21 +73,27 @@ async function subscribeAt(
 ): Promise<SubscribeOutcome | { readonly redirect: { target: HttpTarget; path: string } }> {
   const where = `${hostPortOf(target)}${path}`;
   let broken: string | undefined;
-  const request = openEventStream(target, path, options.call(), {
-    // Called before any record is read: SUBSCRIBED may come in the same chunk as the headers.
-    onOpen: (headers) => {
-      const stream_id = headers['mesos-stream-id'];
-      if (typeof stream_id !== 'string' || stream_id === '') {
-        broken = `${where} opened a stream without a Mesos-Stream-Id header`;
-        request.abort(broken);
-        return;
-      }
-      options.onOpen({ target, path, stream_id });
+  const request = openEventStream(
+    target,
+    path,
+    options.call(),
+    {
+      // Called before any record is read: SUBSCRIBED may come in the same chunk as the headers.
+      onOpen: (headers) => {
+        const stream_id = headers['mesos-stream-id'];
+        if (typeof stream_id !== 'string' || stream_id === '') {
+          broken = `${where} opened a stream without a Mesos-Stream-Id header`;
+          request.abort(broken);
+          return;
+        }
+        options.onOpen({ target, path, stream_id });
+      },
+      onRecord: (record) => {
+        if (broken === undefined) options.onRecord(record);
+      },
     },
-    onRecord: (record) => {
-      if (broken === undefined) options.onRecord(record);
-    },
-  });
+    options.headers,
+  );
   started(request);
   let opening: Awaited<StreamRequest['opening']>;
   try {

@@ -277,9 +277,9 @@ export interface FakeAgent {
 }
 
 /** Connects a fake agent that answers pings with pongs. */
-export function connectAgent(port: number): Promise<FakeAgent> {
+export function connectAgent(port: number, headers: Record<string, string> = {}): Promise<FakeAgent> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/agent`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/agent`, { headers });
     const messages = new Inbox<Json>();
     ws.on('message', (data) => {
       const message = JSON.parse(data.toString()) as Json;
@@ -317,8 +317,8 @@ export async function registerAgent(
 }
 
 /** GET /master/state as JSON. */
-export async function masterState(port: number): Promise<Json> {
-  const res = await rawRequest(port, { method: 'GET', path: '/master/state' });
+export async function masterState(port: number, headers: Record<string, string> = {}): Promise<Json> {
+  const res = await rawRequest(port, { method: 'GET', path: '/master/state', headers });
   if (res.status !== 200) throw new Error(`/master/state answered ${res.status}: ${res.body}`);
   return JSON.parse(res.body) as Json;
 }
