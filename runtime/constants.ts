@@ -141,3 +141,9 @@ export const cgroup_empty_wait_ms = 10_000;
 export const cgroup_oom_poll_ms = 200;
 /** How often a recovered container's cgroup is checked for its end. */
 export const cgroup_watch_poll_ms = 250;
+/** Connections a master holds at most (below the 20,000 descriptors a process commonly gets). */
+export const connections_max_default = 16_000;
+/** How long a client has to send a request's headers before its connection is cut. */
+export const header_timeout_ms_default = 10_000;
+/** How long an idle keep-alive connection stays open (Node's default, which the SDK's pipeline expects). */
+export const keep_alive_timeout_ms_default = 5000;

@@ -3,7 +3,7 @@
 // streams, the operator API and its stream, the agent channel, the state page, metrics, timers,
 // the journal and the leader detector.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAllocator, type PolicyName, policyNames } from '../../engine/allocator/policies.ts';
@@ -21,6 +21,7 @@ import { agent_channel_path } from '../wire/agent-protocol.ts';
 import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
 import { createAgentChannel } from './agent-channel.ts';
 import { type AuthenticationOptions, type Authenticator, createAuthenticator } from './authentication.ts';
+import { type ConnectionLimits, checkConnectionLimits, createLimitedServer } from './connection-limits.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
 import { openJournal } from './journal.ts';
 import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
@@ -32,7 +33,7 @@ import { createMemoryRegistry } from './registry.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
 
 /** Options of `startMaster`. */
-export interface StartMasterOptions extends AuthenticationOptions {
+export interface StartMasterOptions extends AuthenticationOptions, ConnectionLimits {
   /** Address to listen on (default 127.0.0.1). */
   readonly ip?: string;
   /** Port to listen on (default 5050; 0 picks a free one). */
@@ -137,9 +138,15 @@ interface Settings {
 export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
   checkOptions(options);
   const authenticator = createAuthenticator(options);
+  checkConnectionLimits({
+    connections_max: options.connections_max,
+    connections_per_client_max: options.connections_per_client_max,
+    header_timeout_ms: options.header_timeout_ms,
+    keep_alive_timeout_ms: options.keep_alive_timeout_ms,
+  });
   const ip = options.ip ?? '127.0.0.1';
   const log = options.log ?? createLog('meso-master', options.log_level ?? 'info');
-  const server = createServer();
+  const server = createLimitedServer(options, log);
   const port = await listen(server, ip, options.port ?? 5050);
   const settings: Settings = {
     ip,
