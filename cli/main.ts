@@ -53,6 +53,7 @@ program
   .addOption(maxCompletedTasksFlag())
   .addOption(maxCompletedFrameworksFlag())
   .addOption(flag('credentials', 'JSON file of principals and secrets, as Mesos writes it (mode 0600)'))
+  .addOption(flag('acls', "JSON file of Mesos's ACLs: who may register, tear down, reserve, view ..."))
   .addOption(flag('authenticate_frameworks', 'frameworks must authenticate (true/false)', 'false'))
   .addOption(flag('authenticate_agents', 'agents must authenticate (true/false)', 'false'))
   .addOption(flag('authenticate_http_readonly', 'read-only endpoints need credentials (true/false)', 'false'))

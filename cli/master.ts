@@ -5,6 +5,7 @@
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
+import { readAclsFile } from '../runtime/master/acls.ts';
 import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
 import { readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { booleanOf, countOf, portOf } from './flags.ts';
@@ -23,6 +24,7 @@ export interface MasterCommandOptions {
   readonly max_completed_tasks_per_framework?: string | number;
   readonly max_completed_frameworks?: string | number;
   readonly credentials?: string;
+  readonly acls?: string;
   readonly authenticate_frameworks?: string | boolean;
   readonly authenticate_agents?: string | boolean;
   readonly authenticate_http_readonly?: string | boolean;
@@ -81,6 +83,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...(tasks_max === undefined ? {} : { completed_tasks_per_framework_max: tasks_max }),
     ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
     ...authenticationOf(opts),
+    ...(opts.acls === undefined ? {} : { acls: readAclsFile(opts.acls) }),
   };
 }
 

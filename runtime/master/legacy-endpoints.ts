@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson, sendText } from '../http-util.ts';
 import { parseBoundedJson } from '../wire/json.ts';
-import { answerWrite } from './operator-api.ts';
+import { answerWrite, deniedWrite } from './operator-api.ts';
 import { quotaStatus, roleRows } from './operator-reads.ts';
 import { writeInputs } from './operator-writes.ts';
 import { summaryJson } from './resources-json.ts';
@@ -217,6 +217,7 @@ async function legacyWrite(
     '/master/create-volumes',
     '/master/destroy-volumes',
   ];
+  if (deniedWrite(routes, req, res, write.inputs)) return;
   answerWrite(routes.host, res, write.inputs, accepted.includes(path) ? 202 : 200);
 }
 

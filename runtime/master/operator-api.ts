@@ -8,6 +8,8 @@ import type { MasterInput } from '../../engine/master/inputs.ts';
 import { accepts, application_json, header, sendEmpty, sendJson, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import { type LoggingLevel, parseSetLoggingLevel } from '../logging-level.ts';
+import { requestPrincipal } from './authentication.ts';
+import type { Authorizer } from './authorization.ts';
 import type { LeaderDetector } from './leader.ts';
 import type { MasterHost } from './master-host.ts';
 import { getFlags, getMetrics, getOperations, getQuota, getRoles } from './operator-reads.ts';
@@ -36,6 +38,25 @@ export interface OperatorApiContext {
   readonly flags: Readonly<Record<string, string>>;
   readonly metricsSnapshot: () => Record<string, number>;
   readonly logging: LoggingLevel;
+  readonly authorizer: Authorizer;
+}
+
+/** Answers 403 to a write whose caller the ACLs do not allow it; true when it did. */
+export function deniedWrite(
+  ctx: Pick<OperatorApiContext, 'authorizer' | 'host'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  inputs: readonly MasterInput[],
+): boolean {
+  const principal = requestPrincipal(req);
+  for (const input of inputs) {
+    const denial = ctx.authorizer.writeDenial(principal, input, ctx.host.master.lookups);
+    if (denial !== undefined) {
+      sendText(res, 403, denial);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The maintenance calls, until meso keeps maintenance schedules. */
@@ -176,7 +197,8 @@ export async function handleOperatorRequest(
   const write = writeInputs(call);
   if (write !== undefined) {
     if ('error' in write) sendText(res, 400, write.error);
-    else answerWrite(ctx.host, res, write.inputs, accepted_calls.has(call.type) ? 202 : 200);
+    else if (!deniedWrite(ctx, req, res, write.inputs))
+      answerWrite(ctx.host, res, write.inputs, accepted_calls.has(call.type) ? 202 : 200);
     return;
   }
   if (maintenance_calls.has(call.type)) {

@@ -6,7 +6,8 @@ import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import type { LoggingLevel } from '../logging-level.ts';
 import type { AgentChannel } from './agent-channel.ts';
-import { type Authenticator, type Realm, setRequestPrincipal } from './authentication.ts';
+import { type Authenticator, type Realm, requestPrincipal, setRequestPrincipal } from './authentication.ts';
+import type { Authorizer } from './authorization.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
 import { handleLegacy, legacyPath } from './legacy-endpoints.ts';
@@ -34,7 +35,12 @@ export interface MasterRoutes {
   readonly metricsSnapshot: () => Record<string, number>;
   /** Who may call which route (`--authenticate_*`, `--credentials`). */
   readonly authenticator: Authenticator;
+  /** What each principal may do (`--acls`). */
+  readonly authorizer: Authorizer;
 }
+
+/** The endpoints Mesos's `get_endpoints` ACL guards, of those the master serves. */
+const guarded_endpoints: ReadonlySet<string> = new Set(['/metrics', '/metrics/snapshot']);
 
 /** The authentication realm of a route, as Mesos files its endpoints. */
 function realmOf(route: string, method: string | undefined): Realm {
@@ -83,6 +89,12 @@ export function routeRequest(routes: MasterRoutes, req: IncomingMessage, res: Se
     return;
   }
   setRequestPrincipal(req, who.principal);
+  const path = pathOf(req);
+  if (guarded_endpoints.has(path) && !routes.authorizer.may('get_endpoints', who.principal, path)) {
+    discardBody(req);
+    sendText(res, 403, `Not authorized to GET '${path}'`);
+    return;
+  }
   handle(routes, route, req, res).catch((err: unknown) => {
     const error = err instanceof Error ? err : new Error(String(err));
     routes.log.error('request failed', { route, url: req.url, error: error.message, stack: error.stack });
@@ -137,7 +149,7 @@ async function handle(
   switch (route) {
     case 'state':
       if (notLeading(routes, req, res)) return;
-      sendStatePage(res, routes.host.master.state(), {
+      sendStatePage(res, routes.authorizer.stateFor(requestPrincipal(req), routes.host.master.state()), {
         elected_time_ms: routes.elected_time_ms(),
         leader_info: routes.host.master.info,
         flags: routes.flags,

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SchedulerCall } from '../../engine/master/scheduler-api.ts';
+import { frameworkRoles } from '../../engine/master/validation.ts';
 import { request_body_bytes_max } from '../constants.ts';
 import {
   application_json,
@@ -20,6 +21,7 @@ import type { Log } from '../log.ts';
 import { parseBoundedJson } from '../wire/json.ts';
 import { decodeCall, type StreamMediaType, streamMediaType } from '../wire/protobuf.ts';
 import { requestPrincipal } from './authentication.ts';
+import type { Authorizer } from './authorization.ts';
 import { checkJson, schedulerCallSchema } from './call-schema.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
@@ -33,6 +35,7 @@ export interface SchedulerApiContext {
   /** True while the master recovers its state after an election (calls are refused with 503). */
   readonly recovering: () => boolean;
   readonly log: Log;
+  readonly authorizer: Authorizer;
 }
 
 /** An answer decided before the engine is asked: status, message and extra headers. */
@@ -201,6 +204,13 @@ export async function handleSchedulerRequest(
   }
   const call = bound.call;
   if (call.type === 'SUBSCRIBE') {
+    const denied = frameworkRoles(call.subscribe.framework_info).find(
+      (role) => !ctx.authorizer.may('register_frameworks', principal, role),
+    );
+    if (denied !== undefined) {
+      sendText(res, 403, `Not authorized to register a framework with role '${denied}'`);
+      return;
+    }
     const accept = header(req, 'accept');
     const media = streamMediaType(accept);
     if (media === undefined) {

@@ -19,8 +19,10 @@ import { createLog, type Log, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
 import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
+import type { Acls } from './acls.ts';
 import { createAgentChannel } from './agent-channel.ts';
 import { type AuthenticationOptions, type Authenticator, createAuthenticator } from './authentication.ts';
+import { type Authorizer, createAuthorizer } from './authorization.ts';
 import { type ConnectionLimits, checkConnectionLimits, createLimitedServer } from './connection-limits.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
 import { openJournal } from './journal.ts';
@@ -59,6 +61,8 @@ export interface StartMasterOptions extends AuthenticationOptions, ConnectionLim
   readonly log_level?: LogLevel;
   /** Makes the leader detector (default: standalone, this master leads). */
   readonly leader?: (self: MasterAddress) => LeaderDetector;
+  /** What each principal may do (`--acls`, Mesos's ACL JSON; default: everything). */
+  readonly acls?: Acls;
 }
 
 /** A running master. */
@@ -130,6 +134,7 @@ interface Settings {
   readonly log: Log;
   readonly log_level: LogLevel;
   readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
   /** The `--authenticate_*` flags, for /master/state (the credentials themselves are never shown). */
   readonly authenticate: Readonly<Record<string, boolean>>;
 }
@@ -164,6 +169,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     log,
     log_level: options.log_level ?? 'info',
     authenticator,
+    authorizer: createAuthorizer(options.acls),
     authenticate: {
       authenticate_frameworks: options.authenticate_frameworks ?? false,
       authenticate_agents: options.authenticate_agents ?? false,
@@ -258,6 +264,7 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     logging: createLoggingLevel(log, s.log_level),
     metricsSnapshot: () => metricsSnapshot(masterStats(routes!)),
     authenticator: s.authenticator,
+    authorizer: s.authorizer,
   };
   return routes;
 }
