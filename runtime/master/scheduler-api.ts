@@ -172,7 +172,8 @@ function principalBound(
   principal: string | undefined,
 ): { call: SchedulerCall } | Refusal {
   if (principal === undefined || call.type !== 'SUBSCRIBE') return { call };
-  const info = call.subscribe.framework_info;
+  const info = call.subscribe?.framework_info;
+  if (info === null || typeof info !== 'object') return { call };
   if (info.principal === undefined) {
     return { call: { ...call, subscribe: { ...call.subscribe, framework_info: { ...info, principal } } } };
   }
@@ -204,9 +205,10 @@ export async function handleSchedulerRequest(
   }
   const call = bound.call;
   if (call.type === 'SUBSCRIBE') {
-    const denied = frameworkRoles(call.subscribe.framework_info).find(
-      (role) => !ctx.authorizer.may('register_frameworks', principal, role),
-    );
+    // A SUBSCRIBE without a FrameworkInfo is left to the engine, which answers 400.
+    const info = call.subscribe?.framework_info;
+    const roles = info !== null && typeof info === 'object' ? frameworkRoles(info) : [];
+    const denied = roles.find((role) => !ctx.authorizer.may('register_frameworks', principal, role));
     if (denied !== undefined) {
       sendText(res, 403, `Not authorized to register a framework with role '${denied}'`);
       return;
