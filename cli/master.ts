@@ -25,6 +25,9 @@ export interface MasterCommandOptions {
   readonly max_completed_frameworks?: string | number;
   readonly credentials?: string;
   readonly acls?: string;
+  readonly max_connections?: string | number;
+  readonly max_connections_per_client?: string | number;
+  readonly http_header_timeout_ms?: string | number;
   readonly authenticate_frameworks?: string | boolean;
   readonly authenticate_agents?: string | boolean;
   readonly authenticate_http_readonly?: string | boolean;
@@ -57,6 +60,25 @@ function positive(value: string | number | undefined, flag: string): number | un
   return n;
 }
 
+/** The connection limits of the flags, each a whole number > 0. */
+function connectionLimitsOf(opts: MasterCommandOptions): Partial<StartMasterOptions> {
+  const pairs = [
+    ['max_connections', 'connections_max'],
+    ['max_connections_per_client', 'connections_per_client_max'],
+    ['http_header_timeout_ms', 'header_timeout_ms'],
+  ] as const;
+  const out: Record<string, number> = {};
+  for (const [flag, option] of pairs) {
+    const value = opts[flag];
+    if (value === undefined) continue;
+    const n = Number(value);
+    if (!(Number.isSafeInteger(n) && n > 0))
+      throw new Error(`--${flag} must be a whole number > 0, got '${value}'`);
+    out[option] = n;
+  }
+  return out;
+}
+
 /** The startMaster options of the command's flags; throws naming a bad flag. */
 export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions {
   const port = portOf(opts.port);
@@ -84,6 +106,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
     ...authenticationOf(opts),
     ...(opts.acls === undefined ? {} : { acls: readAclsFile(opts.acls) }),
+    ...connectionLimitsOf(opts),
   };
 }
 
