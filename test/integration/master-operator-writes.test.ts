@@ -224,3 +224,47 @@ describe('operator reads and older endpoints on a live master', () => {
     expect([teardown.status, teardown.body]).toEqual([400, expect.stringMatching(/No framework found/)]);
   });
 });
+
+describe('operation feedback on a live master', () => {
+  it('reports an operation with an id, takes its acknowledgement and reconciles it', async () => {
+    await live.start();
+    const framework = await live.framework('feedback', {
+      roles: ['prod'],
+      capabilities: [{ type: 'MULTI_ROLE' }],
+    });
+    await live.agent('ops-4', 'cpus:2;mem:1024');
+    const offer = (await framework.stream.events.next((e) => e.type === 'OFFERS')).item.offers.offers[0];
+    const reserve = {
+      type: 'RESERVE',
+      id: { value: 'op-1' },
+      reserve: { resources: [{ ...reserved('cpus', 1), allocation_info: { role: 'prod' } }] },
+    };
+    const accepted = await framework.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [reserve] },
+    });
+    expect(accepted.status).toBe(202);
+    const update = (await framework.stream.events.next((e) => e.type === 'UPDATE_OPERATION_STATUS')).item;
+    const status = update.update_operation_status.status;
+    expect([status.operation_id.value, status.state]).toEqual(['op-1', 'OPERATION_FINISHED']);
+    const ack = await framework.call({
+      type: 'ACKNOWLEDGE_OPERATION_STATUS',
+      acknowledge_operation_status: {
+        agent_id: status.agent_id,
+        uuid: status.uuid.value,
+        operation_id: { value: 'op-1' },
+      },
+    });
+    expect(ack.status).toBe(202);
+    const before = framework.stream.events.items.length;
+    const rec = await framework.call({
+      type: 'RECONCILE_OPERATIONS',
+      reconcile_operations: { operations: [{ operation_id: { value: 'op-1' } }] },
+    });
+    expect(rec.status).toBe(202);
+    const answer = (await framework.stream.events.next((e) => e.type === 'UPDATE_OPERATION_STATUS', before))
+      .item;
+    expect(answer.update_operation_status.status.state).toBe('OPERATION_FINISHED');
+    expect(answer.update_operation_status.status.uuid).toBeUndefined();
+  });
+});
