@@ -1,6 +1,6 @@
-// POST /api/v1/scheduler: the v1 scheduler API over HTTP. The checks run in PROTOCOL.md's order,
-// each with its status code and a plain-text message; a call that passes them becomes one engine
-// input, and the engine's answer (a call_error, or none) becomes the HTTP answer. SUBSCRIBE opens a
+// POST /api/v1/scheduler: the v1 scheduler API over HTTP. The checks run in docs/protocol.md's
+// order, each with its status code and a plain-text message; a call that passes them becomes one
+// engine input, and the engine's answer (a call_error, or none) becomes the HTTP answer. SUBSCRIBE opens a
 // stream (200, chunked, Mesos-Stream-Id) on which the engine's events are written.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
-// GET /master/state: the master's state as Mesos's /state endpoint shows it (PROTOCOL.md), built
+// GET /master/state: the master's state as Mesos's /state endpoint shows it (docs/protocol.md), built
 // from the engine's read-only view. Resources here are flat summaries (`{cpus, mem, disk, gpus,
 // ports: "[31000-32000]"}`, written by resources-json.ts), times are epoch seconds, and the JSON is
 // compact.

@@ -1,4 +1,4 @@
-// The scheduler API's answers, one row per check of PROTOCOL.md and per kind of bad input, against
+// The scheduler API's answers, one row per check of docs/protocol.md and per kind of bad input, against
 // a live master with a subscribed framework and an outstanding offer. After every row the master
 // still serves /master/state, and its state is what it was before the row.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
