@@ -147,3 +147,9 @@ export const connections_max_default = 16_000;
 export const header_timeout_ms_default = 10_000;
 /** How long an idle keep-alive connection stays open (Node's default, which the SDK's pipeline expects). */
 export const keep_alive_timeout_ms_default = 5000;
+/** How long the sandbox of an ended executor run is kept (Mesos: --gc_delay, 1 week). */
+export const gc_delay_ms_default = 7 * 24 * 3_600_000;
+/** How often the agent reads its disk usage to remove sandboxes sooner (Mesos: --disk_watch_interval, 1 min). */
+export const disk_watch_interval_ms_default = 60_000;
+/** Disk fraction kept free: the fuller past it, the sooner sandboxes go (Mesos: --gc_disk_headroom). */
+export const gc_disk_headroom_default = 0.1;

@@ -16,6 +16,7 @@ import {
 import type { ReregisterMessage } from '../wire/agent-protocol.ts';
 import { type AgentCore, taskKey } from './core.ts';
 import type { AgentExecutor, AgentFramework, AgentTask } from './executors.ts';
+import type { ContainerHandle } from './launcher.ts';
 import { readGroupUsage } from './posix-launcher.ts';
 import { wireResources } from './resources.ts';
 
@@ -148,55 +149,89 @@ export function agentStateJson(core: AgentCore): unknown {
   };
 }
 
-/** The pids of the live containers of an executor (its own, or its tasks'). */
-function containerPids(core: AgentCore, executor: AgentExecutor): number[] {
-  const pids: number[] = [];
-  if (executor.container?.running() === true) pids.push(executor.container.pid);
+/** The live containers of an executor (its own, or its tasks'). */
+function liveContainers(core: AgentCore, executor: AgentExecutor): ContainerHandle[] {
+  const containers: ContainerHandle[] = [];
+  if (executor.container?.running() === true) containers.push(executor.container);
   for (const id of executor.tasks.keys()) {
-    const pid = core.runners.get(taskKey(executor.framework_id, id))?.livePid();
-    if (pid !== undefined) pids.push(pid);
+    const container = core.runners.get(taskKey(executor.framework_id, id))?.liveContainer();
+    if (container !== undefined) containers.push(container);
   }
-  return pids;
+  return containers;
 }
 
-/** The body of `GET /monitor/statistics`: usage of every live executor's processes. */
-export async function monitorStatisticsJson(core: AgentCore): Promise<unknown[]> {
-  const executors: Array<{ executor: AgentExecutor; pids: number[] }> = [];
-  for (const framework of core.book.frameworks.values()) {
-    for (const executor of framework.executors.values()) {
-      const pids = containerPids(core, executor);
-      if (pids.length > 0) executors.push({ executor, pids });
+/** The usage figures summed over an executor's containers (Mesos ResourceStatistics names). */
+const summed_fields = [
+  'cpus_user_time_secs',
+  'cpus_system_time_secs',
+  'cpus_limit',
+  'cpus_nr_periods',
+  'cpus_nr_throttled',
+  'cpus_throttled_time_secs',
+  'mem_total_bytes',
+  'mem_rss_bytes',
+  'mem_cache_bytes',
+  'mem_swap_bytes',
+  'mem_limit_bytes',
+  'processes',
+] as const;
+
+/** Sums usage records field by field; a field no record has stays absent. */
+function sumUsage(usages: ReadonlyArray<Readonly<Record<string, unknown>>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const usage of usages) {
+    for (const field of summed_fields) {
+      const value = usage[field];
+      if (typeof value === 'number') total[field] = (total[field] ?? 0) + value;
     }
   }
-  const usage = await readGroupUsage(new Set(executors.flatMap((e) => e.pids)));
-  const timestamp = Date.now() / 1000;
-  return executors.map(({ executor, pids }) => {
-    const total = { user: 0, system: 0, rss: 0, processes: 0 };
-    for (const pid of pids) {
-      const u = usage.get(pid);
-      if (u === undefined) continue;
-      total.user += u.cpus_user_time_secs;
-      total.system += u.cpus_system_time_secs;
-      total.rss += u.mem_rss_bytes;
-      total.processes += u.processes;
+  return total;
+}
+
+/**
+ * The body of `GET /monitor/statistics`: usage of every live executor's containers, from their
+ * cgroups (linux launcher: cpu time, memory, throttling, limits as enforced) or else from /proc.
+ */
+export async function monitorStatisticsJson(core: AgentCore): Promise<unknown[]> {
+  const executors: Array<{ executor: AgentExecutor; containers: ContainerHandle[] }> = [];
+  for (const framework of core.book.frameworks.values()) {
+    for (const executor of framework.executors.values()) {
+      const containers = liveContainers(core, executor);
+      if (containers.length > 0) executors.push({ executor, containers });
     }
-    const resources = executorResources(executor);
-    return {
-      executor_id: executor.executor_id,
-      executor_name: executor.info.name ?? '',
-      framework_id: executor.framework_id,
-      source: executor.info.source ?? '',
-      statistics: {
-        timestamp,
-        cpus_limit: scalarValue(resources, 'cpus'),
-        cpus_user_time_secs: total.user,
-        cpus_system_time_secs: total.system,
-        mem_limit_bytes: Math.round(scalarValue(resources, 'mem') * 1024 * 1024),
-        mem_rss_bytes: total.rss,
-        processes: total.processes,
-      },
-    };
-  });
+  }
+  const posix = executors.flatMap((e) =>
+    e.containers.filter((c) => c.record.cgroup === undefined).map((c) => c.pid),
+  );
+  const by_group = await readGroupUsage(new Set(posix));
+  const timestamp = Date.now() / 1000;
+  return Promise.all(
+    executors.map(async ({ executor, containers }) => {
+      const usages = await Promise.all(
+        containers.map(async (c) =>
+          c.record.cgroup === undefined ? (by_group.get(c.pid) ?? {}) : await c.usage().catch(() => ({})),
+        ),
+      );
+      const resources = executorResources(executor);
+      return {
+        executor_id: executor.executor_id,
+        executor_name: executor.info.name ?? '',
+        framework_id: executor.framework_id,
+        source: executor.info.source ?? '',
+        statistics: {
+          timestamp,
+          // What the resources give, unless the cgroups say what is enforced.
+          cpus_limit: scalarValue(resources, 'cpus'),
+          mem_limit_bytes: Math.round(scalarValue(resources, 'mem') * 1024 * 1024),
+          cpus_user_time_secs: 0,
+          cpus_system_time_secs: 0,
+          mem_rss_bytes: 0,
+          processes: 0,
+          ...sumUsage(usages as Array<Record<string, unknown>>),
+        },
+      };
+    }),
+  );
 }
 
 /** A task as re-registration reports it (Mesos `Task`), with its update in flight, if any. */

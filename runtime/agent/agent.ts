@@ -14,10 +14,13 @@ import { agent_port_default } from '../../engine/master/agents.ts';
 import { master_version } from '../../engine/master/options.ts';
 import {
   agent_stop_wait_ms,
+  disk_watch_interval_ms_default,
   executor_heartbeat_interval_ms_default,
   executor_registration_timeout_ms_default,
   executor_reregistration_timeout_ms_default,
   executor_shutdown_grace_ms_default,
+  gc_delay_ms_default,
+  gc_disk_headroom_default,
   kill_grace_ms_default,
 } from '../constants.ts';
 import { createLog, type LogLevel } from '../log.ts';
@@ -42,6 +45,7 @@ import { recoverWork } from './recovery.ts';
 import { type AgentLog, createMasterLink, type MasterDetector } from './registration.ts';
 import { readCheckpointedResources, startingTotal } from './resource-checkpoint.ts';
 import { agentResources, parseAttributes } from './resources.ts';
+import { createSandboxGc } from './sandbox-gc.ts';
 import { createStatusUpdateManager } from './status-updates.ts';
 import { acknowledged } from './task-statuses.ts';
 
@@ -69,6 +73,12 @@ export interface AgentOptions {
   readonly isolation?: IsolationOptions;
   /** --switch_user (default true): tasks run as their user, which must exist on the agent. */
   readonly switch_user?: boolean;
+  /** --gc_delay: how long an ended executor run's sandbox is kept (default 1 week). */
+  readonly gc_delay_ms?: number;
+  /** --disk_watch_interval: how often disk usage is read to remove sandboxes sooner (default 1 min). */
+  readonly disk_watch_interval_ms?: number;
+  /** --gc_disk_headroom: disk fraction kept free (default 0.1). */
+  readonly gc_disk_headroom?: number;
   readonly log?: AgentLog;
   readonly log_level?: LogLevel;
   readonly registration_backoff_ms_min?: number;
@@ -199,6 +209,13 @@ async function createCore(options: AgentOptions, settings: AgentSettings, log: A
     start_time_ms: Date.now(),
     runners: new Map(),
     unsent_exits: [],
+    gc: createSandboxGc({
+      work_dir: settings.work_dir,
+      delay_ms: options.gc_delay_ms ?? gc_delay_ms_default,
+      disk_watch_interval_ms: options.disk_watch_interval_ms ?? disk_watch_interval_ms_default,
+      disk_headroom: options.gc_disk_headroom ?? gc_disk_headroom_default,
+      log,
+    }),
     jobs: new Set(),
     agent_id: await readCheckpointedAgentId(settings.work_dir),
     link: undefined,
@@ -239,7 +256,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // Recovered work is in the book before the agent introduces itself, so re-registration reports it.
   try {
     await recoverWork(core);
+    const owned = new Set<string>();
+    for (const framework of core.book.frameworks.values())
+      for (const executor of framework.executors.values()) owned.add(executor.directory);
+    await core.gc.scheduleUnowned(owned);
   } catch (error) {
+    core.gc.stop();
     server.closeAllConnections();
     server.close();
     throw new Error(`recovering the work checkpointed in ${work_dir} failed: ${(error as Error).message}`);
@@ -270,6 +292,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         } else await killEverything(core, agent_stop_wait_ms);
         core.updates.stop();
         logging.stop();
+        core.gc.stop();
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();

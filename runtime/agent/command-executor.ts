@@ -10,6 +10,7 @@ import { kill_grace_ms_default } from '../constants.ts';
 import { commandExitMessage, commandTerminalState } from './command-messages.ts';
 import { readExitStatus } from './exit-status.ts';
 import type {
+  ContainerHandle,
   ContainerSpec,
   ExitResult,
   LaunchedContainer,
@@ -52,6 +53,8 @@ export interface CommandTask {
   kill(grace_ms?: number): void;
   /** The pid (and process group) of the command while it runs. */
   livePid(): number | undefined;
+  /** The command's container while it runs. */
+  liveContainer(): ContainerHandle | undefined;
   /** The agent exits leaving the task running: nothing of it may keep the agent's process alive. */
   release(): void;
   /** Resolves once the terminal update was reported and every process of the task is gone. */
@@ -142,6 +145,7 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
       if (container !== undefined) void container.kill(kill_grace_ms);
     },
     livePid: () => (container?.running() === true ? container.pid : undefined),
+    liveContainer: () => (container?.running() === true ? container : undefined),
     release() {
       released = true;
       container?.release();
@@ -220,6 +224,7 @@ export function recoverCommandTask(options: RecoveredTaskOptions): CommandTask {
       container.kill(grace_ms ?? default_grace_ms).catch(() => {});
     },
     livePid: () => (container?.running() === true ? container.pid : undefined),
+    liveContainer: () => (container?.running() === true ? container : undefined),
     release: () => container?.release(),
     done,
   };

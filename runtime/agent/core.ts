@@ -10,6 +10,7 @@ import type { CommandTask } from './command-executor.ts';
 import type { ExecutorBook } from './executors.ts';
 import type { Launcher } from './launcher.ts';
 import type { AgentLog, MasterLink } from './registration.ts';
+import type { SandboxGc } from './sandbox-gc.ts';
 import type { StatusUpdateManager } from './status-updates.ts';
 
 /** The agent's settings once defaults are applied. */
@@ -46,6 +47,8 @@ export interface AgentCore {
   readonly start_time_ms: number;
   /** Tasks run by the agent's own executors (command and default), keyed by taskKey. */
   readonly runners: Map<string, CommandTask>;
+  /** Removes the sandboxes of ended executor runs (--gc_delay, --disk_watch_interval). */
+  readonly gc: SandboxGc;
   /** Every background job (a kill, a launch), so that stop can wait for them. */
   readonly jobs: Set<Promise<unknown>>;
   /** Executor exits that found no master (an agent recovering, or one that lost its master). */

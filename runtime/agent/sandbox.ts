@@ -3,7 +3,8 @@
 // A sandbox's contents belong to the task, which may plant symlinks, FIFOs or renamed directories
 // to reach files elsewhere, so every access resolves symlinks, checks that the result lies inside
 // a sandbox root, and checks again what was actually opened (through /proc/self/fd), closing the
-// window between the check and the open.
+// window between the check and the open; a file with other hard links is refused, since one of them
+// may lie outside.
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import {
@@ -190,6 +191,15 @@ export async function readSandboxFile(
     const info = await handle.stat();
     if (info.isDirectory()) throw new SandboxAccessError('bad_request', `Cannot read a directory: '${path}'`);
     if (!info.isFile()) throw new SandboxAccessError('bad_request', `'${path}' is not a regular file`);
+    // A hard link is the file itself under another name: a task may link any file of the agent's
+    // file system into its sandbox, and no path check can tell, so a file with more than one name
+    // is not served.
+    if (info.nlink > 1) {
+      throw new SandboxAccessError(
+        'forbidden',
+        `'${path}' has ${info.nlink} hard links: a file linked from elsewhere is not served from a sandbox`,
+      );
+    }
     const size = info.size;
     const start = offset === -1 ? size : offset;
     if (start >= size) return { data: '', offset: size };

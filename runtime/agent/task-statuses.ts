@@ -94,6 +94,7 @@ export function finishTask(core: AgentCore, executor: AgentExecutor, task: Agent
 export function retireExecutor(core: AgentCore, executor: AgentExecutor): void {
   completeExecutor(core.book, executor);
   forgetExecutor(core, executor);
+  core.gc.schedule(executor.directory);
 }
 
 /** Completes an executor that has ended and whose tasks are all done with. */

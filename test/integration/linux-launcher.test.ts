@@ -3,31 +3,25 @@
 // the pids limit, a kill that reaches processes that left the process group, and nothing left behind
 // (no process, no cgroup). Each run uses a cgroups root of its own, removed at the end.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLauncher } from '../../runtime/agent/isolation.ts';
 import type { LaunchRequest } from '../../runtime/agent/launcher.ts';
 import { eventually } from './agent-harness.ts';
+import {
+  leftCgroups as leftUnder,
+  removeCgroupsRoot,
+  uniqueCgroupsRoot,
+  cgroups_v1_usable as usable,
+} from './cgroup-fixture.ts';
 
-const root = `meso-test-${process.pid}-${randomUUID().slice(0, 8)}`;
-const hierarchies = ['freezer', 'cpu', 'cpuacct', 'memory', 'pids'].map((c) => `/sys/fs/cgroup/${c}`);
-const usable = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/freezer/cgroup.procs');
+const leftCgroups = (): string[] => leftUnder(root);
+
+const root = uniqueCgroupsRoot('launcher');
 let dir = '';
-
-/** Container cgroups left under the test's root, in any hierarchy. */
-function leftCgroups(): string[] {
-  return hierarchies.flatMap((h) => {
-    const path = join(h, root);
-    return existsSync(path)
-      ? readdirSync(path, { withFileTypes: true })
-          .filter((e) => e.isDirectory())
-          .map((e) => join(path, e.name))
-      : [];
-  });
-}
 
 async function sandbox(): Promise<string> {
   const path = join(dir, randomUUID());
@@ -61,7 +55,7 @@ describe.runIf(usable)('linux launcher on cgroup v1', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
-    for (const h of hierarchies) if (existsSync(join(h, root))) rmdirSync(join(h, root));
+    removeCgroupsRoot(root);
   });
 
   it('runs the command inside its cgroup with the limits of its resources, and removes the cgroup after', async () => {
@@ -128,6 +122,119 @@ describe.runIf(usable)('linux launcher on cgroup v1', () => {
       expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(
         false,
       );
+    expect(leftCgroups()).toEqual([]);
+  });
+});
+
+describe.runIf(usable)('linux launcher: cpu quota, namespaces, users, recovery', () => {
+  const all =
+    'cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid,namespaces/ipc,namespaces/uts,filesystem/linux,network/none';
+  const make = () => createLauncher({ isolation: all, cgroups_root: root, cgroups_enable_cfs: true });
+  const launcher = usable ? make() : undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meso-linux-launcher-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    removeCgroupsRoot(root);
+  });
+
+  it('gives a busy loop with cpus=0.5 and CFS half a CPU, within 10%, over 2 s', async () => {
+    const box = await sandbox();
+    const container = await launcher!.launch(request(box, 'while :; do :; done', { cpus: 0.5 }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cpu = async (): Promise<number> => {
+      const u = await container.usage();
+      return u.cpus_user_time_secs + u.cpus_system_time_secs;
+    };
+    const [t0, c0] = [performance.now(), await cpu()];
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const [t1, c1] = [performance.now(), await cpu()];
+    const share = (c1 - c0) / ((t1 - t0) / 1000);
+    expect(share).toBeGreaterThan(0.45);
+    expect(share).toBeLessThan(0.55);
+    const stats = (await container.usage()) as unknown as Record<string, number>;
+    expect(stats.cpus_limit).toBe(0.5);
+    expect(stats.cpus_nr_throttled).toBeGreaterThan(0);
+    await container.kill(0);
+    expect(leftCgroups()).toEqual([]);
+  });
+
+  it('runs the task as pid 1 of its own pid namespace, with its own /proc, hostname, /tmp and only loopback', async () => {
+    const box = await sandbox();
+    const script = [
+      'echo pid=$$',
+      `[ -e /proc/${process.pid} ] && echo agent-visible || echo agent-hidden`,
+      'echo procs=$(ls /proc | grep -c "^[0-9]")',
+      'echo host=$(hostname)',
+      'echo tmp=$(ls -A /tmp | tr "\\n" " ")',
+      'echo links=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" " ")',
+      'echo sandbox=$(pwd) && touch /tmp/inside',
+    ].join('; ');
+    const container = await launcher!.launch(request(box, script, { hostname: 'task_7.web' }));
+    expect(await container.exited).toEqual({ code: 0 });
+    const out = await readFile(join(box, 'stdout'), 'utf8');
+    expect(out).toContain('pid=1\n');
+    expect(out).toContain('agent-hidden');
+    expect(Number(/procs=(\d+)/.exec(out)?.[1])).toBeLessThanOrEqual(5);
+    expect(out).toContain('host=task-7-web\n');
+    expect(out).toContain(`sandbox=${box}\n`);
+    expect(out).toContain('links=lo\n');
+    // The private /tmp holds only the way to the sandbox (when it lies under /tmp), and goes with the container.
+    expect(out).toContain(box.startsWith('/tmp/') ? `tmp=${box.split('/')[2]}\n` : 'tmp=\n');
+    expect(existsSync('/tmp/inside')).toBe(false);
+    expect(leftCgroups()).toEqual([]);
+  });
+
+  it("runs a task of user nobody as nobody, in a sandbox that is nobody's, unable to read a root-only file", async () => {
+    const box = await sandbox();
+    // Root's own file, where the task can name it (its private /tmp hides the test's directory).
+    const secret = join(box, 'root-only');
+    await writeFile(secret, 'secret\n', { mode: 0o600 });
+    const container = await launcher!.launch(
+      request(box, `id -un; echo written > own; cat ${secret} || echo refused`, { user: 'nobody' }),
+    );
+    expect(await container.exited).toEqual({ code: 0 });
+    const out = await readFile(join(box, 'stdout'), 'utf8');
+    expect(out).toContain('nobody\n');
+    expect(out).toContain('refused');
+    expect(out).not.toContain('secret');
+    expect(await readFile(join(box, 'stderr'), 'utf8')).toMatch(/Permission denied/);
+    expect((await stat(box)).uid).toBe(65534);
+    expect((await stat(join(box, 'own'))).uid).toBe(65534);
+  });
+
+  it('fails the launch of a user the agent does not have, naming it', async () => {
+    const box = await sandbox();
+    await expect(launcher!.launch(request(box, 'true', { user: 'no-such-user-x1' }))).rejects.toThrow(
+      /user 'no-such-user-x1' does not exist on the agent/,
+    );
+    expect(leftCgroups()).toEqual([]);
+  });
+
+  it('recovers a container from its record in a new launcher, and destroys the orphans no record names', async () => {
+    const kept = await launcher!.launch(request(await sandbox(), 'sleep 30'));
+    const orphan = await launcher!.launch(request(await sandbox(), 'sleep 30'));
+    kept.release();
+    orphan.release();
+    const orphan_pids = await readFile(
+      `/sys/fs/cgroup/freezer/${root}/${orphan.record.cgroup}/cgroup.procs`,
+      'utf8',
+    );
+    const restarted = make();
+    const recovered = await restarted.recover(kept.record);
+    expect(recovered?.running()).toBe(true);
+    expect(await restarted.destroyOrphans!([kept.record])).toEqual([orphan.record.cgroup]);
+    for (const pid of orphan_pids.trim().split('\n').map(Number)) {
+      expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(
+        false,
+      );
+    }
+    expect(leftCgroups().filter((path) => path.endsWith(orphan.record.cgroup!))).toEqual([]);
+    await recovered!.kill(100);
+    expect(recovered!.running()).toBe(false);
+    expect(await restarted.recover(kept.record)).toBeUndefined();
+    await Promise.allSettled([kept.exited, orphan.exited]);
     expect(leftCgroups()).toEqual([]);
   });
 });

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readlink, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  mkdir,
+  mkdtemp,
+  readlink,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -128,6 +139,15 @@ describe('readSandboxFile', () => {
 });
 
 describe('sandbox escapes are refused', () => {
+  it('refuses a hard link to a file outside, which no path check can see', async () => {
+    await link(join(top, 'secret.txt'), join(box, 'passwd'));
+    expect(await refusal(readSandboxFile([box], join(box, 'passwd'), 0))).toBe('forbidden');
+    await expect(readSandboxFile([box], join(box, 'passwd'), 0)).rejects.toThrow(/2 hard links/);
+    // The sandbox's own files (one name each) are served.
+    await writeFile(join(box, 'own'), 'mine\n');
+    expect((await readSandboxFile([box], join(box, 'own'), 0)).data).toBe('mine\n');
+  });
+
   it('refuses `..` that climbs out of the sandbox', async () => {
     // The sandbox is nine levels below `top`: work/slaves/<a>/frameworks/<f>/executors/<e>/runs/<c>.
     const climb = `${box}/${'../'.repeat(9)}secret.txt`;
