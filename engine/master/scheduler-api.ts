@@ -1,5 +1,5 @@
 // The v1 scheduler API: the calls a framework POSTs and the events the master streams back, in the
-// shapes of docs/protocol.md (`{type, <lowercase type>: {...}}`).
+// shapes of docs/protocol.md, "The scheduler API" (`{type, <lowercase type>: {...}}`).
 
 import type { AcknowledgeOperationBody, ReconcileOperationsBody } from './operation-feedback.ts';
 import type {

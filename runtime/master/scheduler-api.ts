@@ -1,7 +1,8 @@
-// POST /api/v1/scheduler: the v1 scheduler API over HTTP. The checks run in docs/protocol.md's
-// order, each with its status code and a plain-text message; a call that passes them becomes one
-// engine input, and the engine's answer (a call_error, or none) becomes the HTTP answer. SUBSCRIBE opens a
-// stream (200, chunked, Mesos-Stream-Id) on which the engine's events are written.
+// POST /api/v1/scheduler: the v1 scheduler API over HTTP. The checks run in the order of
+// docs/protocol.md, "The scheduler API", each with its status code and a plain-text message; a
+// call that passes them becomes one engine input, and the engine's answer (a call_error, or none)
+// becomes the HTTP answer. SUBSCRIBE opens a stream (200, chunked, Mesos-Stream-Id) on which the
+// engine's events are written.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SchedulerCall } from '../../engine/master/scheduler-api.ts';

@@ -1,7 +1,7 @@
-// GET /master/state: the master's state as Mesos's /state endpoint shows it (docs/protocol.md), built
-// from the engine's read-only view. Resources here are flat summaries (`{cpus, mem, disk, gpus,
-// ports: "[31000-32000]"}`, written by resources-json.ts), times are epoch seconds, and the JSON is
-// compact.
+// GET /master/state: the master's state as Mesos's /state endpoint shows it (docs/protocol.md,
+// "Operator endpoints"), built from the engine's read-only view. Resources here are flat summaries
+// (`{cpus, mem, disk, gpus, ports: "[31000-32000]"}`, written by resources-json.ts), times are
+// epoch seconds, and the JSON is compact.
 //
 // A large cluster's page holds hundreds of thousands of tasks, so it is not built as objects and
 // serialized, nor joined into one string: both leave garbage as large as the page, alive long

@@ -1,6 +1,7 @@
-// The scheduler API's answers, one row per check of docs/protocol.md and per kind of bad input, against
-// a live master with a subscribed framework and an outstanding offer. After every row the master
-// still serves /master/state, and its state is what it was before the row.
+// The scheduler API's answers, one row per check of docs/protocol.md ("The scheduler API") and per
+// kind of bad input, against a live master with a subscribed framework and an outstanding offer.
+// After every row the master still serves /master/state, and its state is what it was before the
+// row.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLog } from '../../runtime/log.ts';
 import {
