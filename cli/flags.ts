@@ -13,9 +13,28 @@ export async function runCommand(command: string, body: () => number | Promise<n
   try {
     process.exitCode = await body();
   } catch (error) {
-    process.stderr.write(`meso ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = namingTheSource(error instanceof Error ? error.message : String(error));
+    process.stderr.write(`meso ${command}: ${message}\n`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * An error about `--name` whose value came from MESO_NAME (set, and the flag not on the command
+ * line, which would win) names the variable, so the user looks where the value really is.
+ */
+export function namingTheSource(
+  message: string,
+  argv: readonly string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const m = /^--([a-z][a-z0-9_]*)\b/.exec(message);
+  if (m === null) return message;
+  const name = m[1]!;
+  const variable = `MESO_${name.toUpperCase()}`;
+  const on_line = argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (on_line || env[variable] === undefined) return message;
+  return `${variable} (--${name}, from the environment)${message.slice(m[0].length)}`;
 }
 
 /** A TCP port from a flag (0 = any free port), or an error naming the flag. */

@@ -5,13 +5,15 @@
 // demo framework tears down, the agents kill what they run (the work of checkpointing frameworks
 // too: unlike a `meso agent` process, a local cluster owns its agents and leaves nothing behind),
 // the master stops.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { agent_ports_default } from '../engine/constants.ts';
 import type { FrameworkCall } from '../engine/master/scheduler-api.ts';
 import type { FrameworkLogic } from '../engine/scheduling/framework-logic.ts';
 import { createTaskLauncher } from '../engine/scheduling/task-launcher.ts';
 import { type RunningAgent, startAgent } from '../runtime/agent/agent.ts';
+import { offerableDiskMb, offerableMemoryMb } from '../runtime/agent/resources.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { type RunningMaster, startMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
@@ -119,6 +121,41 @@ function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/** This machine as the agents of a local cluster share it: cores, offerable memory and disk (MB). */
+export interface Machine {
+  readonly cpus: number;
+  readonly mem_mb: number;
+  readonly disk_mb: number;
+}
+
+/**
+ * The --resources of agent `index` (from 0) of `agents` when none are given: an equal share of the
+ * machine's cores, memory and disk and a slice of the default port range of its own, so the cluster
+ * offers the machine once in all, not once per agent, and no two agents offer the same port.
+ */
+export function machineShare(machine: Machine, agents: number, index: number): string {
+  const cpus = Math.max(0.1, Math.floor((machine.cpus / agents) * 10) / 10);
+  const mem = Math.floor(machine.mem_mb / agents);
+  const disk = Math.floor(machine.disk_mb / agents);
+  const [low, high] = (/^\[(\d+)-(\d+)\]$/.exec(agent_ports_default) ?? []).slice(1).map(Number) as [
+    number,
+    number,
+  ];
+  const width = Math.floor((high - low + 1) / agents);
+  const begin = low + index * width;
+  return `cpus:${cpus};mem:${mem};disk:${disk};ports:[${begin}-${begin + width - 1}]`;
+}
+
+/** This machine's cores, memory and the disk of the file system holding `dir`. */
+async function thisMachine(dir: string): Promise<Machine> {
+  const fs = await statfs(dir);
+  return {
+    cpus: availableParallelism(),
+    mem_mb: offerableMemoryMb(totalmem()),
+    disk_mb: offerableDiskMb(fs.blocks * fs.bsize),
+  };
+}
+
 /** Starts a master, its agents and the demo framework in this process. */
 export async function startLocalCluster(opts: LocalCommandOptions): Promise<LocalCluster> {
   const settings = settingsOf(opts);
@@ -132,6 +169,7 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
       throw error;
     },
   );
+  const machine = settings.resources === undefined ? await thisMachine(work_dir) : undefined;
   const started = await Promise.allSettled(
     Array.from({ length: settings.agents }, (_, i) =>
       startAgent({
@@ -141,7 +179,7 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
         work_dir: join(work_dir, `agent-${i + 1}`),
         log_level,
         registration_backoff_ms_min: 100,
-        ...(settings.resources === undefined ? {} : { resources: settings.resources }),
+        resources: machine === undefined ? settings.resources : machineShare(machine, settings.agents, i),
       }),
     ),
   );

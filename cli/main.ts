@@ -1,15 +1,15 @@
-// The `meso` command line: one program, a subcommand per job.
+// The `meso` command line: one program, a subcommand per job. Each command's code is imported only
+// when it runs, so `meso --help` and a command's start load no more than they use.
 import { Command, CommanderError } from 'commander';
 import { completed_frameworks_max, completed_tasks_per_framework_max } from '../engine/constants.ts';
-import { type AgentCommandOptions, runAgentCommand } from './agent.ts';
-import { type ExperimentCommandOptions, runExperimentCommand } from './experiment.ts';
+import type { AgentCommandOptions } from './agent.ts';
+import type { ExperimentCommandOptions } from './experiment.ts';
 import { flag, runCommand } from './flags.ts';
-import { type LocalCommandOptions, runLocalCommand } from './local.ts';
-import { type MasterCommandOptions, runMasterCommand } from './master.ts';
-import { type ReplayCommandOptions, runReplayCommand } from './replay.ts';
-import { runScenarioCommand } from './scenario.ts';
-import { runSimCommand, type SimCommandOptions } from './sim.ts';
-import { runTestFrameworkCommand, type TestFrameworkCommandOptions } from './test-framework.ts';
+import type { LocalCommandOptions } from './local.ts';
+import type { MasterCommandOptions } from './master.ts';
+import type { ReplayCommandOptions } from './replay.ts';
+import type { SimCommandOptions } from './sim.ts';
+import type { TestFrameworkCommandOptions } from './test-framework.ts';
 
 /** Mesos's cap on completed tasks kept per framework: a flag of each command that runs a master. */
 const maxCompletedTasksFlag = () =>
@@ -36,7 +36,9 @@ program
   .command('scenario')
   .description('run a scenario file through the engine and print what happens')
   .argument('<file>', 'scenario file, e.g. test/scenarios/drf-example.txt')
-  .action((file: string) => runCommand('scenario', () => runScenarioCommand(file)));
+  .action((file: string) =>
+    runCommand('scenario', async () => (await import('./scenario.ts')).runScenarioCommand(file)),
+  );
 
 program
   .command('master')
@@ -63,7 +65,9 @@ program
   .addOption(
     flag('authenticate_http_readwrite', 'read-write endpoints need credentials (true/false)', 'false'),
   )
-  .action((opts: MasterCommandOptions) => runCommand('master', () => runMasterCommand(opts)));
+  .action((opts: MasterCommandOptions) =>
+    runCommand('master', async () => (await import('./master.ts')).runMasterCommand(opts)),
+  );
 
 program
   .command('agent')
@@ -73,7 +77,7 @@ program
   .addOption(flag('work_dir', 'where sandboxes and the agent checkpoint live'))
   .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
   .addOption(flag('port', 'port to listen on', '5051'))
-  .addOption(flag('hostname', 'hostname the agent announces (default: the ip)'))
+  .addOption(flag('hostname', "hostname the agent announces (default: this machine's hostname)"))
   .addOption(flag('resources', 'resources to offer, e.g. cpus:4;mem:8192;ports:[31000-32000]'))
   .addOption(flag('attributes', 'attributes, e.g. rack:r1;zone:a'))
   .addOption(
@@ -104,7 +108,9 @@ program
     flag('gc_disk_headroom', 'disk fraction kept free: sandboxes go sooner as the disk fills', '0.1'),
   )
   .addOption(flag('disk_watch_interval', 'how often disk usage is checked, e.g. 1mins', '1mins'))
-  .action((opts: AgentCommandOptions) => runCommand('agent', () => runAgentCommand(opts)));
+  .action((opts: AgentCommandOptions) =>
+    runCommand('agent', async () => (await import('./agent.ts')).runAgentCommand(opts)),
+  );
 
 program
   .command('local')
@@ -119,7 +125,9 @@ program
   .addOption(maxCompletedFrameworksFlag())
   .option('--demo', 'run the demo framework (the default)')
   .option('--no-demo', 'run no demo framework')
-  .action((opts: LocalCommandOptions) => runCommand('local', () => runLocalCommand(opts)));
+  .action((opts: LocalCommandOptions) =>
+    runCommand('local', async () => (await import('./local.ts')).runLocalCommand(opts)),
+  );
 
 program
   .command('test-framework')
@@ -130,7 +138,9 @@ program
   .addOption(flag('timeout_seconds', 'give up (exit 1) after this long (default: no limit)'))
   .addOption(flag('credential', "file of the framework's principal and secret"))
   .action((opts: TestFrameworkCommandOptions) =>
-    runCommand('test-framework', () => runTestFrameworkCommand(opts)),
+    runCommand('test-framework', async () =>
+      (await import('./test-framework.ts')).runTestFrameworkCommand(opts),
+    ),
   );
 
 program
@@ -140,7 +150,7 @@ program
   .option('--policy <name>', 'also replay under this policy: drf, asset, slots, static, fifo, random')
   .option('--out <dir>', "where trace.ndjson, the other policy's trace and report.json go")
   .action((journal: string, opts: ReplayCommandOptions) =>
-    runCommand('replay', () => runReplayCommand(journal, opts)),
+    runCommand('replay', async () => (await import('./replay.ts')).runReplayCommand(journal, opts)),
   );
 
 program
@@ -161,7 +171,9 @@ program
   .option('--trace-events', 'also write trace.ndjson, every engine trace event')
   .option('--strict', 'stop at the first broken invariant')
   .action((config: string | undefined, opts: SimCommandOptions) =>
-    runCommand('sim', () => runSimCommand({ ...opts, ...(config === undefined ? {} : { config }) })),
+    runCommand('sim', async () =>
+      (await import('./sim.ts')).runSimCommand({ ...opts, ...(config === undefined ? {} : { config }) }),
+    ),
   );
 
 program
@@ -177,7 +189,7 @@ program
   .addOption(flag('workers', 'worker threads (default: one per CPU; 0 runs in this thread)'))
   .option('--quick', "run the file's small quick variant")
   .action((file: string, opts: ExperimentCommandOptions) =>
-    runCommand('experiment', () => runExperimentCommand(file, opts)),
+    runCommand('experiment', async () => (await import('./experiment.ts')).runExperimentCommand(file, opts)),
   );
 
 try {

@@ -187,6 +187,16 @@ export async function runTestFramework(options: TestFrameworkRunOptions): Promis
       if (logic.outcome().state === 'running') print(`The master refused ${call.type}: ${error.message}`);
     },
   });
+  // A master that cannot be reached is said at once, with its address, the reason and the wait.
+  const give_up_at =
+    options.timeout_seconds === undefined ? undefined : Date.now() + options.timeout_seconds * 1000;
+  live.client.on('retrying', ({ master, reason, delay_ms }) => {
+    const left =
+      give_up_at === undefined
+        ? ''
+        : `; giving up in ${Math.max(0, (give_up_at - Date.now()) / 1000).toFixed(0)} s`;
+    print(`Cannot subscribe at ${master}: ${reason}; retrying in ${(delay_ms / 1000).toFixed(1)} s${left}`);
+  });
   let timer: NodeJS.Timeout | undefined;
   const timed_out = new Promise<string>((resolve) => {
     if (options.timeout_seconds !== undefined) {

@@ -21,15 +21,16 @@ export function workerCount(runs: number, wanted?: number): number {
   return Math.max(0, Math.min(wanted ?? cpus().length, cpus().length, runs));
 }
 
-/** Starts one worker thread running experiments/worker.ts under tsx. */
+/** Starts one worker thread running experiments/worker.ts: its JavaScript build, or the source under tsx. */
 function startWorker(): Worker {
+  const resourceLimits = { maxYoungGenerationSizeMb: sim_worker_young_generation_mb };
+  // In the build of bin/build.mjs this code is a bundle beside the worker's.
+  if (import.meta.url.endsWith('.mjs'))
+    return new Worker(new URL('./worker.mjs', import.meta.url), { resourceLimits });
   const loader = import.meta.resolve('tsx/esm/api');
   const body = new URL('./worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(body)}); });`;
-  return new Worker(code, {
-    eval: true,
-    resourceLimits: { maxYoungGenerationSizeMb: sim_worker_young_generation_mb },
-  });
+  return new Worker(code, { eval: true, resourceLimits });
 }
 
 /** Runs every task, on worker threads when more than one is wanted; outcomes in task order. */

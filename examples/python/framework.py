@@ -53,19 +53,24 @@ class Scheduler:
         self.stream_connection = None
         self.calls = None
 
-    def subscribe(self, attempts=20):
-        """POSTs SUBSCRIBE, following 307 redirects and retrying 503; returns the open response."""
+    def subscribe(self, deadline):
+        """POSTs SUBSCRIBE, following 307 redirects and retrying 503 and unreachable masters until
+        the deadline (a time.monotonic() value); returns the open response."""
         call = {"type": "SUBSCRIBE", "subscribe": {"framework_info": self.framework_info}}
         body = json.dumps(call)
-        for attempt in range(attempts):
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        attempt = 0
+        while True:
+            attempt += 1
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("could not subscribe at %s:%d before --timeout" % (self.host, self.port))
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=min(30, left))
             try:
                 conn.request("POST", self.path, body=body, headers=JSON_HEADERS)
                 response = conn.getresponse()
             except OSError as error:
-                log("Cannot reach %s:%d: %s; retrying" % (self.host, self.port, error))
                 conn.close()
-                time.sleep(min(0.2 * 2 ** attempt, 5))
+                self.wait(attempt, deadline, "Cannot reach %s:%d: %s" % (self.host, self.port, error))
                 continue
             if response.status == 200:
                 self.stream_id = response.getheader("Mesos-Stream-Id")
@@ -83,11 +88,19 @@ class Scheduler:
                 log("Redirected to the leading master at %s:%d" % (self.host, self.port))
                 continue
             if response.status == 503:
-                log("The master is not ready (%s); retrying" % text.strip())
-                time.sleep(min(0.2 * 2 ** attempt, 5))
+                self.wait(attempt, deadline, "The master is not ready (%s)" % text.strip())
                 continue
             raise RuntimeError("SUBSCRIBE answered %d: %s" % (response.status, text.strip()))
-        raise RuntimeError("could not subscribe after %d attempts" % attempts)
+
+    @staticmethod
+    def wait(attempt, deadline, why):
+        """Says why the attempt failed and how long until the next and until giving up, then sleeps."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError("%s; gave up after --timeout" % why)
+        delay = min(0.2 * 2 ** attempt, 5, left)
+        log("%s; retrying in %.1f s (giving up in %.0f s)" % (why, delay, left))
+        time.sleep(delay)
 
     def events(self):
         """Yields the events of the stream: a length line, then exactly that many bytes of JSON."""
@@ -208,8 +221,8 @@ def run(args):
     }
     scheduler = Scheduler(args.master, framework_info)
     runner = TaskRunner(scheduler, args.tasks, args.command)
-    scheduler.subscribe()
     deadline = time.monotonic() + args.timeout
+    scheduler.subscribe(deadline)
     for event in scheduler.events():
         kind = event["type"]
         if kind == "SUBSCRIBED":

@@ -157,10 +157,20 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
       dropSocket();
       scheduleReconnect();
     });
-    ws.on('error', (error) => log.debug('agent channel error', { master: address, error: error.message }));
-    ws.on('close', () => {
+    let opened = false;
+    let failure: string | undefined;
+    ws.on('open', () => {
+      opened = true;
+    });
+    ws.on('error', (error) => {
+      failure = error.message;
+      log.debug('agent channel error', { master: address, error: error.message });
+    });
+    ws.on('close', (code) => {
       if (socket !== ws) return;
-      log.warn('lost the connection to the master', { master: address });
+      const reason = failure ?? `closed with code ${code}`;
+      if (opened) log.warn('lost the connection to the master', { master: address, reason });
+      else log.warn('cannot reach the master; retrying', { master: address, reason });
       dropSocket();
       scheduleReconnect();
     });

@@ -56,6 +56,8 @@ export type SchedulerClientEventMap = {
   subscribed: [Subscription];
   /** A subscribed stream ended; the client subscribes again unless it is closing. */
   disconnected: [string];
+  /** An attempt to subscribe failed or its stream ended: the master tried, why, and the wait before the next. */
+  retrying: [{ readonly master: string; readonly reason: string; readonly delay_ms: number }];
   /** The client stopped for good (closed, torn down, refused, or an ERROR event). */
   closed: [string];
 };

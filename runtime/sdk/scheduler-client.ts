@@ -285,6 +285,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
   async #run(): Promise<void> {
     let failures = 0;
     while (!this.#closing.signal.aborted) {
+      const master = this.#masters[this.#master_index % this.#masters.length]!;
       const end = await this.#attempt();
       if (this.#closing.signal.aborted) break;
       if (end.fatal) {
@@ -301,6 +302,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
         this.#settings.backoff_ms_max,
       );
       this.#log.info('scheduler client: subscribing again', { reason: end.reason, delay_ms });
+      this.emit('retrying', { master, reason: end.reason, delay_ms });
       await sleepUnless(delay_ms, this.#closing.signal);
     }
     this.#finish();

@@ -1,6 +1,6 @@
 // The scenario language's parser: one command per line, `#` starts a comment, arguments are words
-// or `key=value` pairs. It only checks syntax and argument shapes; whether a named agent or
-// framework exists is the interpreter's business. Every error names the line and what was wrong.
+// or `key=value` pairs. It checks syntax, argument shapes and that every agent and framework a
+// command names was declared on an earlier line, all before anything runs. Every error names the line and what was wrong.
 import { parseQuantities, type Quantities } from '../../engine/quantities.ts';
 import { parseResources } from '../../engine/resources.ts';
 import { parseCount, parseDuration_ms, ScenarioError } from './values.ts';
@@ -170,6 +170,11 @@ function parseAgent(args: readonly string[]): AgentFields {
     parts.push(`${m[1]}:${m[2]}`);
   }
   if (parts.length === 0) throw new ScenarioError(`agent ${name}: no resources given (e.g. cpus=4 mem=8192)`);
+  try {
+    parseResources(parts.join(';'));
+  } catch (error) {
+    throw new ScenarioError(`agent ${name}: ${(error as Error).message}`);
+  }
   const attributes: Record<string, string> = {};
   for (const word of attributeWords) {
     const m = /^([A-Za-z_][\w.-]*)=(\S+)$/.exec(word);
@@ -377,5 +382,32 @@ export function parseScenario(source: string): ScenarioLine[] {
       throw error;
     }
   });
+  checkNames(out);
   return out;
+}
+
+/**
+ * Checks that every agent and framework a command names was declared on an earlier line, so that a
+ * misspelt name is reported before the file runs rather than after the lines before it ran.
+ */
+function checkNames(lines: readonly ScenarioLine[]): void {
+  const agents = new Set<string>();
+  const frameworks = new Set<string>();
+  for (const line of lines) {
+    if (line.kind !== 'command') continue;
+    const command = line.command;
+    if (command.kind === 'agent') agents.add(command.name);
+    else if (command.kind === 'framework') frameworks.add(command.spec.name);
+    else if ('agent' in command && !agents.has(command.agent)) {
+      throw new ScenarioError(
+        `unknown agent '${command.agent}' (no earlier 'agent ${command.agent}' line)`,
+        command.line,
+      );
+    } else if ('framework' in command && !frameworks.has(command.framework)) {
+      throw new ScenarioError(
+        `unknown framework '${command.framework}' (no earlier 'framework ${command.framework}' line)`,
+        command.line,
+      );
+    }
+  }
 }

@@ -35,11 +35,26 @@ describe('scenario runner', () => {
   });
 
   it('stops at the first runtime error, naming its line', () => {
-    const result = runScenario('agent a1 cpus=1 mem=1024\ndecline Z\nallocate');
-    expect(result.error).toBe("line 2: unknown framework 'Z'");
+    const result = runScenario('agent a1 cpus=1 mem=1024\npolicy fifo\nallocate');
+    expect(result.error).toBe('line 2: policy must come before agents, roles and frameworks');
     expect(result.output).toBe(
-      '> agent a1 cpus=1 mem=1024\nagent a1 registered: cpus:1;mem:1024;ports:[31000-32000]\n> decline Z\n',
+      '> agent a1 cpus=1 mem=1024\nagent a1 registered: cpus:1;mem:1024;ports:[31000-32000]\n> policy fifo\n',
     );
+  });
+
+  it('reports an unknown framework or agent before running anything', () => {
+    const framework = runScenario('agent a1 cpus=1 mem=1024\nrun\ndecline Z\nallocate');
+    expect(framework.output).toBe('');
+    expect(framework.error).toBe("line 3: unknown framework 'Z' (no earlier 'framework Z' line)");
+    const agent = runScenario('agent a1 cpus=1 mem=1024\nagent-fail a2');
+    expect(agent.output).toBe('');
+    expect(agent.error).toBe("line 2: unknown agent 'a2' (no earlier 'agent a2' line)");
+  });
+
+  it('reports a resource that is not a number before running anything', () => {
+    const result = runScenario('agent a1 cpus=4 mem=1024\nrun\nagent a2 cpus=nine mem=1024');
+    expect(result.output).toBe('');
+    expect(result.error).toBe("line 3: agent a2: bad resource 'cpus:nine': bad scalar 'nine'");
   });
 
   it('reports a parse error before running anything', () => {
