@@ -1,6 +1,6 @@
 // The scenario language's parser: one command per line, `#` starts a comment, arguments are words
-// or `key=value` pairs. It checks syntax, argument shapes and that every agent and framework a
-// command names was declared on an earlier line, all before anything runs. Every error names the line and what was wrong.
+// or `key=value` pairs. It checks syntax and argument shapes, and checkNames that every agent and
+// framework a command names was declared on an earlier line; a run does both before anything runs. Every error names the line and what was wrong.
 import { parseQuantities, type Quantities } from '../../engine/quantities.ts';
 import { parseResources } from '../../engine/resources.ts';
 import { parseCount, parseDuration_ms, ScenarioError } from './values.ts';
@@ -382,7 +382,6 @@ export function parseScenario(source: string): ScenarioLine[] {
       throw error;
     }
   });
-  checkNames(out);
   return out;
 }
 
@@ -390,7 +389,7 @@ export function parseScenario(source: string): ScenarioLine[] {
  * Checks that every agent and framework a command names was declared on an earlier line, so that a
  * misspelt name is reported before the file runs rather than after the lines before it ran.
  */
-function checkNames(lines: readonly ScenarioLine[]): void {
+export function checkNames(lines: readonly ScenarioLine[]): void {
   const agents = new Set<string>();
   const frameworks = new Set<string>();
   for (const line of lines) {

@@ -2,7 +2,7 @@
 // that scenario tests compare byte for byte: comment and blank lines as written, each command as
 // `> <command>` followed by what it caused. The first error stops the run; it names its line.
 import { ScenarioInterpreter } from './interpreter.ts';
-import { parseScenario } from './parse.ts';
+import { checkNames, parseScenario } from './parse.ts';
 import { ScenarioError } from './values.ts';
 
 /** The transcript of a scenario run, and the error that stopped it, if any. */
@@ -23,6 +23,7 @@ export function runScenario(source: string): ScenarioResult {
   let parsed: ReturnType<typeof parseScenario>;
   try {
     parsed = parseScenario(source);
+    checkNames(parsed);
   } catch (error) {
     if (error instanceof ScenarioError) return finish(error.message);
     throw error;

@@ -170,7 +170,9 @@ describe('meso master and meso local with the caps', () => {
     expect(negative.code).toBe(1);
     expect(negative.stderr).toContain("--max_completed_frameworks must be a whole number >= 0, got '-1'");
     expect(fromEnv.code).toBe(1);
-    expect(fromEnv.stderr).toContain("--max_completed_frameworks must be a whole number >= 0, got '2.5'");
+    expect(fromEnv.stderr).toContain(
+      "MESO_MAX_COMPLETED_FRAMEWORKS (--max_completed_frameworks, from the environment) must be a whole number >= 0, got '2.5'",
+    );
     expect(local.code).toBe(1);
     expect(local.stderr).toContain(
       "meso local: --max_completed_tasks_per_framework must be a whole number >= 0, got '-3'",
