@@ -11,7 +11,8 @@
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { readCredentialFile } from '../runtime/wire/credentials.ts';
-import { parseMasterAddress } from '../runtime/wire/master-address.ts';
+import { parseMasterAddress, parseMasterSpec } from '../runtime/wire/master-address.ts';
+import { followMaster } from '../runtime/zk/follow.ts';
 import { booleanOf, countOf, durationMsOf, fractionOf, portOf } from './flags.ts';
 
 /** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */
@@ -91,7 +92,12 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
   if (opts.master === undefined || opts.master === '') {
     throw new Error('--master is required: the address of the master, e.g. --master 127.0.0.1:5050');
   }
-  const master = parseMasterAddress(opts.master);
+  // A zk:// value is checked here and followed by a detector once the agent runs.
+  const spec = parseMasterSpec(opts.master);
+  if (spec.kind === 'direct' && spec.addresses.length > 1) {
+    throw new Error(`--master takes one host:port or a zk:// URL, got '${opts.master}'`);
+  }
+  const master = spec.kind === 'zk' ? opts.master.trim() : spec.addresses[0]!;
   if (opts.work_dir === undefined || opts.work_dir === '') {
     throw new Error(
       '--work_dir is required: where sandboxes and the agent checkpoint live, e.g. --work_dir /var/lib/meso',
@@ -123,8 +129,11 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
 /** Runs an agent until a signal or the master's shutdown; resolves with the exit code once it stopped. */
 export async function runAgentCommand(opts: AgentCommandOptions): Promise<number> {
   let code = 0;
+  const options = agentOptionsOf(opts);
+  const master = followMaster(options.master as string);
   const agent = await startAgent({
-    ...agentOptionsOf(opts),
+    ...options,
+    master,
     // Told to shut down by the master: the agent was refused or removed, which an operator must see.
     on_shutdown: (message) => {
       process.stderr.write(`meso agent: the master shut this agent down: ${message}\n`);
@@ -144,6 +153,7 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<number
     process.on(signal, handler);
   }
   await agent.stopped;
+  if (typeof master !== 'string') await master.stop();
   for (const [signal, handler] of handlers) process.off(signal, handler);
   return code;
 }

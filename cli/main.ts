@@ -65,6 +65,18 @@ program
   .addOption(
     flag('authenticate_http_readwrite', 'read-write endpoints need credentials (true/false)', 'false'),
   )
+  .addOption(flag('zk', 'contend for the lead in this ZooKeeper group: zk://host1:port1,host2:port2/path'))
+  .addOption(flag('quorum', "size of the masters' quorum (with --zk)"))
+  .addOption(flag('zk_session_timeout', 'ZooKeeper session timeout (with --zk; default 10secs)'))
+  .addOption(
+    flag(
+      'agent_reregister_timeout',
+      'how long a new leader waits for agents to re-register (default 10mins)',
+    ),
+  )
+  .addOption(flag('offer_timeout', 'rescind offers held this long (default: never)'))
+  .addOption(flag('agent_ping_timeout', 'how long an agent has to answer a ping (default 15secs)'))
+  .addOption(flag('max_agent_ping_timeouts', 'missed pings before an agent is unreachable (default 5)'))
   .action((opts: MasterCommandOptions) =>
     runCommand('master', async () => (await import('./master.ts')).runMasterCommand(opts)),
   );
@@ -72,7 +84,9 @@ program
 program
   .command('agent')
   .description('run a live agent that registers with a master and runs its tasks')
-  .addOption(flag('master', 'address of the master, host:port'))
+  .addOption(
+    flag('master', 'the master: host:port, or zk://host1:port1,host2:port2/path to follow the leader'),
+  )
   .addOption(flag('credential', "file of the agent's principal and secret, as Mesos writes it"))
   .addOption(flag('work_dir', 'where sandboxes and the agent checkpoint live'))
   .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
@@ -132,7 +146,9 @@ program
 program
   .command('test-framework')
   .description('launch tasks (cpus:1;mem:128) on a live master; exit 0 once all finished')
-  .addOption(flag('master', 'address of the master, host:port'))
+  .addOption(
+    flag('master', 'the master: host:port, or zk://host1:port1,host2:port2/path to follow the leader'),
+  )
   .addOption(flag('tasks', 'number of tasks', '5'))
   .addOption(flag('command', 'shell command every task runs', 'echo hello'))
   .addOption(flag('timeout_seconds', 'give up (exit 1) after this long (default: no limit)'))

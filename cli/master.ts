@@ -1,14 +1,17 @@
 // `meso master`: runs a live master until SIGINT or SIGTERM. Flags follow Mesos's names:
 // --ip, --port, --hostname, --policy, --allocation_interval_ms, --heartbeat_interval_seconds,
 // --seed, --journal <file>, --log_level, --max_completed_tasks_per_framework,
-// --max_completed_frameworks (each also from MESO_<FLAG>).
+// --max_completed_frameworks, --zk zk://h1:p1,h2:p2/path, --quorum, --zk_session_timeout,
+// --agent_reregister_timeout, --offer_timeout, --agent_ping_timeout, --max_agent_ping_timeouts
+// (each also from MESO_<FLAG>).
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { readAclsFile } from '../runtime/master/acls.ts';
 import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
 import { readCredentialsFile } from '../runtime/wire/credentials.ts';
-import { booleanOf, countOf, portOf } from './flags.ts';
+import { parseZkUrl } from '../runtime/wire/master-address.ts';
+import { booleanOf, countOf, durationMsOf, portOf } from './flags.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface MasterCommandOptions {
@@ -32,6 +35,13 @@ export interface MasterCommandOptions {
   readonly authenticate_agents?: string | boolean;
   readonly authenticate_http_readonly?: string | boolean;
   readonly authenticate_http_readwrite?: string | boolean;
+  readonly zk?: string;
+  readonly quorum?: string | number;
+  readonly zk_session_timeout?: string;
+  readonly agent_reregister_timeout?: string;
+  readonly offer_timeout?: string;
+  readonly agent_ping_timeout?: string;
+  readonly max_agent_ping_timeouts?: string | number;
 }
 
 const authenticate_flags = [
@@ -50,6 +60,29 @@ function authenticationOf(opts: MasterCommandOptions): Partial<StartMasterOption
   }
   if (opts.credentials !== undefined) out.credentials = readCredentialsFile(opts.credentials);
   return out as Partial<StartMasterOptions>;
+}
+
+/** The HA and timing flags (--zk, --quorum, --zk_session_timeout and the engine's timeouts). */
+function haOptionsOf(opts: MasterCommandOptions): Partial<StartMasterOptions> {
+  const zk = opts.zk === undefined ? undefined : parseZkUrl(opts.zk);
+  const quorum = countOf(opts.quorum, 'quorum');
+  if (quorum !== undefined && (zk === undefined || quorum < 1)) {
+    throw new Error(`--quorum needs --zk and must be at least 1, got '${opts.quorum}'`);
+  }
+  const session = durationMsOf(opts.zk_session_timeout, 'zk_session_timeout');
+  if (session !== undefined && zk === undefined) throw new Error('--zk_session_timeout needs --zk');
+  const reregister = durationMsOf(opts.agent_reregister_timeout, 'agent_reregister_timeout');
+  const offer = durationMsOf(opts.offer_timeout, 'offer_timeout');
+  const ping = durationMsOf(opts.agent_ping_timeout, 'agent_ping_timeout');
+  const pings = countOf(opts.max_agent_ping_timeouts, 'max_agent_ping_timeouts');
+  return {
+    ...(zk === undefined ? {} : { zk }),
+    ...(session === undefined ? {} : { zk_session_timeout_ms: session }),
+    ...(reregister === undefined ? {} : { agent_reregister_timeout_ms: reregister }),
+    ...(offer === undefined ? {} : { offer_timeout_ms: offer }),
+    ...(ping === undefined ? {} : { agent_ping_timeout_ms: ping }),
+    ...(pings === undefined ? {} : { max_agent_ping_timeouts: pings }),
+  };
 }
 
 /** A positive number from a flag, or an error naming the flag. */
@@ -93,6 +126,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
   const tasks_max = countOf(opts.max_completed_tasks_per_framework, 'max_completed_tasks_per_framework');
   const frameworks_max = countOf(opts.max_completed_frameworks, 'max_completed_frameworks');
   return {
+    ...haOptionsOf(opts),
     ...(opts.ip === undefined ? {} : { ip: opts.ip }),
     ...(port === undefined ? {} : { port }),
     ...(opts.hostname === undefined ? {} : { hostname: opts.hostname }),
@@ -113,15 +147,19 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
 /** Runs a master until SIGINT or SIGTERM; resolves with the exit code once it has stopped. */
 export async function runMasterCommand(opts: MasterCommandOptions): Promise<number> {
   const master = await startMaster(masterOptionsOf(opts));
-  await new Promise<void>((resolve) => {
+  const lost = await new Promise<string | undefined>((resolve) => {
     const onSignal = (): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      resolve();
+      resolve(undefined);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A master that stops leading exits, as Mesos's does; its supervisor starts it again.
+    void master.lost.then(resolve);
   });
   await master.stop();
-  return 0;
+  if (lost === undefined) return 0;
+  process.stderr.write(`meso master: exiting: ${lost}\n`);
+  return 1;
 }

@@ -3,7 +3,7 @@
 // 'echo hello'), --timeout_seconds S (default: none). Exits 0 once every task finished, 1 otherwise.
 import { runTestFramework } from '../examples/test-framework.ts';
 import { type Credential, readCredentialFile } from '../runtime/wire/credentials.ts';
-import { parseMasterAddress } from '../runtime/wire/master-address.ts';
+import { parseMasterAddress, parseMasterSpec } from '../runtime/wire/master-address.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface TestFrameworkCommandOptions {
@@ -27,7 +27,9 @@ export function testFrameworkOptionsOf(opts: TestFrameworkCommandOptions): {
   if (opts.master === undefined || opts.master === '') {
     throw new Error('--master is required: the address of the master, e.g. --master 127.0.0.1:5050');
   }
-  const master = parseMasterAddress(opts.master);
+  // host:port (or several), or a zk:// group whose leader the scheduler client follows.
+  const spec = parseMasterSpec(opts.master);
+  const master = spec.kind === 'zk' ? opts.master.trim() : spec.addresses.join(',');
   const tasks = Number(opts.tasks ?? 5);
   if (!(Number.isInteger(tasks) && tasks >= 1 && tasks <= 100_000)) {
     throw new Error(`--tasks must be a whole number from 1 to 100000, got '${opts.tasks}'`);

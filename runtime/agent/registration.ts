@@ -19,14 +19,10 @@ import {
 import { backoffDelayMs } from '../wire/backoff.ts';
 import { basicAuthorization, type Credential } from '../wire/credentials.ts';
 import { parseBoundedJson } from '../wire/json.ts';
-import { parseMasterAddress } from '../wire/master-address.ts';
+import { type MasterDetector, parseMasterAddress } from '../wire/master-address.ts';
 import type { MasterAddress } from '../wire/master-info.ts';
 
-/** Something that knows who leads (a ZooKeeper detector); the link follows its changes. */
-export interface MasterDetector {
-  leader(): MasterAddress | undefined;
-  onChange(listener: () => void): () => void;
-}
+export type { MasterDetector } from '../wire/master-address.ts';
 
 /** The small logger the agent writes to. */
 export interface AgentLog {

@@ -14,6 +14,8 @@ export interface LeaderDetector {
   onChange(listener: () => void): () => void;
   /** Stops detecting. */
   stop(): Promise<void>;
+  /** The leading master's MasterInfo as it announced it, when the detector knows it. */
+  leaderInfo?(): unknown;
 }
 
 /** The standalone detector: this master leads unless a test appoints another (or none). */

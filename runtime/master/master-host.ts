@@ -67,6 +67,10 @@ export interface MasterHostOptions {
   readonly journal?: Journal;
   /** The wall clock (tests may pass their own). */
   readonly clock?: () => number;
+  /** Whether this master may act (it leads); steps are refused when not (fencing). */
+  readonly mayAct?: () => boolean;
+  /** Called after a step that changed the registry, to persist it. */
+  readonly persist?: (registry: MemoryRegistry) => void;
 }
 
 /** Creates the host of an engine master. */
@@ -131,6 +135,9 @@ export function createMasterHost(options: MasterHostOptions): MasterHost {
 
   function step(input: MasterInput, prepare?: (effects: readonly MasterEffect[]) => void): StepResult {
     if (stopped) return { effects: [], callError: undefined, failure: new Error('the master is stopped') };
+    if (options.mayAct?.() === false) {
+      return { effects: [], callError: undefined, failure: new Error('this master does not lead') };
+    }
     // Effects are performed synchronously and no sink steps again, so a nested step is a bug.
     if (stepping) throw new Error(`master host: step(${input.type}) while another step is running`);
     stepping = true;
@@ -150,9 +157,17 @@ export function createMasterHost(options: MasterHostOptions): MasterHost {
       metrics?.engineStep(input.type, (performance.now() - started) / 1000);
       prepare?.(effects);
       let callError: CallErrorEffect | undefined;
+      // Registry changes are applied and persisted before the effects that may depend on them.
+      let changed = false;
+      for (const effect of effects) {
+        if (effect.type !== 'registry') continue;
+        performSafely(effect);
+        changed = true;
+      }
+      if (changed) options.persist?.(registry);
       for (const effect of effects) {
         if (effect.type === 'call_error') callError ??= effect;
-        performSafely(effect);
+        if (effect.type !== 'registry') performSafely(effect);
       }
       return { effects, callError, failure: undefined };
     } finally {

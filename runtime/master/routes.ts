@@ -2,6 +2,7 @@
 // metrics, the endpoints older than the operator API, and the web UI's placeholder. Every answer is counted by route and status code; a
 // handler that throws (a bug) answers 500 and logs, and never takes the server down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MasterInfo } from '../../engine/master/v1.ts';
 import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import type { LoggingLevel } from '../logging-level.ts';
@@ -147,14 +148,23 @@ async function handle(
     return;
   }
   switch (route) {
-    case 'state':
-      if (notLeading(routes, req, res)) return;
+    case 'state': {
+      // A standby shows its own (empty) state with the leader's info and no election time.
+      const standby = !routes.leader.isLeader();
+      const leader_info = standby
+        ? (routes.leader.leaderInfo?.() as MasterInfo | undefined)
+        : routes.host.master.info;
+      if (leader_info === undefined) {
+        notLeading(routes, req, res);
+        return;
+      }
       sendStatePage(res, routes.authorizer.stateFor(requestPrincipal(req), routes.host.master.state()), {
-        elected_time_ms: routes.elected_time_ms(),
-        leader_info: routes.host.master.info,
+        elected_time_ms: standby ? undefined : routes.elected_time_ms(),
+        leader_info,
         flags: routes.flags,
       });
       return;
+    }
     case 'health':
       sendEmpty(res, 200);
       return;

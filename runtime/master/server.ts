@@ -14,6 +14,7 @@ import {
   heartbeat_interval_seconds as default_heartbeat_interval_seconds,
 } from '../../engine/constants.ts';
 import { createMaster } from '../../engine/master/master.ts';
+import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { createRng } from '../../engine/rng.ts';
 import { createLog, type Log, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
@@ -24,6 +25,7 @@ import { createAgentChannel } from './agent-channel.ts';
 import { type AuthenticationOptions, type Authenticator, createAuthenticator } from './authentication.ts';
 import { type Authorizer, createAuthorizer } from './authorization.ts';
 import { type ConnectionLimits, checkConnectionLimits, createLimitedServer } from './connection-limits.ts';
+import { contend } from './election.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
 import { openJournal } from './journal.ts';
 import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
@@ -31,7 +33,7 @@ import { createMasterHost, type MasterHost, type TraceFeed } from './master-host
 import { createMasterMetrics } from './metrics.ts';
 import { metricsSnapshot } from './metrics-snapshot.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';
-import { createMemoryRegistry } from './registry.ts';
+import { createMemoryRegistry, type MemoryRegistry } from './registry.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
 
 /** Options of `startMaster`. */
@@ -63,6 +65,15 @@ export interface StartMasterOptions extends AuthenticationOptions, ConnectionLim
   readonly leader?: (self: MasterAddress) => LeaderDetector;
   /** What each principal may do (`--acls`, Mesos's ACL JSON; default: everything). */
   readonly acls?: Acls;
+  /** Contend for the lead in this ZooKeeper group (`--zk`); standalone without it. */
+  readonly zk?: { readonly servers: readonly string[]; readonly path: string };
+  /** ZooKeeper session timeout (default 10 s, as Mesos's `--zk_session_timeout`). */
+  readonly zk_session_timeout_ms?: number;
+  /** How long a new leader waits for the registry's agents to re-register before marking them unreachable. */
+  readonly agent_reregister_timeout_ms?: number;
+  readonly offer_timeout_ms?: number;
+  readonly agent_ping_timeout_ms?: number;
+  readonly max_agent_ping_timeouts?: number;
 }
 
 /** A running master. */
@@ -74,6 +85,10 @@ export interface RunningMaster {
   /** The live feed of trace events. */
   readonly feed: TraceFeed;
   readonly leader: LeaderDetector;
+  /** Resolves with the reason when this master stops leading for good (ZooKeeper only). */
+  readonly lost: Promise<string>;
+  /** Whether this master leads and acts now. */
+  acting(): boolean;
   /** Stops serving, ends every stream and connection, and closes the journal. */
   stop(): Promise<void>;
 }
@@ -119,7 +134,7 @@ function listen(server: Server, ip: string, port: number): Promise<number> {
 }
 
 /** The options with defaults filled in (the port is the one bound). */
-interface Settings {
+export interface Settings {
   readonly ip: string;
   readonly port: number;
   readonly hostname: string;
@@ -137,7 +152,14 @@ interface Settings {
   readonly authorizer: Authorizer;
   /** The `--authenticate_*` flags, for /master/state (the credentials themselves are never shown). */
   readonly authenticate: Readonly<Record<string, boolean>>;
+  readonly timing: Timing;
 }
+
+/** The engine's timings a Mesos operator tunes, where given. */
+type Timing = Pick<
+  StartMasterOptions,
+  'agent_reregister_timeout_ms' | 'offer_timeout_ms' | 'agent_ping_timeout_ms' | 'max_agent_ping_timeouts'
+>;
 
 /** Starts a live master and resolves once it listens. */
 export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
@@ -176,13 +198,24 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       authenticate_http_readonly: options.authenticate_http_readonly ?? false,
       authenticate_http_readwrite: options.authenticate_http_readwrite ?? false,
     },
+    timing: {
+      agent_reregister_timeout_ms: options.agent_reregister_timeout_ms,
+      offer_timeout_ms: options.offer_timeout_ms,
+      agent_ping_timeout_ms: options.agent_ping_timeout_ms,
+      max_agent_ping_timeouts: options.max_agent_ping_timeouts,
+    },
   };
+  const url = `http://${ip}:${port}`;
+  const { hostname, policy, seed, master_id, journal } = settings;
   try {
-    const routes = assemble(settings, options.leader ?? createStandaloneLeaderDetector);
-    serve(server, routes);
+    if (options.zk !== undefined) {
+      const zk = { ...options.zk, session_timeout_ms: options.zk_session_timeout_ms ?? 10_000 };
+      return await contend(server, settings, zk, { assemble, serve, quiesce }, url);
+    }
+    const leader = (options.leader ?? createStandaloneLeaderDetector)({ ip, hostname, port });
+    const routes = assemble(settings, leader, undefined);
+    serve(server, () => routes);
     routes.host.step({ type: 'start' });
-    const url = `http://${ip}:${port}`;
-    const { hostname, policy, seed, master_id, journal } = settings;
     log.info('master started', { url, master_id, hostname, policy, seed, journal });
     return running(server, routes, url, settings);
   } catch (err) {
@@ -192,9 +225,22 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
 }
 
 /** Builds the engine master, its host and every part the routes reach. */
-function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetector): MasterRoutes {
+function assemble(
+  s: Settings,
+  leader: LeaderDetector,
+  recovered: RegistrySnapshot | undefined,
+  persist?: (registry: MemoryRegistry) => void,
+): MasterRoutes {
   const log = s.log;
+  const t = s.timing;
   const master = createMaster({
+    ...(recovered === undefined ? {} : { recovered }),
+    ...(t.agent_reregister_timeout_ms === undefined
+      ? {}
+      : { agentReregisterTimeoutMs: t.agent_reregister_timeout_ms }),
+    ...(t.offer_timeout_ms === undefined ? {} : { offerTimeoutMs: t.offer_timeout_ms }),
+    ...(t.agent_ping_timeout_ms === undefined ? {} : { agentPingTimeoutMs: t.agent_ping_timeout_ms }),
+    ...(t.max_agent_ping_timeouts === undefined ? {} : { agentPingMissesMax: t.max_agent_ping_timeouts }),
     masterId: s.master_id,
     createAllocator: () => createAllocator({ policy: s.policy, rng: createRng(s.seed) }),
     hostname: s.hostname,
@@ -236,6 +282,8 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     log,
     metrics,
     ...(journal === undefined ? {} : { journal }),
+    mayAct: () => leader.isLeader(),
+    ...(persist === undefined ? {} : { persist }),
   });
   const started_ms = host.now();
   const streams = createFrameworkStreams(log, metrics, (stream) => {
@@ -255,7 +303,7 @@ function assemble(s: Settings, makeLeader: (self: MasterAddress) => LeaderDetect
     streams,
     channel,
     subscribers: createOperatorSubscribers(host, log, heartbeat_interval_seconds),
-    leader: makeLeader({ ip, hostname, port }),
+    leader,
     log,
     metrics,
     recovering: () => false,
@@ -301,10 +349,11 @@ function logRemovals(host: MasterHost, log: Log): void {
   });
 }
 
-/** Serves the routes and the agent channel's upgrades on `server`. */
-function serve(server: Server, routes: MasterRoutes): void {
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => routeRequest(routes, req, res));
+/** Serves the routes (the current ones: a standby's, then a leader's) on `server`. */
+function serve(server: Server, current: () => MasterRoutes): void {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => routeRequest(current(), req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const routes = current();
     const refusal = upgradeRefusal(req, routes.leader);
     if (refusal !== undefined) {
       socket.end(refusal);
@@ -337,17 +386,22 @@ function upgradeRefusal(req: IncomingMessage, leader: LeaderDetector): string | 
   return `HTTP/1.1 307 Temporary Redirect\r\nLocation: ${leaderLocation(current, agent_channel_path)}\r\n${end}`;
 }
 
+/** Stops acting: refuses further steps, closes the journal and ends every stream and connection. */
+export function quiesce(routes: MasterRoutes): void {
+  routes.host.stop();
+  routes.streams.closeAll();
+  routes.subscribers.closeAll();
+  routes.channel.closeAll();
+  routes.logging.stop();
+}
+
 /** The handle of a started master. */
 function running(server: Server, routes: MasterRoutes, url: string, s: Settings): RunningMaster {
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Refuse further steps and close the journal first, so nothing is journaled after the stop.
-    routes.host.stop();
-    routes.streams.closeAll();
-    routes.subscribers.closeAll();
-    routes.channel.closeAll();
-    routes.logging.stop();
+    quiesce(routes);
     server.closeAllConnections();
     await closed;
     await routes.leader.stop();
@@ -359,6 +413,8 @@ function running(server: Server, routes: MasterRoutes, url: string, s: Settings)
     master_id: s.master_id,
     feed: routes.host.feed,
     leader: routes.leader,
+    lost: new Promise<string>(() => undefined),
+    acting: () => true,
     stop() {
       stopping ??= stop();
       return stopping;

@@ -28,8 +28,8 @@ import { TaskTexts } from './task-texts.ts';
 
 /** What the state page needs beyond the engine's view. */
 export interface StatePageContext {
-  /** When this master was elected (ms). */
-  readonly elected_time_ms: number;
+  /** When this master was elected (ms); absent on a standby. */
+  readonly elected_time_ms: number | undefined;
   /** The leader's MasterInfo (this master's, when it leads). */
   readonly leader_info: MasterInfo;
   /** The master's flags, as text. */
@@ -247,7 +247,7 @@ function writePage(w: JsonWriter, view: MasterStateView, ctx: StatePageContext):
     pid: info.pid,
     hostname: info.hostname,
     start_time: view.start_time_ms / 1000,
-    elected_time: ctx.elected_time_ms / 1000,
+    ...(ctx.elected_time_ms === undefined ? {} : { elected_time: ctx.elected_time_ms / 1000 }),
     leader: ctx.leader_info.pid,
     leader_info: ctx.leader_info,
     activated_slaves: activated,

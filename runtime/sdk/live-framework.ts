@@ -11,8 +11,8 @@ import { SchedulerClient, type SchedulerClientOptions } from './scheduler-client
 
 /** Options of a live framework. */
 export interface LiveFrameworkOptions {
-  /** `host:port` of the master (or several). */
-  readonly master: string | readonly string[];
+  /** `host:port` of the master (or several), or a `zk://` URL of the group whose leader is followed. */
+  readonly master: SchedulerClientOptions['master'];
   readonly logic: FrameworkLogic;
   /** The clock handed to the logic as `now`, in ms (default Date.now). */
   readonly clock?: () => number;

@@ -4,6 +4,7 @@ import type { SchedulerEvent } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkInfo, MasterInfo } from '../../engine/master/v1.ts';
 import type { Log } from '../log.ts';
 import type { Credential } from '../wire/credentials.ts';
+import type { MasterDetector } from '../wire/master-address.ts';
 
 /** The scheduler endpoint of a master. */
 export const scheduler_path = '/api/v1/scheduler';
@@ -24,8 +25,11 @@ export class SchedulerCallError extends Error {
 
 /** Options of a scheduler client. */
 export interface SchedulerClientOptions {
-  /** `host:port` of a master (or several: each is tried in turn when one cannot be reached). */
-  readonly master: string | readonly string[];
+  /**
+   * `host:port` of a master (or several: each is tried in turn when one cannot be reached), a
+   * `zk://h1:p1,h2:p2/path` URL of the group whose leader is followed, or a detector of the leader.
+   */
+  readonly master: string | readonly string[] | MasterDetector;
   /** FrameworkInfo to subscribe with; a function is asked again on every (re-)subscription. */
   readonly framework_info: FrameworkInfo | (() => FrameworkInfo);
   /** The scheduler endpoint's path (default /api/v1/scheduler). */

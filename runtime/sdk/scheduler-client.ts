@@ -25,7 +25,13 @@ import {
 import { type Log, silentLog } from '../log.ts';
 import { backoffDelayMs } from '../wire/backoff.ts';
 import { basicAuthorization } from '../wire/credentials.ts';
-import { parseMasterAddress } from '../wire/master-address.ts';
+import {
+  hostPortOfMaster,
+  type MasterDetector,
+  parseMasterAddress,
+  parseZkUrl,
+} from '../wire/master-address.ts';
+import { createZkMasterDetector, type ZkMasterDetector } from '../zk/detector.ts';
 import { CallPipeline, type PipelinedAnswer } from './call-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
 import { type HttpTarget, hostPortOf, sleepUnless, targetOf } from './http.ts';
@@ -63,6 +69,9 @@ interface AttemptEnd {
 /** A v1 scheduler client; it starts subscribing as soon as it is constructed. */
 export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
   readonly #masters: readonly string[];
+  readonly #detector: MasterDetector | undefined;
+  readonly #owned_detector: ZkMasterDetector | undefined;
+  readonly #unfollow: (() => void) | undefined;
   readonly #framework_info: FrameworkInfo | (() => FrameworkInfo);
   readonly #log: Log;
   /** Headers every request carries (authorization, when a credential is given). */
@@ -93,9 +102,18 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
 
   constructor(options: SchedulerClientOptions) {
     super();
-    const masters = typeof options.master === 'string' ? options.master.split(',') : options.master;
-    if (masters.length === 0) throw new Error('scheduler client: at least one master address is needed');
-    this.#masters = masters.map((m) => parseMasterAddress(m));
+    const { masters, detector, owned } = mastersOf(options.master);
+    this.#masters = masters;
+    this.#detector = detector;
+    this.#owned_detector = owned;
+    // A new leader: a stream still open to the old one is given up, to subscribe to the new.
+    this.#unfollow = detector?.onChange(() => {
+      const leader = detector.leader();
+      const now = this.#target === undefined ? undefined : hostPortOf(this.#target);
+      if (leader !== undefined && now !== undefined && hostPortOfMaster(leader) !== now) {
+        this.#stream?.abort('a new leading master was detected');
+      }
+    });
     this.#framework_info = options.framework_info;
     this.#log = options.log ?? silentLog;
     this.#auth_headers =
@@ -310,8 +328,16 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
 
   /** One attempt: SUBSCRIBE (following redirects) and read the stream until it ends. */
   async #attempt(): Promise<AttemptEnd> {
+    const leader = this.#detector?.leader();
+    if (this.#detector !== undefined && leader === undefined) {
+      return { reason: 'no leading master is known yet', was_subscribed: false, fatal: false };
+    }
+    const address =
+      leader === undefined
+        ? this.#masters[this.#master_index % this.#masters.length]!
+        : hostPortOfMaster(leader);
     const attempt = subscribeAttempt({
-      target: targetOf(this.#masters[this.#master_index % this.#masters.length]!),
+      target: targetOf(address),
       path: this.#settings.path,
       headers: this.#auth_headers,
       call: () => this.#subscribeCall(),
@@ -442,6 +468,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
   /** Ends everything once the run loop is over. */
   #finish(): void {
     clearTimeout(this.#heartbeat_timer);
+    this.#unfollow?.();
+    void this.#owned_detector?.stop();
     this.#stream?.abort('closed');
     this.#subscription = undefined;
     const reason = this.#closed_reason ?? 'closed';
@@ -452,6 +480,25 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEventMap> {
     this.#log.info('scheduler client: closed', { reason });
     this.emit('closed', reason);
   }
+}
+
+/** The masters of a `master` option: addresses, or a detector (one made here is owned). */
+function mastersOf(master: SchedulerClientOptions['master']): {
+  masters: readonly string[];
+  detector: MasterDetector | undefined;
+  owned: ZkMasterDetector | undefined;
+} {
+  if (typeof master === 'object' && !Array.isArray(master)) {
+    return { masters: [], detector: master as MasterDetector, owned: undefined };
+  }
+  if (typeof master === 'string' && /^zk:\/\//i.test(master.trim())) {
+    const { servers, path } = parseZkUrl(master);
+    const owned = createZkMasterDetector({ servers, path });
+    return { masters: [], detector: owned, owned };
+  }
+  const list = typeof master === 'string' ? master.split(',') : (master as readonly string[]);
+  if (list.length === 0) throw new Error('scheduler client: at least one master address is needed');
+  return { masters: list.map((m) => parseMasterAddress(m)), detector: undefined, owned: undefined };
 }
 
 /** Creates a scheduler client, which starts subscribing at once. */

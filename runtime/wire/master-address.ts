@@ -2,6 +2,19 @@
 // `//host:port/path`, the forms a 307's Location takes), a comma-separated list of those, or
 // `zk://host1:port1,host2:port2/path` for the ZooKeeper ensemble whose leading master is followed.
 
+import type { MasterAddress } from './master-info.ts';
+
+/** Something that knows who leads (a ZooKeeper detector); clients follow its changes. */
+export interface MasterDetector {
+  leader(): MasterAddress | undefined;
+  onChange(listener: () => void): () => void;
+}
+
+/** The `host:port` to reach a detected master at (its hostname when it has one). */
+export function hostPortOfMaster(address: MasterAddress): string {
+  return `${address.hostname !== '' ? address.hostname : address.ip}:${address.port}`;
+}
+
 /** A master named directly, or through ZooKeeper. */
 export type MasterSpec =
   | { readonly kind: 'direct'; readonly addresses: readonly string[] }

@@ -330,11 +330,13 @@ export interface TestFramework {
 
 /** Subscribes a framework with the client library; `frameworks` collects it for closing. */
 export async function startTestFramework(
-  master_port: number,
+  master_port: number | string,
   framework_info: FrameworkInfo,
   frameworks: SchedulerClient[],
 ): Promise<TestFramework> {
-  const client = new SchedulerClient({ master: `127.0.0.1:${master_port}`, framework_info });
+  // A port on 127.0.0.1, or any `--master` value (a zk:// URL).
+  const master = typeof master_port === 'number' ? `127.0.0.1:${master_port}` : master_port;
+  const client = new SchedulerClient({ master, framework_info });
   frameworks.push(client);
   const events: SchedulerEvent[] = [];
   const taken = new Set<string>();

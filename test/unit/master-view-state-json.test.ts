@@ -177,7 +177,7 @@ function naivePage(view: MasterStateView, ctx: StatePageContext): string {
     pid: info.pid,
     hostname: info.hostname,
     start_time: view.start_time_ms / 1000,
-    elected_time: ctx.elected_time_ms / 1000,
+    elected_time: (ctx.elected_time_ms ?? 0) / 1000,
     leader: ctx.leader_info.pid,
     leader_info: ctx.leader_info,
     activated_slaves: activated,
