@@ -32,7 +32,12 @@ export interface AcceptBody {
 const supported_operations: ReadonlySet<string> = new Set(['LAUNCH', 'LAUNCH_GROUP', ...resource_operations]);
 
 /** Handles ACCEPT for a subscribed framework. */
-export function accept(ctx: Ctx, framework: FrameworkRecord, body: AcceptBody): void {
+export function accept(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  body: AcceptBody,
+  unauthorized: ReadonlyArray<{ readonly task_id: string; readonly message: string }> = [],
+): void {
   const operations = body.operations ?? [];
   const shapeError = operationsError(operations);
   if (shapeError !== undefined) {
@@ -60,6 +65,7 @@ export function accept(ctx: Ctx, framework: FrameworkRecord, body: AcceptBody): 
     remaining: offered,
     taskIds: new Set(),
     newExecutors: new Map(),
+    unauthorized: new Map(unauthorized.map((u) => [u.task_id, u.message])),
   };
   let launched = 0;
   let converted = false;
@@ -205,6 +211,11 @@ function refuseTask(ctx: Ctx, scope: LaunchScope, task: TaskInfo, reason: string
 function launchTasks(ctx: Ctx, scope: LaunchScope, tasks: readonly TaskInfo[]): number {
   let launched = 0;
   for (const task of tasks) {
+    const denied = scope.unauthorized?.get(task?.task_id?.value);
+    if (denied !== undefined) {
+      refuseTask(ctx, scope, task, 'REASON_TASK_UNAUTHORIZED', denied);
+      continue;
+    }
     const valid = validateTask(scope, task, undefined);
     if ('error' in valid) {
       refuseTask(ctx, scope, task, 'REASON_TASK_INVALID', valid.error);
@@ -229,6 +240,11 @@ function launchGroup(
   // accept's own scope takes them only when the whole group is valid.
   const trial = trialScope(scope);
   let error: string | undefined;
+  const denied = tasks.map((t) => scope.unauthorized?.get(t?.task_id?.value)).find((m) => m !== undefined);
+  if (denied !== undefined) {
+    for (const task of tasks) refuseTask(ctx, scope, task, 'REASON_TASK_GROUP_UNAUTHORIZED', denied);
+    return 0;
+  }
   if (tasks.length === 0) error = 'Task group must contain at least one task';
   else if (group.executor.type !== 'DEFAULT')
     error = "The 'ExecutorInfo.type' of a task group must be 'DEFAULT'";

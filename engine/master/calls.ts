@@ -54,7 +54,7 @@ export function schedulerCall(ctx: Ctx, input: SchedulerCallInput): void {
     );
     return;
   }
-  dispatch(ctx, framework, call);
+  dispatch(ctx, framework, call, input.unauthorized_tasks);
 }
 
 /** Answers 400 when a call's body (under its lowercase type) is missing. */
@@ -63,7 +63,12 @@ function missing(ctx: Ctx, name: string): void {
 }
 
 /** Runs the handler of a call from a subscribed framework on its own stream. */
-function dispatch(ctx: Ctx, framework: FrameworkRecord, call: FrameworkCall): void {
+function dispatch(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: FrameworkCall,
+  unauthorized: SchedulerCallInput['unauthorized_tasks'],
+): void {
   switch (call.type) {
     case 'TEARDOWN':
       removeFramework(ctx, framework, 'framework teardown', undefined);
@@ -73,7 +78,7 @@ function dispatch(ctx: Ctx, framework: FrameworkRecord, call: FrameworkCall): vo
         missing(ctx, 'accept.offer_ids');
         return;
       }
-      accept(ctx, framework, call.accept);
+      accept(ctx, framework, call.accept, unauthorized);
       return;
     case 'DECLINE':
       if (call.decline == null || !Array.isArray(call.decline.offer_ids)) {

@@ -25,6 +25,8 @@ export interface SchedulerCallInput {
   readonly stream_id?: string;
   /** The principal the caller authenticated as, when the host authenticates frameworks. */
   readonly principal?: string;
+  /** Tasks of an ACCEPT the host's authorizer refused (run_tasks), each with the reason. */
+  readonly unauthorized_tasks?: ReadonlyArray<{ readonly task_id: string; readonly message: string }>;
   readonly call: SchedulerCall;
 }
 

@@ -26,6 +26,8 @@ export interface LaunchScope {
   readonly taskIds: Set<string>;
   /** Executors started by earlier tasks of the same accept. */
   readonly newExecutors: Map<string, ExecutorInfo>;
+  /** Why the host's authorizer refused a task (by task id), when it did (Mesos's run_tasks). */
+  readonly unauthorized?: ReadonlyMap<string, string>;
 }
 
 /** A task that passed validation, ready to launch. */

@@ -4,7 +4,8 @@
 // and changes nothing; read views leave out what the caller may not view.
 import type { MasterInput } from '../../engine/master/inputs.ts';
 import type { MasterLookups } from '../../engine/master/lookups.ts';
-import type { FrameworkView, MasterStateView } from '../../engine/master/view.ts';
+import type { ExecutorInfo, Operation, TaskInfo } from '../../engine/master/v1.ts';
+import type { ExecutorView, FrameworkView, MasterStateView, TaskView } from '../../engine/master/view.ts';
 import type { Resource } from '../../engine/resources.ts';
 import { type AclAction, type Acls, authorized } from './acls.ts';
 
@@ -14,8 +15,30 @@ export interface Authorizer {
   may(action: AclAction, principal: string | undefined, object?: string): boolean;
   /** Why `principal` may not make this write, if it may not. */
   writeDenial(principal: string | undefined, input: MasterInput, lookups: MasterLookups): string | undefined;
-  /** The state view with only the frameworks `principal` may view. */
+  /** The tasks of an ACCEPT's operations `principal` may not run as their users (run_tasks). */
+  launchDenials(
+    principal: string | undefined,
+    operations: readonly Operation[],
+    framework_user: string | undefined,
+  ): Array<{ task_id: string; message: string }>;
+  /** The state view with only the frameworks, tasks and executors `principal` may view. */
   stateFor(principal: string | undefined, view: MasterStateView): MasterStateView;
+}
+
+/** The user a task runs as (Mesos's run_tasks and view_tasks object): its command's, else its framework's. */
+export function taskUser(
+  task: Pick<TaskInfo, 'command' | 'executor'> | undefined,
+  framework_user: string | undefined,
+): string | undefined {
+  return task?.command?.user ?? task?.executor?.command?.user ?? framework_user;
+}
+
+/** The user an executor runs as (Mesos's view_executors and access_sandboxes object). */
+export function executorUser(
+  executor: Pick<ExecutorInfo, 'command'> | undefined,
+  framework_user: string | undefined,
+): string | undefined {
+  return executor?.command?.user ?? framework_user;
 }
 
 /** The role a resource is reserved to (its innermost reservation), if any. */
@@ -60,6 +83,18 @@ export function createAuthorizer(acls: Acls | undefined): Authorizer {
     authorized(acls, action, principal, object);
   const viewable = (principal: string | undefined, f: FrameworkView): boolean =>
     may('view_frameworks', principal, f.info.user);
+  // A framework the caller may view shows only the tasks and executors it may view too (Mesos).
+  const filtered = (principal: string | undefined, f: FrameworkView): FrameworkView => {
+    const task = (t: TaskView) => may('view_tasks', principal, taskUser(t.info, f.info.user));
+    const executor = (e: ExecutorView) => may('view_executors', principal, executorUser(e.info, f.info.user));
+    return {
+      ...f,
+      tasks: f.tasks.filter(task),
+      unreachable_tasks: f.unreachable_tasks.filter(task),
+      completed_tasks: f.completed_tasks.filter(task),
+      executors: f.executors.filter(executor),
+    };
+  };
   return {
     may,
     writeDenial(principal, input, lookups) {
@@ -72,12 +107,30 @@ export function createAuthorizer(acls: Acls | undefined): Authorizer {
       }
       return undefined;
     },
+    launchDenials(principal, operations, framework_user) {
+      if (acls === undefined || !Array.isArray(operations)) return [];
+      const denials: Array<{ task_id: string; message: string }> = [];
+      const check = (task: TaskInfo, executor: ExecutorInfo | undefined) => {
+        const user = task?.command?.user ?? executorUser(executor ?? task?.executor, framework_user);
+        if (typeof task?.task_id?.value === 'string' && !may('run_tasks', principal, user)) {
+          const message = `Not authorized to launch as user '${user ?? ''}'`;
+          denials.push({ task_id: task.task_id.value, message });
+        }
+      };
+      for (const op of operations) {
+        for (const task of op?.launch?.task_infos ?? []) check(task, undefined);
+        for (const task of op?.launch_group?.task_group?.tasks ?? []) check(task, op.launch_group?.executor);
+      }
+      return denials;
+    },
     stateFor(principal, view) {
       if (acls === undefined) return view;
       return {
         ...view,
-        frameworks: view.frameworks.filter((f) => viewable(principal, f)),
-        completed_frameworks: view.completed_frameworks.filter((f) => viewable(principal, f)),
+        frameworks: view.frameworks.filter((f) => viewable(principal, f)).map((f) => filtered(principal, f)),
+        completed_frameworks: view.completed_frameworks
+          .filter((f) => viewable(principal, f))
+          .map((f) => filtered(principal, f)),
       };
     },
   };

@@ -69,8 +69,14 @@ const maintenance_calls: ReadonlySet<string> = new Set([
 ]);
 
 /** The body of a read call, or undefined when `type` is not a read. */
-function readResponse(ctx: OperatorApiContext, type: string): Record<string, unknown> | undefined {
+function readResponse(
+  ctx: OperatorApiContext,
+  type: string,
+  principal: string | undefined,
+): Record<string, unknown> | undefined {
   const master = ctx.host.master;
+  // The reads of frameworks, executors and tasks show only what the caller may view (--acls).
+  const state = () => ctx.authorizer.stateFor(principal, master.state());
   // Calls about a part of the state read only that part; GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS,
   // GET_TASKS and GET_ROLES answer with most of it, and read the whole view.
   switch (type) {
@@ -85,17 +91,17 @@ function readResponse(ctx: OperatorApiContext, type: string): Record<string, unk
     case 'GET_LOGGING_LEVEL':
       return { level: ctx.logging.level() };
     case 'GET_STATE':
-      return getState(master.state());
+      return getState(state());
     case 'GET_AGENTS':
       return getAgents(master.lookups.agents(), master.lookups.recoveredAgents(), master.info.version);
     case 'GET_FRAMEWORKS':
-      return getFrameworks(master.state());
+      return getFrameworks(state());
     case 'GET_EXECUTORS':
-      return getExecutors(master.state());
+      return getExecutors(state());
     case 'GET_OPERATIONS':
       return getOperations(master.lookups);
     case 'GET_TASKS':
-      return getTasks(master.state());
+      return getTasks(state());
     case 'GET_ROLES':
       return getRoles(master.state(), master.lookups);
     case 'GET_MASTER':
@@ -188,7 +194,7 @@ export async function handleOperatorRequest(
     ctx.subscribers.subscribe(res);
     return;
   }
-  const body = readResponse(ctx, call.type);
+  const body = readResponse(ctx, call.type, requestPrincipal(req));
   if (body !== undefined) {
     sendJson(res, 200, { type: call.type, [call.type.toLowerCase()]: body });
     return;

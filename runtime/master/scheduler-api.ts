@@ -185,6 +185,19 @@ function principalBound(
   };
 }
 
+/** The tasks of an ACCEPT the caller may not run as their users (the engine answers TASK_ERROR). */
+function launchDenials(
+  ctx: SchedulerApiContext,
+  principal: string | undefined,
+  call: SchedulerCall,
+): Array<{ task_id: string; message: string }> {
+  if (call.type !== 'ACCEPT') return [];
+  const framework = ctx.host.master.lookups.framework(call.framework_id?.value ?? '');
+  // As Mesos, the framework's principal is the subject (bound to the authenticated one, if any).
+  const subject = framework?.info.principal ?? principal;
+  return ctx.authorizer.launchDenials(subject, call.accept?.operations ?? [], framework?.info.user);
+}
+
 /** Handles one request to the scheduler endpoint. */
 export async function handleSchedulerRequest(
   ctx: SchedulerApiContext,
@@ -228,10 +241,12 @@ export async function handleSchedulerRequest(
     return;
   }
   const streamId = header(req, 'mesos-stream-id');
+  const unauthorized = launchDenials(ctx, principal, call);
   const result = ctx.host.step({
     type: 'scheduler_call',
     ...(streamId === undefined ? {} : { stream_id: streamId }),
     ...(principal === undefined ? {} : { principal }),
+    ...(unauthorized.length === 0 ? {} : { unauthorized_tasks: unauthorized }),
     call,
   });
   if (result.failure !== undefined) {
