@@ -4,13 +4,16 @@
 // with the same work_dir re-registers under its id and recovers them. SIGUSR1 shuts it down for good:
 // it kills everything it launched and unregisters. Flags follow Mesos's names: --master host:port,
 // --ip, --port, --hostname, --work_dir, --resources, --attributes, --log_level,
-// --executor_reregistration_timeout_ms; the containerizer's --isolation, --launcher, --cgroups_root,
+// --executor_reregistration_timeout_ms; the endpoints' --http_credentials, --authenticate_http_readonly,
+// --authenticate_http_readwrite and --acls; the containerizer's --isolation, --launcher, --cgroups_root,
 // --cgroups_hierarchy, --cgroups_enable_cfs, --cgroups_limit_swap, --cgroups_pids_max and
 // --switch_user; sandbox garbage collection's --gc_delay, --gc_disk_headroom, --disk_watch_interval.
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
+import type { AgentHttpSecurityOptions } from '../runtime/agent/http-security.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
-import { readCredentialFile } from '../runtime/wire/credentials.ts';
+import { readAclsFile } from '../runtime/master/acls.ts';
+import { readCredentialFile, readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseMasterAddress, parseMasterSpec } from '../runtime/wire/master-address.ts';
 import { followMaster } from '../runtime/zk/follow.ts';
 import { booleanOf, countOf, durationMsOf, fractionOf, portOf } from './flags.ts';
@@ -22,6 +25,10 @@ const timeout_ms_max = 2_147_483_647;
 export interface AgentCommandOptions {
   readonly master?: string;
   readonly credential?: string;
+  readonly http_credentials?: string;
+  readonly authenticate_http_readonly?: string | boolean;
+  readonly authenticate_http_readwrite?: string | boolean;
+  readonly acls?: string;
   readonly ip?: string;
   readonly port?: string | number;
   readonly hostname?: string;
@@ -78,6 +85,21 @@ function containerOptionsOf(opts: AgentCommandOptions): Partial<AgentOptions> {
   };
 }
 
+/** The agent's endpoint security flags as startAgent options (files read; errors name the flag). */
+function httpSecurityOf(opts: AgentCommandOptions): AgentHttpSecurityOptions | undefined {
+  const readonly = booleanOf(opts.authenticate_http_readonly, 'authenticate_http_readonly');
+  const readwrite = booleanOf(opts.authenticate_http_readwrite, 'authenticate_http_readwrite');
+  const security: AgentHttpSecurityOptions = {
+    ...(opts.http_credentials === undefined
+      ? {}
+      : { http_credentials: readCredentialsFile(opts.http_credentials, 'http_credentials') }),
+    ...(readonly === undefined ? {} : { authenticate_http_readonly: readonly }),
+    ...(readwrite === undefined ? {} : { authenticate_http_readwrite: readwrite }),
+    ...(opts.acls === undefined ? {} : { acls: readAclsFile(opts.acls) }),
+  };
+  return Object.keys(security).length === 0 ? undefined : security;
+}
+
 /** A timeout in ms from a flag: a whole number from 1 to timeout_ms_max, or an error naming the flag. */
 function timeoutMsOf(value: string | number | undefined, flag: string): number | undefined {
   const ms = countOf(value, flag);
@@ -111,6 +133,7 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
   if (opts.log_level !== undefined && !log_levels.includes(opts.log_level as LogLevel)) {
     throw new Error(`--log_level must be one of ${log_levels.join(', ')}, got '${opts.log_level}'`);
   }
+  const http_security = httpSecurityOf(opts);
   return {
     ...containerOptionsOf(opts),
     master,
@@ -123,6 +146,7 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
     ...(opts.log_level === undefined ? {} : { log_level: opts.log_level as LogLevel }),
     ...(reregistration_ms === undefined ? {} : { executor_reregistration_timeout_ms: reregistration_ms }),
     ...(opts.credential === undefined ? {} : { credential: readCredentialFile(opts.credential) }),
+    ...(http_security === undefined ? {} : { http_security }),
   };
 }
 

@@ -88,6 +88,10 @@ program
     flag('master', 'the master: host:port, or zk://host1:port1,host2:port2/path to follow the leader'),
   )
   .addOption(flag('credential', "file of the agent's principal and secret, as Mesos writes it"))
+  .addOption(flag('http_credentials', "principals and secrets the agent's endpoints accept (mode 0600)"))
+  .addOption(flag('authenticate_http_readonly', '/state, /files ... need credentials (true/false)', 'false'))
+  .addOption(flag('authenticate_http_readwrite', 'the operator API needs credentials (true/false)', 'false'))
+  .addOption(flag('acls', "JSON file of Mesos's ACLs: who may view tasks, read sandboxes ..."))
   .addOption(flag('work_dir', 'where sandboxes and the agent checkpoint live'))
   .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
   .addOption(flag('port', 'port to listen on', '5051'))

@@ -35,6 +35,7 @@ import { type AgentCore, type AgentSettings, sendHeldExecutorExits } from './cor
 import { createExecutorHost } from './executor-host.ts';
 import { createExecutorBook, findExecutor } from './executors.ts';
 import { createAgentServer } from './http.ts';
+import { type AgentHttpSecurityOptions, createAgentHttpSecurity } from './http-security.ts';
 import { createLauncher, type IsolationOptions } from './isolation.ts';
 import { runTask, runTaskGroup } from './launch.ts';
 import type { Launcher } from './launcher.ts';
@@ -58,6 +59,8 @@ export interface AgentOptions {
   readonly master: string | MasterDetector;
   /** The agent's credential, for a master that authenticates agents (`--credential`). */
   readonly credential?: Credential;
+  /** Who may call the agent's own endpoints (--http_credentials, --authenticate_http_*, --acls). */
+  readonly http_security?: AgentHttpSecurityOptions;
   readonly ip?: string;
   /** 0: any free port. */
   readonly port?: number;
@@ -250,7 +253,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? createLog('meso-agent', options.log_level ?? 'info');
   const core = await createCore(options, settings, log);
   const logging = createLoggingLevel(log, options.log_level ?? 'info');
-  const server = createAgentServer(core, createExecutorHost(core), logging);
+  // Bad security flags are refused before anything listens.
+  const security = createAgentHttpSecurity(options.http_security);
+  const server = createAgentServer(core, createExecutorHost(core), logging, security);
   await listen(server, settings);
   log.info('agent listening', { ip: settings.ip, port: settings.port, work_dir, agent_id: core.agent_id });
   // Recovered work is in the book before the agent introduces itself, so re-registration reports it.

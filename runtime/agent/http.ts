@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { master_version } from '../../engine/master/options.ts';
 import { agent_http_keep_alive_timeout_ms } from '../constants.ts';
 import type { LoggingLevel } from '../logging-level.ts';
+import type { Realm } from '../master/authentication.ts';
 import { agentFlags, agentStateJson, monitorStatisticsJson } from './agent-state.ts';
 import type { AgentCore } from './core.ts';
 import { type ExecutorApiHost, handleExecutorApi } from './executor-api.ts';
 import { pathOf, sendEmpty, sendJson, sendText } from './http-answers.ts';
+import { type AgentHttpSecurity, createAgentHttpSecurity } from './http-security.ts';
 import { agentMetrics, handleAgentOperator } from './operator-api.ts';
 import { browseSandbox, parseFilesInteger, readSandboxFile, SandboxAccessError } from './sandbox.ts';
 
@@ -50,21 +52,39 @@ async function answerFiles(
   }
 }
 
+/** The authentication realm of an agent endpoint, as Mesos files them. */
+function realmOf(path: string): Realm {
+  if (path === '/api/v1/executor' || path === '/health' || path === '/version') return 'open';
+  if (path === '/api/v1') return 'readwrite';
+  return 'readonly';
+}
+
 /** Routes one request. */
 async function route(
   core: AgentCore,
   executors: ExecutorApiHost,
   logging: LoggingLevel,
+  security: AgentHttpSecurity,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const path = pathOf(req).replace(/^\/slave\(1\)/, '');
+  const who = security.authenticate(req, realmOf(path.replace(/\.json$/, '')));
+  if ('status' in who) {
+    req.resume();
+    sendText(res, who.status, who.message, who.headers);
+    return;
+  }
+  const principal = who.principal;
   if (path === '/api/v1/executor') {
     await handleExecutorApi(req, res, executors);
     return;
   }
   if (path === '/api/v1') {
-    await handleAgentOperator(core, logging, req, res);
+    await handleAgentOperator(core, logging, req, res, {
+      view: security.viewOf(core, principal),
+      guard: security.sandboxGuard(core, principal),
+    });
     return;
   }
   req.resume();
@@ -74,9 +94,15 @@ async function route(
   }
   const query = new URL(req.url ?? '/', 'http://agent').searchParams;
   const roots = [join(core.settings.work_dir, 'slaves')];
-  switch (path.replace(/\.json$/, '')) {
+  const endpoint = path.replace(/\.json$/, '');
+  if (!security.mayGet(principal, endpoint)) {
+    sendText(res, 403, `Not authorized to GET '${endpoint}'`);
+    return;
+  }
+  const guard = security.sandboxGuard(core, principal);
+  switch (endpoint) {
     case '/state':
-      answerJson(res, query, agentStateJson(core));
+      answerJson(res, query, agentStateJson(security.viewOf(core, principal)));
       return;
     case '/health':
       sendEmpty(res, 200);
@@ -94,7 +120,7 @@ async function route(
       answerJson(res, query, await monitorStatisticsJson(core));
       return;
     case '/files/browse':
-      await answerFiles(res, query, () => browseSandbox(roots, query.get('path') ?? ''));
+      await answerFiles(res, query, () => browseSandbox(roots, query.get('path') ?? '', guard));
       return;
     case '/files/read':
       await answerFiles(res, query, () =>
@@ -103,6 +129,7 @@ async function route(
           query.get('path') ?? '',
           parseFilesInteger('offset', query.get('offset')),
           parseFilesInteger('length', query.get('length')),
+          guard,
         ),
       );
       return;
@@ -116,9 +143,10 @@ export function createAgentServer(
   core: AgentCore,
   executors: ExecutorApiHost,
   logging: LoggingLevel,
+  security: AgentHttpSecurity = createAgentHttpSecurity(),
 ): Server {
   const server = createServer((req, res) => {
-    route(core, executors, logging, req, res).catch((error: unknown) => {
+    route(core, executors, logging, security, req, res).catch((error: unknown) => {
       core.log.error('agent endpoint failed', { path: req.url, error: (error as Error).message });
       if (!res.headersSent) sendText(res, 500, 'Internal error of the agent');
       else res.destroy();

@@ -23,7 +23,13 @@ import {
   sendJson,
   sendText,
 } from './http-answers.ts';
-import { browseSandbox, readSandboxFile, SandboxAccessError } from './sandbox.ts';
+import { browseSandbox, readSandboxFile, SandboxAccessError, type SandboxGuard } from './sandbox.ts';
+
+/** What the caller may see: the agent as its ACLs show it, and the check of its sandbox reads. */
+export interface AgentOperatorScope {
+  readonly view: AgentCore;
+  readonly guard: SandboxGuard;
+}
 
 /** The calls of agent.proto meso's agent has nothing to serve, with the reason. */
 const unserved: ReadonlyMap<string, string> = new Map([
@@ -204,7 +210,12 @@ function modeBits(text: string): number {
 }
 
 /** LIST_FILES and READ_FILE over the sandboxes. */
-async function files(core: AgentCore, call: Record<string, unknown>, res: ServerResponse): Promise<void> {
+async function files(
+  core: AgentCore,
+  call: Record<string, unknown>,
+  res: ServerResponse,
+  guard: SandboxGuard | undefined,
+): Promise<void> {
   const field = String(call.type).toLowerCase();
   const body = call[field] as { path?: unknown; offset?: unknown; length?: unknown } | undefined;
   if (typeof body?.path !== 'string') {
@@ -214,7 +225,7 @@ async function files(core: AgentCore, call: Record<string, unknown>, res: Server
   const roots = [join(core.settings.work_dir, 'slaves')];
   try {
     if (call.type === 'LIST_FILES') {
-      const infos = await browseSandbox(roots, body.path);
+      const infos = await browseSandbox(roots, body.path, guard);
       const file_infos = infos.map((f) => ({
         path: f.path,
         nlink: f.nlink,
@@ -237,8 +248,8 @@ async function files(core: AgentCore, call: Record<string, unknown>, res: Server
       sendText(res, 400, "Expecting 'read_file.offset' and 'read_file.length' to be whole numbers");
       return;
     }
-    const size = (await readSandboxFile(roots, body.path)).offset;
-    const read = await readSandboxFile(roots, body.path, offset, length ?? -1);
+    const size = (await readSandboxFile(roots, body.path, -1, -1, guard)).offset;
+    const read = await readSandboxFile(roots, body.path, offset, length ?? -1, guard);
     sendJson(res, 200, {
       type: 'READ_FILE',
       read_file: { size, data: Buffer.from(read.data, 'utf8').toString('base64') },
@@ -255,6 +266,7 @@ export async function handleAgentOperator(
   logging: LoggingLevel,
   req: IncomingMessage,
   res: ServerResponse,
+  scope?: AgentOperatorScope,
 ): Promise<void> {
   if (req.method !== 'POST') {
     req.resume();
@@ -288,13 +300,13 @@ export async function handleAgentOperator(
     sendText(res, 406, `meso answers in ${application_json}; the request accepts only '${accept}'`);
     return;
   }
-  const read = readResponse(core, logging, call.type);
+  const read = readResponse(scope?.view ?? core, logging, call.type);
   if (read !== undefined) {
     sendJson(res, 200, { type: call.type, [call.type.toLowerCase()]: read });
     return;
   }
   if (call.type === 'LIST_FILES' || call.type === 'READ_FILE') {
-    await files(core, call, res);
+    await files(core, call, res, scope?.guard);
     return;
   }
   if (call.type === 'SET_LOGGING_LEVEL') {

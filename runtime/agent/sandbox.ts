@@ -131,12 +131,19 @@ async function resolveInside(roots: readonly string[], path: string, real_roots:
   return real;
 }
 
+/**
+ * A check of what was opened (its real path, the real roots) beyond lying in a sandbox, such as the
+ * caller's authorization; it throws a SandboxAccessError to refuse.
+ */
+export type SandboxGuard = (real_path: string, real_roots: readonly string[]) => void;
+
 /** Opens a resolved path without blocking and checks that what was opened lies inside a root. */
 async function openInside(
   real: string,
   path: string,
   real_roots: string[],
   flags: number,
+  guard: SandboxGuard | undefined,
 ): Promise<FileHandle> {
   let handle: FileHandle;
   try {
@@ -155,6 +162,12 @@ async function openInside(
       'forbidden',
       `'${path}' changed while being opened and now lies outside every sandbox`,
     );
+  }
+  try {
+    guard?.(opened, real_roots);
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
   return handle;
 }
@@ -177,6 +190,7 @@ export async function readSandboxFile(
   path: string,
   offset: number = -1,
   length: number = -1,
+  guard?: SandboxGuard,
 ): Promise<{ data: string; offset: number }> {
   if (!Number.isSafeInteger(offset) || offset < -1) {
     throw new SandboxAccessError('bad_request', `offset must be an integer >= -1, got ${offset}`);
@@ -186,7 +200,7 @@ export async function readSandboxFile(
   }
   const real_roots = await realRoots(roots);
   const real = await resolveInside(roots, path, real_roots);
-  const handle = await openInside(real, path, real_roots, constants.O_RDONLY);
+  const handle = await openInside(real, path, real_roots, constants.O_RDONLY, guard);
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw new SandboxAccessError('bad_request', `Cannot read a directory: '${path}'`);
@@ -274,10 +288,14 @@ function accountNames(): Promise<{ users: Map<number, string>; groups: Map<numbe
 }
 
 /** Lists a sandbox directory, as /files/browse: entries sorted by path, at most files_browse_entries_max. */
-export async function browseSandbox(roots: readonly string[], path: string): Promise<SandboxFileInfo[]> {
+export async function browseSandbox(
+  roots: readonly string[],
+  path: string,
+  guard?: SandboxGuard,
+): Promise<SandboxFileInfo[]> {
   const real_roots = await realRoots(roots);
   const real = await resolveInside(roots, path, real_roots);
-  const handle = await openInside(real, path, real_roots, constants.O_RDONLY | constants.O_DIRECTORY);
+  const handle = await openInside(real, path, real_roots, constants.O_RDONLY | constants.O_DIRECTORY, guard);
   try {
     // List through the descriptor, so the listing is of the directory that passed the check.
     const opened = `/proc/self/fd/${handle.fd}`;

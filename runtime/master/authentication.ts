@@ -22,6 +22,8 @@ export interface AuthenticationOptions {
   readonly authenticate_agents?: boolean;
   readonly authenticate_http_readonly?: boolean;
   readonly authenticate_http_readwrite?: boolean;
+  /** The flag that gives the credentials, for errors (default `credentials`). */
+  readonly credentials_flag?: string;
 }
 
 /** The caller's principal (undefined: anonymous, allowed here), or the 401 refusing it. */
@@ -52,7 +54,9 @@ export function createAuthenticator(o: AuthenticationOptions): Authenticator {
   for (const [realm, on] of Object.entries(required)) {
     const flag = realm === 'frameworks' || realm === 'agents' ? realm : `http_${realm}`;
     if (on && known.size === 0)
-      throw new Error(`--authenticate_${flag} needs --credentials with at least one credential`);
+      throw new Error(
+        `--authenticate_${flag} needs --${o.credentials_flag ?? 'credentials'} with at least one credential`,
+      );
   }
   return {
     requires: (realm) => required[realm],
