@@ -54,6 +54,14 @@ program
   .addOption(flag('log_level', 'trace, debug, info, warn, error', 'info'))
   .addOption(maxCompletedTasksFlag())
   .addOption(maxCompletedFrameworksFlag())
+  .addOption(flag('work_dir', 'where the registry is kept without --zk (<work_dir>/registry)'))
+  .addOption(
+    flag(
+      'registry',
+      'replicated_log (durable: in ZooKeeper with --zk, under --work_dir without) or in_memory ' +
+        '(default: replicated_log with --zk or --work_dir, else in_memory)',
+    ),
+  )
   .addOption(flag('credentials', 'JSON file of principals and secrets, as Mesos writes it (mode 0600)'))
   .addOption(flag('acls', "JSON file of Mesos's ACLs: who may register, tear down, reserve, view ..."))
   .addOption(flag('max_connections', 'most connections the master holds', '16000'))

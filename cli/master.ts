@@ -2,13 +2,13 @@
 // --ip, --port, --hostname, --policy, --allocation_interval_ms, --heartbeat_interval_seconds,
 // --seed, --journal <file>, --log_level, --max_completed_tasks_per_framework,
 // --max_completed_frameworks, --zk zk://h1:p1,h2:p2/path, --quorum, --zk_session_timeout,
-// --agent_reregister_timeout, --offer_timeout, --agent_ping_timeout, --max_agent_ping_timeouts
-// (each also from MESO_<FLAG>).
+// --agent_reregister_timeout, --offer_timeout, --agent_ping_timeout, --max_agent_ping_timeouts,
+// --work_dir, --registry (each also from MESO_<FLAG>).
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { readAclsFile } from '../runtime/master/acls.ts';
-import { type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
+import { type RegistryKind, type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
 import { readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseZkUrl } from '../runtime/wire/master-address.ts';
 import { booleanOf, countOf, durationMsOf, portOf } from './flags.ts';
@@ -42,6 +42,8 @@ export interface MasterCommandOptions {
   readonly offer_timeout?: string;
   readonly agent_ping_timeout?: string;
   readonly max_agent_ping_timeouts?: string | number;
+  readonly work_dir?: string;
+  readonly registry?: string;
 }
 
 const authenticate_flags = [
@@ -75,7 +77,11 @@ function haOptionsOf(opts: MasterCommandOptions): Partial<StartMasterOptions> {
   const offer = durationMsOf(opts.offer_timeout, 'offer_timeout');
   const ping = durationMsOf(opts.agent_ping_timeout, 'agent_ping_timeout');
   const pings = countOf(opts.max_agent_ping_timeouts, 'max_agent_ping_timeouts');
+  // startMaster checks the registry's kind and how it goes with --zk and --work_dir.
+  const registry = opts.registry as RegistryKind | undefined;
   return {
+    ...(registry === undefined ? {} : { registry }),
+    ...(opts.work_dir === undefined ? {} : { work_dir: opts.work_dir }),
     ...(zk === undefined ? {} : { zk }),
     ...(session === undefined ? {} : { zk_session_timeout_ms: session }),
     ...(reregister === undefined ? {} : { agent_reregister_timeout_ms: reregister }),

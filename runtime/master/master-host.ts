@@ -69,7 +69,10 @@ export interface MasterHostOptions {
   readonly clock?: () => number;
   /** Whether this master may act (it leads); steps are refused when not (fencing). */
   readonly mayAct?: () => boolean;
-  /** Called after a step that changed the registry, to persist it. */
+  /**
+   * Called after a step that changed the registry, to persist it, before any other effect of the
+   * step is performed; when it throws, no effect of the step is performed and the host stops.
+   */
   readonly persist?: (registry: MemoryRegistry) => void;
 }
 
@@ -164,7 +167,21 @@ export function createMasterHost(options: MasterHostOptions): MasterHost {
         performSafely(effect);
         changed = true;
       }
-      if (changed) options.persist?.(registry);
+      if (changed && options.persist !== undefined) {
+        try {
+          options.persist(registry);
+        } catch (err) {
+          // What the step decided is not durable: none of it may reach the outside, and the host
+          // takes no further step (its state is ahead of the registry).
+          stopped = true;
+          timers.clear();
+          return {
+            effects,
+            callError: undefined,
+            failure: err instanceof Error ? err : new Error(String(err)),
+          };
+        }
+      }
       for (const effect of effects) {
         if (effect.type === 'call_error') callError ??= effect;
         if (effect.type !== 'registry') performSafely(effect);

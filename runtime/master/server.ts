@@ -34,6 +34,7 @@ import { createMasterMetrics } from './metrics.ts';
 import { metricsSnapshot } from './metrics-snapshot.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';
 import { createMemoryRegistry, type MemoryRegistry } from './registry.ts';
+import { createFileRegistryStore, type FileRegistryStore } from './registry-file.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
 
 /** Options of `startMaster`. */
@@ -74,7 +75,18 @@ export interface StartMasterOptions extends AuthenticationOptions, ConnectionLim
   readonly offer_timeout_ms?: number;
   readonly agent_ping_timeout_ms?: number;
   readonly max_agent_ping_timeouts?: number;
+  /** Where a master without --zk keeps its registry (`<work_dir>/registry`). */
+  readonly work_dir?: string;
+  /**
+   * Mesos's `--registry`: `replicated_log` (the default with a work_dir or --zk) keeps it durably,
+   * in ZooKeeper with --zk and under `work_dir` without; `in_memory` keeps it in memory only.
+   */
+  readonly registry?: RegistryKind;
 }
+
+/** The kinds of registry `--registry` names. */
+export const registry_kinds = ['replicated_log', 'in_memory'] as const;
+export type RegistryKind = (typeof registry_kinds)[number];
 
 /** A running master. */
 export interface RunningMaster {
@@ -114,6 +126,15 @@ function checkOptions(o: StartMasterOptions): void {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
       throw new Error(`${name} must be a whole number >= 0, got ${value}`);
   }
+  // Named as the flags are: these are the flags' own checks.
+  if (o.registry !== undefined && !registry_kinds.includes(o.registry))
+    throw new Error(`--registry must be one of ${registry_kinds.join(', ')}, got '${o.registry}'`);
+  if (o.registry === 'replicated_log' && o.zk === undefined && o.work_dir === undefined)
+    throw new Error('--registry=replicated_log needs --work_dir (where the registry is kept) or --zk');
+  if (o.registry === 'in_memory' && o.zk !== undefined)
+    throw new Error('--registry=in_memory cannot be used with --zk: a new leader would recover nothing');
+  if (o.work_dir !== undefined && o.work_dir.trim() === '')
+    throw new Error('--work_dir must name a directory');
 }
 
 /** Listens on `ip:port` and resolves with the port bound. */
@@ -153,6 +174,8 @@ export interface Settings {
   /** The `--authenticate_*` flags, for /master/state (the credentials themselves are never shown). */
   readonly authenticate: Readonly<Record<string, boolean>>;
   readonly timing: Timing;
+  readonly work_dir: string | undefined;
+  readonly registry: RegistryKind;
 }
 
 /** The engine's timings a Mesos operator tunes, where given. */
@@ -204,6 +227,10 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       agent_ping_timeout_ms: options.agent_ping_timeout_ms,
       max_agent_ping_timeouts: options.max_agent_ping_timeouts,
     },
+    work_dir: options.work_dir,
+    registry:
+      options.registry ??
+      (options.zk !== undefined || options.work_dir !== undefined ? 'replicated_log' : 'in_memory'),
   };
   const url = `http://${ip}:${port}`;
   const { hostname, policy, seed, master_id, journal } = settings;
@@ -213,15 +240,56 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       return await contend(server, settings, zk, { assemble, serve, quiesce }, url);
     }
     const leader = (options.leader ?? createStandaloneLeaderDetector)({ ip, hostname, port });
-    const routes = assemble(settings, leader, undefined);
+    const durable = durableRegistry(settings);
+    const routes = assemble(settings, leader, durable?.recovered, durable?.persist);
     serve(server, () => routes);
     routes.host.step({ type: 'start' });
-    log.info('master started', { url, master_id, hostname, policy, seed, journal });
-    return running(server, routes, url, settings);
+    log.info('master started', {
+      url,
+      master_id,
+      hostname,
+      policy,
+      seed,
+      journal,
+      registry: durable?.store.path ?? 'in_memory',
+      recovered_frameworks: durable?.recovered?.frameworks?.length ?? 0,
+      recovered_agents: durable?.recovered?.agents?.length ?? 0,
+    });
+    return running(server, routes, url, settings, durable?.failed);
   } catch (err) {
     server.close();
     throw err;
   }
+}
+
+/** What a standalone master recovers from and persists to under its work_dir (none in memory). */
+function durableRegistry(s: Settings):
+  | {
+      store: FileRegistryStore;
+      recovered: RegistrySnapshot | undefined;
+      persist: (registry: MemoryRegistry) => void;
+      failed: Promise<string>;
+    }
+  | undefined {
+  if (s.registry === 'in_memory' || s.work_dir === undefined) return undefined;
+  const store = createFileRegistryStore(s.work_dir);
+  const recovered = store.load();
+  let fail: (reason: string) => void = () => undefined;
+  const failed = new Promise<string>((resolve) => {
+    fail = resolve;
+  });
+  const persist = (registry: MemoryRegistry): void => {
+    try {
+      store.save(registry.snapshot());
+    } catch (err) {
+      // The engine moved on without its registry: this master must not act on it any more.
+      const reason = `writing the registry ${store.path} failed: ${(err as Error).message}`;
+      s.log.error('registry write failed', { path: store.path, error: (err as Error).message });
+      fail(reason);
+      throw err;
+    }
+  };
+  return { store, recovered, persist, failed };
 }
 
 /** Builds the engine master, its host and every part the routes reach. */
@@ -331,6 +399,8 @@ function flagsOf(s: Settings): Record<string, string> {
     max_completed_frameworks: String(s.completed_frameworks_max),
     ...Object.fromEntries(Object.entries(s.authenticate).map(([flag, on]) => [flag, String(on)])),
     ...(s.journal === undefined ? {} : { journal: s.journal }),
+    ...(s.work_dir === undefined ? {} : { work_dir: s.work_dir }),
+    registry: s.registry,
   };
 }
 
@@ -396,7 +466,13 @@ export function quiesce(routes: MasterRoutes): void {
 }
 
 /** The handle of a started master. */
-function running(server: Server, routes: MasterRoutes, url: string, s: Settings): RunningMaster {
+function running(
+  server: Server,
+  routes: MasterRoutes,
+  url: string,
+  s: Settings,
+  failed: Promise<string> = new Promise<string>(() => undefined),
+): RunningMaster {
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -413,7 +489,7 @@ function running(server: Server, routes: MasterRoutes, url: string, s: Settings)
     master_id: s.master_id,
     feed: routes.host.feed,
     leader: routes.leader,
-    lost: new Promise<string>(() => undefined),
+    lost: failed,
     acting: () => true,
     stop() {
       stopping ??= stop();
