@@ -110,6 +110,8 @@ export const subscribe_backoff_ms_min_default = 100;
 export const subscribe_backoff_ms_max_default = 5000;
 /** Heartbeat intervals without any event after which a scheduler's stream is taken for dead. */
 export const heartbeat_misses_max_default = 3;
+/** Times a scheduler call that may outlive a leader (ACKNOWLEDGE, RECONCILE, ...) is sent again. */
+export const failover_call_retries_max = 20;
 /** Redirects a scheduler follows in one attempt to subscribe. */
 export const redirects_max_default = 8;
 /** Heartbeat interval assumed until SUBSCRIBED says the real one (Mesos's default, 15 s). */

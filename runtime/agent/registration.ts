@@ -81,6 +81,7 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
   let helloAttempt = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let helloTimer: NodeJS.Timeout | undefined;
+  let told = false;
 
   const detector = typeof options.master === 'string' ? undefined : options.master;
   const detected = (): string | undefined => {
@@ -127,6 +128,8 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
 
   function connect(): void {
     if (stopped) return;
+    // An address given by `follow` holds until the detector names a leader again.
+    if (detector !== undefined && !told) address = detected() ?? address;
     if (address === undefined) {
       log.debug('no leading master known; waiting for one');
       return;
@@ -149,7 +152,10 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
       const next = redirectTarget(res.statusCode, res.headers.location);
       if (next !== undefined) log.info('master redirects to the leader', { master: address, leader: next });
       else log.warn('master refused the agent channel', { master: address, status: res.statusCode });
-      address = next ?? address;
+      // With a detector the group says who leads. A standby that has not yet seen the change may
+      // redirect to the master that just died; following it would leave the agent dialling that
+      // master, while the detector, having told its news already, stays silent.
+      if (detector === undefined) address = next ?? address;
       dropSocket();
       scheduleReconnect();
     });
@@ -190,6 +196,7 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
     const next = detected();
     if (next === address) return;
     log.info('a new master leads', { master: next });
+    told = false;
     address = next;
     dropSocket();
     attempt = 0;
@@ -209,6 +216,7 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
     },
     follow(next) {
       address = parseMasterAddress(next);
+      told = true;
       dropSocket();
       attempt = 0;
       clearTimeout(reconnectTimer);

@@ -59,8 +59,15 @@ export async function contend(
     onChange: (listener) => contender?.onChange(listener) ?? (() => undefined),
     stop: async () => contender?.stop(),
   };
-  // The standby's engine master is never started and writes no journal: it only answers reads.
-  let current = parts.assemble({ ...s, journal: undefined }, leader, undefined);
+  // The standby's engine master is never started and writes no journal: it only answers reads. It
+  // never acts, and while this master has won the lead but is still recovering it names no leader,
+  // so agents and frameworks are told 503 (retry) rather than sent to a master that will drop them.
+  const standing_by: LeaderDetector = {
+    ...leader,
+    isLeader: () => false,
+    leader: () => (contender?.isLeader() ? undefined : contender?.leader()),
+  };
+  let current = parts.assemble({ ...s, journal: undefined }, standing_by, undefined);
   // Served at once: until the candidacy is known every call gets 503 (no leader known).
   parts.serve(server, () => current);
   contender = await createZkContender({ ...zk, info: current.host.master.info, log });

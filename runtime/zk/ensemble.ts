@@ -22,6 +22,10 @@ const class_path = [
 const install_line = 'apt-get install -y zookeeper';
 const tick_ms = 100;
 const ready_wait_ms = 30_000;
+/** Starts tried on fresh ports when a port was taken between choosing it and binding it. */
+const start_attempts_max = 3;
+/** How much of a server's own output is kept for an error message. */
+const output_tail_chars_max = 4000;
 
 /** One server of the ensemble. */
 interface ServerSlot {
@@ -31,6 +35,18 @@ interface ServerSlot {
   readonly election_port: number;
   readonly dir: string;
   child: ChildProcess | undefined;
+  /** The end of what the server printed since it was last launched. */
+  output: string;
+}
+
+/** A server that ended while starting; `port_taken` when it could not bind a port. */
+export class ZooKeeperStartError extends Error {
+  readonly port_taken: boolean;
+  constructor(message: string, port_taken: boolean) {
+    super(message);
+    this.port_taken = port_taken;
+    this.name = 'ZooKeeperStartError';
+  }
 }
 
 /** A running ensemble. */
@@ -58,16 +74,29 @@ export interface EnsembleOptions {
   readonly dir?: string;
 }
 
-/** A free TCP port on 127.0.0.1, as the OS hands them out. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+/**
+ * `count` distinct free TCP ports on 127.0.0.1, as the OS hands them out. Every listener is held
+ * until all are chosen, so no two are the same; another process may still take one before the
+ * server binds it, which `startEnsemble` meets by starting again on fresh ports.
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address();
+              resolve(typeof address === 'object' && address !== null ? address.port : 0);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+  }
 }
 
 /** Sends a four-letter word and resolves with the answer ('' on any error). */
@@ -118,9 +147,16 @@ function launch(slot: ServerSlot): void {
       'org.apache.zookeeper.server.quorum.QuorumPeerMain',
       join(slot.dir, 'zoo.cfg'),
     ],
-    { stdio: ['ignore', 'ignore', 'ignore'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.on('error', () => undefined);
+  slot.output = '';
+  // Drained always (a full pipe would stall the server); the tail explains a failed start.
+  const keep = (chunk: Buffer): void => {
+    slot.output = (slot.output + chunk.toString('utf8')).slice(-output_tail_chars_max);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   slot.child = child;
 }
 
@@ -128,8 +164,15 @@ function launch(slot: ServerSlot): void {
 async function serving(slot: ServerSlot, quorum: boolean): Promise<void> {
   const deadline = Date.now() + ready_wait_ms;
   while (Date.now() < deadline) {
-    if (slot.child?.exitCode !== null && slot.child?.exitCode !== undefined) {
-      throw new Error(`ZooKeeper server ${slot.id} exited with code ${slot.child.exitCode} while starting`);
+    const code = slot.child?.exitCode;
+    if (code !== null && code !== undefined) {
+      // Let the pipes drain so the tail holds the server's last words.
+      await new Promise((r) => setTimeout(r, 50));
+      const tail = slot.output.trim().split('\n').slice(-12).join('\n');
+      throw new ZooKeeperStartError(
+        `ZooKeeper server ${slot.id} (ports ${slot.client_port}, ${slot.peer_port}, ${slot.election_port}) exited with code ${code} while starting; its last output:\n${tail}`,
+        /BindException|Address already in use/i.test(slot.output),
+      );
     }
     const srvr = await fourLetterWord(slot.client_port, 'srvr');
     if (/Mode: (standalone|leader|follower)/.test(srvr) && (quorum || /standalone/.test(srvr))) return;
@@ -162,32 +205,47 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<ZooK
     throw new Error(`servers must be 1 to 9, got ${size}`);
   const owned = options.dir === undefined;
   const root = options.dir ?? mkdtempSync(join(tmpdir(), 'meso-zk-'));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(root, size, owned);
+    } catch (err) {
+      const retry = err instanceof ZooKeeperStartError && err.port_taken && attempt < start_attempts_max;
+      if (!retry) {
+        if (owned) rmSync(root, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
+}
+
+/** One start on fresh ports; on failure every server it launched is stopped. */
+async function startOnce(root: string, size: number, owned: boolean): Promise<ZooKeeperEnsemble> {
+  const ports = await freePorts(3 * size);
   const slots: ServerSlot[] = [];
   for (let id = 1; id <= size; id++) {
     const dir = join(root, `server-${id}`);
     mkdirSync(dir, { recursive: true });
-    slots.push({
-      id,
-      dir,
-      client_port: await freePort(),
-      peer_port: await freePort(),
-      election_port: await freePort(),
-      child: undefined,
-    });
+    const [client_port, peer_port, election_port] = ports.slice(3 * (id - 1), 3 * id) as [
+      number,
+      number,
+      number,
+    ];
+    slots.push({ id, dir, client_port, peer_port, election_port, child: undefined, output: '' });
   }
   for (const slot of slots) {
     writeFileSync(join(slot.dir, 'zoo.cfg'), config(slot, slots));
     writeFileSync(join(slot.dir, 'myid'), `${slot.id}\n`);
     launch(slot);
   }
+  const halt = (): Promise<unknown> => Promise.all(slots.map((slot) => killSlot(slot, 'SIGTERM')));
   const stop = async (): Promise<void> => {
-    await Promise.all(slots.map((slot) => killSlot(slot, 'SIGTERM')));
+    await halt();
     if (owned) rmSync(root, { recursive: true, force: true });
   };
   try {
     await Promise.all(slots.map((slot) => serving(slot, size > 1)));
   } catch (err) {
-    await stop();
+    await halt();
     throw err;
   }
   const connect = slots.map((slot) => `127.0.0.1:${slot.client_port}`).join(',');

@@ -54,6 +54,36 @@ describe('following the master', () => {
     expect(await agent.registered()).toBe('S-9');
   });
 
+  it('with a detector, a redirect to the master that just died does not lead it astray', async () => {
+    // The detector names this port; what listens there first is a standby that has not yet seen
+    // the change and redirects to the dead leader, then the new leader itself.
+    const dead = await started.fakeMaster();
+    const dead_address = dead.address;
+    await dead.stop();
+    started.masters.splice(started.masters.indexOf(dead), 1);
+    const standby = createServer((_req, res) => res.end());
+    let redirected = 0;
+    standby.on('upgrade', (_req, socket) => {
+      redirected++;
+      socket.end(
+        `HTTP/1.1 307 Temporary Redirect\r\nLocation: //${dead_address}/api/v1/agent\r\nContent-Length: 0\r\n\r\n`,
+      );
+    });
+    await new Promise<void>((resolve) => standby.listen(0, '127.0.0.1', resolve));
+    const port = (standby.address() as AddressInfo).port;
+    const detector: MasterDetector = {
+      leader: () => ({ ip: '127.0.0.1', hostname: 'm2', port }),
+      onChange: () => () => undefined,
+    };
+    const agent = await started.agent({ master: detector, work_dir: await started.dir() });
+    await eventually(() => redirected >= 1);
+    await new Promise<void>((resolve) => standby.close(() => resolve()));
+    standby.closeAllConnections();
+    const leader = await startOnPort(port);
+    await leader.messages.next((m) => m.type === 'register');
+    expect(await agent.registered()).toBeDefined();
+  });
+
   it('keeps retrying while the master is down and re-registers when it is back', async () => {
     const master = await started.fakeMaster({ agent_id: 'S-5' });
     const port = master.port;

@@ -145,6 +145,59 @@ describe('the scheduler client against scripted masters', () => {
     expect(refused).toMatchObject({ status: 400, call_type: 'ACCEPT', body: 'Offer O9 is no longer valid' });
   });
 
+  it('sends an acknowledgement lost with its master again to the next leader, but not a decline', async () => {
+    const streamed = (id: string) => (req: Received, res: ServerResponse) => {
+      if (req.body.type === 'SUBSCRIBE') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': id });
+        res.write(encodeRecord(subscribed('F-1')));
+        return;
+      }
+      if (id === 'stream-old') res.socket?.destroy();
+      else res.writeHead(202).end();
+    };
+    const old_leader = await fakeMaster(streamed('stream-old'));
+    const new_leader = await fakeMaster(streamed('stream-new'));
+    let leader = { ip: '127.0.0.1', hostname: '127.0.0.1', port: old_leader.port };
+    const listeners = new Set<() => void>();
+    const c = new SchedulerClient({
+      master: {
+        leader: () => leader,
+        onChange(listener) {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+      framework_info: { user: 'tester', name: 'sdk test', roles: ['*'] },
+      backoff_ms_min: 10,
+      backoff_ms_max: 50,
+    });
+    cleanups.push(() => c.close());
+    await c.subscribed();
+    const status = {
+      task_id: { value: 't1' },
+      agent_id: { value: 'S1' },
+      uuid: 'dXVpZA==',
+      state: 'TASK_RUNNING',
+    };
+    const acked = c.acknowledge(status as never);
+    const declined = c.decline([{ value: 'O1' }]).catch((error: unknown) => error);
+    await eventually(() => old_leader.received.some((r) => r.body.type === 'ACKNOWLEDGE'), 5000, 'the ack');
+    expect(await declined).toMatchObject({ status: 0, call_type: 'DECLINE' });
+    // The leader dies; the detector names the next one.
+    leader = { ip: '127.0.0.1', hostname: '127.0.0.1', port: new_leader.port };
+    for (const listener of listeners) listener();
+    expect(await acked).toBe(true);
+    const resent = new_leader.received.filter((r) => r.body.type === 'ACKNOWLEDGE');
+    expect(resent).toHaveLength(1);
+    expect(resent[0]!.headers['mesos-stream-id']).toBe('stream-new');
+    expect(resent[0]!.body.acknowledge).toEqual({
+      agent_id: { value: 'S1' },
+      task_id: { value: 't1' },
+      uuid: 'dXVpZA==',
+    });
+    expect(new_leader.received.some((r) => r.body.type === 'DECLINE')).toBe(false);
+  });
+
   it('drops a stream silent for three heartbeats and subscribes again with its framework id', async () => {
     const master = await fakeMaster((_req, res, index) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': `stream-${index}` });
