@@ -1,10 +1,10 @@
 // The registry a leading master writes (admitted agents, unreachable agents, frameworks, weights,
-// quota), kept in memory for now. Its snapshot has the shape `createMaster` recovers from, so a
-// persistent registry later only has to store and load it.
+// quota), kept in memory. Its snapshot has the shape `createMaster` recovers from; the durable
+// stores (registry-file.ts without --zk, ../zk/registry-store.ts with it) store and load it.
 import type { Quota } from '../../engine/allocator/allocator.ts';
 import type { RegistryEffect } from '../../engine/master/effects.ts';
 import type { RegistrySnapshot } from '../../engine/master/options.ts';
-import type { AgentInfo, FrameworkInfo } from '../../engine/master/v1.ts';
+import type { FrameworkInfo } from '../../engine/master/v1.ts';
 
 /** A registry held in memory. */
 export interface MemoryRegistry {
@@ -14,13 +14,19 @@ export interface MemoryRegistry {
   snapshot(): RegistrySnapshot;
 }
 
-/** Creates an empty in-memory registry. */
-export function createMemoryRegistry(): MemoryRegistry {
-  const agents = new Map<string, AgentInfo>();
-  const unreachable = new Map<string, number>();
+/**
+ * Creates an in-memory registry holding `recovered` (what the master was built from): the engine
+ * emits no effects for what it recovers, so a registry that started empty would write a snapshot
+ * without it at the first change.
+ */
+export function createMemoryRegistry(recovered?: RegistrySnapshot): MemoryRegistry {
+  const agents = new Map((recovered?.agents ?? []).map((a) => [a.agent_id, a.agent_info] as const));
+  const unreachable = new Map((recovered?.unreachable ?? []).map((u) => [u.agent_id, u.time_ms] as const));
   const frameworks = new Map<string, FrameworkInfo>();
-  const weights = new Map<string, number>();
-  const quotas = new Map<string, Quota>();
+  for (const info of recovered?.frameworks ?? [])
+    if (info.id !== undefined) frameworks.set(info.id.value, info);
+  const weights = new Map((recovered?.weights ?? []).map((w) => [w.role, w.weight] as const));
+  const quotas = new Map((recovered?.quotas ?? []).map((q) => [q.role, q.quota] as const));
   return {
     apply(effect) {
       switch (effect.op) {

@@ -343,7 +343,7 @@ function assemble(
   // The metrics read the routes at scrape time, after they are built.
   let routes: MasterRoutes | undefined;
   const metrics = createMasterMetrics(() => masterStats(routes!));
-  const registry = createMemoryRegistry();
+  const registry = createMemoryRegistry(recovered);
   const host = createMasterHost({
     master,
     registry,

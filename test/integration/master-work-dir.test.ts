@@ -132,6 +132,18 @@ describe('meso master --work_dir', () => {
     expect((await aware.update('t1', 'TASK_UNREACHABLE')).agent_id?.value).toBe(lost_agent);
     await plain.client.reconcile([{ task_id: { value: 't1' }, agent_id: { value: lost_agent } }]);
     await plain.update('t1', 'TASK_LOST');
+
+    // Again: what the first restart recovered is still in the registry it has written since.
+    master.child.kill('SIGKILL');
+    await master.exited;
+    master = startMaster(port, `${dir}/master`);
+    await serving(port, master);
+    expect((await operator(port, { type: 'GET_WEIGHTS' })).get_weights.weight_infos).toEqual([
+      { role: 'prod', weight: 3 },
+    ]);
+    expect((await operator(port, { type: 'GET_QUOTA' })).get_quota.status.configs).toEqual([quota]);
+    const ids = (await getJson(port, '/master/state')).frameworks.map((f: Json) => f.id);
+    expect(ids).toEqual(expect.arrayContaining([aware.id, plain.id]));
   }, 90_000);
 
   it('refuses a corrupt registry file, naming it, and leaves it in place', async () => {
