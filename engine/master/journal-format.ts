@@ -1,8 +1,10 @@
 // The format of a live master's journal: every engine input with the time it was stepped at, as
-// NDJSON. The first line is a header naming the master's options (its id, policy, seed, timings and
-// caps on completed history); every later line is `{"now": <ms>, "input": <MasterInput>}`. The
+// NDJSON. A journal holds one run or more, each from a start of a master on the file: a header line
+// naming the master's options (its id, policy, seed, timings and caps on completed history, and the
+// registry it recovered from), then one `{"now": <ms>, "input": <MasterInput>}` line per input. The
 // runtime writes journals (runtime/master/journal.ts); the simulator replays them (sim/replay/).
 import type { MasterInput } from './inputs.ts';
+import type { RegistrySnapshot } from './options.ts';
 
 /** The format name in a journal's header. */
 export const journal_format = 'meso-master-journal';
@@ -29,6 +31,8 @@ export interface JournalHeader {
     readonly completed_tasks_per_framework_max?: number;
     readonly completed_frameworks_max?: number;
   };
+  /** The registry this run's master was built from (a restart, an election); absent when it started empty. */
+  readonly recovered?: RegistrySnapshot;
 }
 
 /** One journaled input. */
@@ -37,33 +41,63 @@ export interface JournalEntry {
   readonly input: MasterInput;
 }
 
-/** Parses a journal's text: its header and its entries, in order. Throws naming a bad line. */
-export function parseJournal(text: string): { header: JournalHeader; entries: JournalEntry[] } {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  if (lines.length === 0) throw new Error('journal is empty: expected a header line');
-  const header = JSON.parse(lines[0]!) as JournalHeader;
-  if (header.format !== journal_format || header.version !== journal_version) {
-    throw new Error(`journal line 1 is not a ${journal_format} version ${journal_version} header`);
+/** One start of a master on the journal: its header and the inputs it stepped. */
+export interface JournalRun {
+  readonly header: JournalHeader;
+  readonly entries: JournalEntry[];
+}
+
+/** Whether a parsed line is a run's header (inputs have `now` and `input`, headers `format`). */
+function isHeaderLine(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'format' in value;
+}
+
+/** Checks one header line (line `n`); throws naming it. */
+function checkHeader(header: JournalHeader, n: number): void {
+  if (header?.format !== journal_format || header.version !== journal_version) {
+    throw new Error(`journal line ${n} is not a ${journal_format} version ${journal_version} header`);
   }
   for (const cap of ['completed_tasks_per_framework_max', 'completed_frameworks_max'] as const) {
     const value: unknown = header.master?.[cap];
     if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
       throw new Error(
-        `journal line 1: master.${cap} must be a whole number >= 0, got ${JSON.stringify(value)}`,
+        `journal line ${n}: master.${cap} must be a whole number >= 0, got ${JSON.stringify(value)}`,
       );
     }
   }
-  const entries = lines.slice(1).map((line, i) => {
-    let entry: JournalEntry;
+}
+
+/**
+ * Parses a journal's text into its runs, in order (a master restarted on the file starts a new
+ * run); `header` and `entries` are the first run's. Throws naming a bad line.
+ */
+export function parseJournal(text: string): {
+  header: JournalHeader;
+  entries: JournalEntry[];
+  runs: JournalRun[];
+} {
+  const lines = text.split('\n');
+  const runs: JournalRun[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      entry = JSON.parse(line) as JournalEntry;
+      value = JSON.parse(line);
     } catch (err) {
-      throw new Error(`journal line ${i + 2} is not JSON: ${(err as Error).message}`);
+      throw new Error(`journal line ${i + 1} is not JSON: ${(err as Error).message}`);
     }
-    if (typeof entry.now !== 'number' || typeof entry.input?.type !== 'string') {
-      throw new Error(`journal line ${i + 2} is not {now, input}`);
+    if (runs.length === 0 || isHeaderLine(value)) {
+      checkHeader(value as JournalHeader, i + 1);
+      runs.push({ header: value as JournalHeader, entries: [] });
+      continue;
     }
-    return entry;
-  });
-  return { header, entries };
+    const entry = value as JournalEntry;
+    if (typeof entry?.now !== 'number' || typeof entry.input?.type !== 'string') {
+      throw new Error(`journal line ${i + 1} is not {now, input}`);
+    }
+    runs[runs.length - 1]!.entries.push(entry);
+  }
+  const first = runs[0];
+  if (first === undefined) throw new Error('journal is empty: expected a header line');
+  return { header: first.header, entries: first.entries, runs };
 }

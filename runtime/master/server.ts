@@ -339,6 +339,7 @@ function assemble(
             completed_tasks_per_framework_max,
             completed_frameworks_max,
           },
+          ...(recovered === undefined ? {} : { recovered }),
         });
   // The metrics read the routes at scrape time, after they are built.
   let routes: MasterRoutes | undefined;

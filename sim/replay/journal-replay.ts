@@ -29,6 +29,7 @@ export function replayOptionsOf(header: JournalHeader, policy?: PolicyName): Mas
     ...(h.completed_frameworks_max === undefined
       ? {}
       : { completedFrameworksMax: h.completed_frameworks_max }),
+    ...(header.recovered === undefined ? {} : { recovered: header.recovered }),
   };
 }
 
@@ -49,19 +50,27 @@ export interface Replay {
   readonly end_ms: number;
 }
 
-/** Replays a journal's text through a master built as its header says. */
+/**
+ * Replays a journal's text: each run (each start of the live master on the file) through a fresh
+ * master built as its header says, recovered from the registry the header records. The trace holds
+ * every run's events in order; `header` and `master` are the last run's.
+ */
 export function replayJournal(text: string, options: ReplayOptions = {}): Replay {
-  const { header, entries } = parseJournal(text);
-  const master = createMaster(replayOptionsOf(header, options.policy));
+  const { runs } = parseJournal(text);
   const trace: TraceEvent[] = [];
   const onEffect = options.onEffect;
   let end_ms = 0;
-  for (const entry of entries) {
-    end_ms = entry.now;
-    for (const effect of master.step(entry.input, entry.now)) {
-      if (effect.type === 'trace') trace.push(effect.event);
-      onEffect?.(effect);
+  let last: { header: JournalHeader; master: Master } | undefined;
+  for (const { header, entries } of runs) {
+    const master = createMaster(replayOptionsOf(header, options.policy));
+    for (const entry of entries) {
+      end_ms = entry.now;
+      for (const effect of master.step(entry.input, entry.now)) {
+        if (effect.type === 'trace') trace.push(effect.event);
+        onEffect?.(effect);
+      }
     }
+    last = { header, master };
   }
-  return { header, master, trace, end_ms };
+  return { ...last!, trace, end_ms };
 }

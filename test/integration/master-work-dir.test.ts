@@ -3,10 +3,14 @@
 // agent that comes back re-registers with its task, and the one that never does is unreachable
 // once --agent_reregister_timeout has passed (reconciliation answers TASK_UNREACHABLE to a
 // partition-aware framework, TASK_LOST to another). A corrupt registry file stops the master
-// with a message naming the file, which is left as it was.
+// with a message naming the file, which is left as it was. The journal is appended to across
+// restarts, one run per start, with mode 0600, and replays run by run.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runReplayCommand } from '../../cli/replay.ts';
+import { parseJournal } from '../../engine/master/journal-format.ts';
 import type { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
+import { replayJournal } from '../../sim/replay/journal-replay.ts';
 import { commandTasks, testFrameworkInfo } from './e2e-agent.ts';
 import {
   agentArgs,
@@ -27,7 +31,7 @@ afterEach(async () => {
   await procs.cleanup();
 });
 
-function startMaster(port: number, work_dir: string): Spawned {
+function startMaster(port: number, work_dir: string, extra: readonly string[] = []): Spawned {
   return procs.meso([
     'master',
     `--port=${port}`,
@@ -35,6 +39,7 @@ function startMaster(port: number, work_dir: string): Spawned {
     '--allocation_interval_ms=100',
     '--agent_reregister_timeout=3secs',
     '--log_level=warn',
+    ...extra,
   ]);
 }
 
@@ -145,6 +150,41 @@ describe('meso master --work_dir', () => {
     const ids = (await getJson(port, '/master/state')).frameworks.map((f: Json) => f.id);
     expect(ids).toEqual(expect.arrayContaining([aware.id, plain.id]));
   }, 90_000);
+
+  it('appends to its journal across restarts (mode 0600), and the replay takes every run', async () => {
+    const dir = await procs.dir();
+    const port = await freePort();
+    const journal = `${dir}/journal.ndjson`;
+    const weights = (weight: number): Json => ({
+      type: 'UPDATE_WEIGHTS',
+      update_weights: { weight_infos: [{ role: 'prod', weight }] },
+    });
+    let master = startMaster(port, dir, [`--journal=${journal}`]);
+    await serving(port, master);
+    await operator(port, weights(2));
+    // Killed the moment the call was answered: the input it stepped is in the file all the same.
+    master.child.kill('SIGKILL');
+    await master.exited;
+    master = startMaster(port, dir, [`--journal=${journal}`]);
+    await serving(port, master);
+    await operator(port, weights(5));
+    master.child.kill('SIGTERM');
+    await master.exited;
+
+    expect(statSync(journal).mode & 0o777).toBe(0o600);
+    const text = readFileSync(journal, 'utf8');
+    const { runs } = parseJournal(text);
+    expect(runs).toHaveLength(2);
+    const updates = runs.map((run) => run.entries.filter((e) => e.input.type === 'operator_update_weights'));
+    expect(updates.map((u) => u.length)).toEqual([1, 1]);
+    expect(runs[0]!.header.recovered).toBeUndefined();
+    expect(runs[1]!.header.recovered?.weights).toEqual([{ role: 'prod', weight: 2 }]);
+    const replay = replayJournal(text);
+    expect(replay.master.state().weights).toEqual([{ role: 'prod', weight: 5 }]);
+    let out = '';
+    expect(runReplayCommand(journal, { stdout: (t) => (out += t) })).toBe(0);
+    expect(out).not.toBe('');
+  }, 30_000);
 
   it('refuses a corrupt registry file, naming it, and leaves it in place', async () => {
     const dir = await procs.dir();
