@@ -3,7 +3,9 @@
 import type { Quota } from '../allocator/allocator.ts';
 import type { TraceEvent } from '../events.ts';
 import type { Resource } from '../resources.ts';
+import type { CompletedFramework } from './options.ts';
 import type { SchedulerEvent } from './scheduler-api.ts';
+import type { TaskRecord } from './state.ts';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Id, KillPolicy, Operation, TaskInfo } from './v1.ts';
 
 /** A v1 scheduler event for one framework, to be written on its stream `stream_id`. */
@@ -136,6 +138,24 @@ export type RegistryEffect =
     }
   | { readonly type: 'registry'; readonly op: 'quota_updated'; readonly role: string; readonly quota: Quota };
 
+/**
+ * Completed history (when the master's `historyEffects` asks for it): a task or framework that
+ * ended, for a host that keeps what /master/state shows across restarts. Not a registry change:
+ * nothing waits for it to be stored.
+ */
+export type HistoryEffect =
+  | {
+      readonly type: 'history';
+      readonly op: 'task_completed';
+      readonly framework_id: string;
+      readonly task: TaskRecord;
+    }
+  | {
+      readonly type: 'history';
+      readonly op: 'framework_completed';
+      readonly framework: Omit<CompletedFramework, 'tasks'>;
+    };
+
 /** One trace event for the trace, the live feed and the visualizer. */
 export interface TraceEffect {
   readonly type: 'trace';
@@ -157,5 +177,6 @@ export type MasterEffect =
   | SetTimerEffect
   | CancelTimerEffect
   | RegistryEffect
+  | HistoryEffect
   | TraceEffect
   | CallErrorEffect;

@@ -14,8 +14,9 @@ import {
 } from './context.ts';
 import { nextFrameworkId } from './ids.ts';
 import { rescindFrameworkOffers } from './offers.ts';
+import type { CompletedFramework } from './options.ts';
 import type { SubscribeCall } from './scheduler-api.ts';
-import type { FrameworkRecord } from './state.ts';
+import type { FrameworkRecord, TaskRecord } from './state.ts';
 import { endTask, removeExecutor } from './tasks.ts';
 import { frameworkFailoverTimer, heartbeatTimer } from './timers.ts';
 import type { FrameworkInfo } from './v1.ts';
@@ -120,6 +121,24 @@ function addFramework(
   ctx.out.push({ type: 'registry', op: 'framework_added', framework_id: id, framework_info: framework.info });
   trace(ctx, { type: 'framework_added', framework_id: id, name: info.name, roles: framework.roles, how });
   startStream(ctx, framework);
+}
+
+/** Puts back a completed framework from a host's history (shown, and its id may not subscribe again). */
+export function recoverCompletedFramework(ctx: Ctx, completed: CompletedFramework): void {
+  const id = completed.info.id?.value;
+  if (id === undefined || ctx.state.frameworks.has(id)) return;
+  const framework = newRecord(ctx, id, completed.info, undefined);
+  framework.recovered = false;
+  framework.registeredTimeMs = completed.registered_time_ms;
+  framework.unregisteredTimeMs = completed.unregistered_time_ms;
+  framework.completedTasks = completed.tasks.map(restoredTask);
+  ctx.state.completedFrameworks.set(id, framework);
+  trimCompletedFrameworks(ctx);
+}
+
+/** A completed task as a host kept it, as a record again (nothing of it is pending any more). */
+export function restoredTask(task: TaskRecord): TaskRecord {
+  return { ...task, statuses: [...task.statuses], pendingUuid: undefined, unreachableSinceMs: undefined };
 }
 
 /** Adds a framework known only from an agent's report or the registry: inactive until it subscribes. */
@@ -304,6 +323,18 @@ export function removeFramework(
   ctx.state.completedFrameworks.set(framework.id, framework);
   trimCompletedFrameworks(ctx);
   ctx.out.push({ type: 'registry', op: 'framework_removed', framework_id: framework.id });
+  if (ctx.options.historyEffects) {
+    const { info, registeredTimeMs, unregisteredTimeMs } = framework;
+    ctx.out.push({
+      type: 'history',
+      op: 'framework_completed',
+      framework: {
+        info,
+        registered_time_ms: registeredTimeMs,
+        unregistered_time_ms: unregisteredTimeMs ?? ctx.now,
+      },
+    });
+  }
   trace(ctx, { type: 'framework_removed', framework_id: framework.id, reason });
 }
 

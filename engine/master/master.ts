@@ -8,7 +8,14 @@ import { agentAlive, agentDisconnected, agentUnregistered, pingTimedOut, registe
 import { schedulerCall } from './calls.ts';
 import { type Ctx, ignore, setTimer } from './context.ts';
 import type { MasterEffect } from './effects.ts';
-import { failoverTimedOut, frameworkDisconnected, heartbeat, recoverFramework } from './frameworks.ts';
+import {
+  failoverTimedOut,
+  frameworkDisconnected,
+  heartbeat,
+  recoverCompletedFramework,
+  recoverFramework,
+  restoredTask,
+} from './frameworks.ts';
 import type { MasterInput } from './inputs.ts';
 import { createLookups, type MasterLookups } from './lookups.ts';
 import { allocationTick, offerTimedOut } from './offers.ts';
@@ -116,7 +123,12 @@ function recoverRegistry(
     state.quotas.set(q.role, q.quota);
     allocator.updateQuota(q.role, q.quota);
   }
+  for (const completed of recovered.history?.frameworks ?? []) recoverCompletedFramework(ctx, completed);
   for (const info of recovered.frameworks ?? []) recoverFramework(ctx, info);
+  for (const { framework_id, tasks } of recovered.history?.tasks ?? []) {
+    const framework = state.frameworks.get(framework_id);
+    if (framework !== undefined) framework.completedTasks = tasks.map(restoredTask);
+  }
   for (const u of recovered.unreachable ?? []) {
     state.unreachableAgents.set(u.agent_id, {
       info: { hostname: '', resources: [] },

@@ -13,6 +13,7 @@ import {
   heartbeat_interval_seconds,
   offer_timeout_ms,
 } from '../constants.ts';
+import type { TaskRecord } from './state.ts';
 import type { AgentInfo, FrameworkInfo } from './v1.ts';
 
 /** What a registry held when this master took over: agents, frameworks, weights, quota. */
@@ -22,6 +23,24 @@ export interface RegistrySnapshot {
   readonly frameworks?: readonly FrameworkInfo[];
   readonly weights?: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
   readonly quotas?: ReadonlyArray<{ readonly role: string; readonly quota: Quota }>;
+  /** Completed history to show again (not part of Mesos's registry; hosts keep it beside it). */
+  readonly history?: CompletedHistory;
+}
+
+/** The completed tasks and frameworks a master shows in its state, as a host kept them. */
+export interface CompletedHistory {
+  /** Completed tasks of frameworks still registered, oldest first. */
+  readonly tasks?: ReadonlyArray<{ readonly framework_id: string; readonly tasks: readonly TaskRecord[] }>;
+  /** Completed frameworks, oldest first, each with its completed tasks. */
+  readonly frameworks?: readonly CompletedFramework[];
+}
+
+/** A framework that was removed, as the completed history keeps it. */
+export interface CompletedFramework {
+  readonly info: FrameworkInfo;
+  readonly registered_time_ms: number;
+  readonly unregistered_time_ms: number;
+  readonly tasks: readonly TaskRecord[];
 }
 
 /** Options of createMaster. Only `masterId` and `createAllocator` are required. */
@@ -49,6 +68,8 @@ export interface MasterOptions {
   readonly agentPortsDefault?: string;
   /** Registry contents to recover from (a master taking over after a failover). */
   readonly recovered?: RegistrySnapshot;
+  /** Emit `history` effects (completed tasks and frameworks) for a host that keeps them across restarts. */
+  readonly historyEffects?: boolean;
 }
 
 /** Options with every default filled in. */
@@ -69,6 +90,7 @@ export interface ResolvedOptions {
   readonly completedFrameworksMax: number;
   readonly agentPortsDefault: string;
   readonly recovered: RegistrySnapshot | undefined;
+  readonly historyEffects: boolean;
 }
 
 /** The version meso's master reports in MasterInfo. */
@@ -101,6 +123,7 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     completedFrameworksMax: options.completedFrameworksMax ?? completed_frameworks_max,
     agentPortsDefault: options.agentPortsDefault ?? agent_ports_default,
     recovered: options.recovered,
+    historyEffects: options.historyEffects ?? false,
   };
   const positive: Array<[string, number]> = [
     ['allocationIntervalMs', resolved.allocationIntervalMs],

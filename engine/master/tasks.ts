@@ -114,6 +114,8 @@ export function completeTask(ctx: Ctx, framework: FrameworkRecord, task: TaskRec
     throw new Error(`task ${task.task_id} completed in non-terminal ${task.state}`);
   detachTask(ctx, framework, task);
   framework.completedTasks.push(task);
+  if (ctx.options.historyEffects)
+    ctx.out.push({ type: 'history', op: 'task_completed', framework_id: framework.id, task });
   const max = ctx.options.completedTasksPerFrameworkMax;
   // Trim in batches so that a long-lived framework pays O(1) per task, amortized. (Not `slice(-max)`:
   // with a cap of 0 that would keep every task.)

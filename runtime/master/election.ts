@@ -7,9 +7,10 @@
 import type { Server } from 'node:http';
 import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { createZkContender, type ZkContender } from '../zk/contender.ts';
-import { createZkRegistryStore } from '../zk/registry-store.ts';
+import { createZkRegistryStore, type ZkRegistryStore } from '../zk/registry-store.ts';
+import type { MasterHistory } from './history.ts';
 import type { LeaderDetector } from './leader.ts';
-import type { MemoryRegistry } from './registry.ts';
+import { type Persistence, writeBehind } from './persistence.ts';
 import type { MasterRoutes } from './routes.ts';
 import type { RunningMaster, Settings } from './server.ts';
 
@@ -19,7 +20,7 @@ export interface ElectionParts {
     s: Settings,
     leader: LeaderDetector,
     recovered: RegistrySnapshot | undefined,
-    persist?: (registry: MemoryRegistry) => void,
+    persistence?: Persistence,
   ): MasterRoutes;
   serve(server: Server, current: () => MasterRoutes): void;
   quiesce(routes: MasterRoutes): void;
@@ -73,6 +74,7 @@ export async function contend(
   contender = await createZkContender({ ...zk, info: current.host.master.info, log });
   const candidacy = contender;
   const store = createZkRegistryStore(candidacy.session, zk.path, (reason) => fence(reason));
+  const persistence = zkPersistence(store, zk, lost);
 
   function fence(reason: string): void {
     if (fenced !== undefined) return;
@@ -92,7 +94,7 @@ export async function contend(
       const recovered = await store.load();
       if (fenced !== undefined || !candidacy.isLeader()) return;
       const standby = current;
-      current = parts.assemble(s, leader, recovered, (registry) => store.save(registry.snapshot()));
+      current = parts.assemble(s, leader, recovered, persistence);
       acting = true;
       parts.quiesce(standby);
       current.host.step({ type: 'start' });
@@ -119,7 +121,7 @@ export async function contend(
     acting = false;
     fenced ??= 'stopped';
     parts.quiesce(current);
-    await store.flushed();
+    await persistence.flush();
     // Deleting the node (in stop) lets a standby lead without waiting for the session to end.
     await candidacy.stop();
     server.closeAllConnections();
@@ -140,5 +142,26 @@ export async function contend(
       stopping ??= stop();
       return stopping;
     },
+  };
+}
+
+/** The leader's registry and history in ZooKeeper; a lost compare-and-set fences it (through the store). */
+function zkPersistence(store: ZkRegistryStore, zk: ZkGroup, lost: Promise<string>): Persistence {
+  let latest: MasterHistory | undefined;
+  const behind = writeBehind(() => {
+    if (latest !== undefined) store.saveHistory(latest.snapshot());
+  });
+  return {
+    where: `zk ${zk.path}/registry`,
+    persist: (registry) => store.save(registry.snapshot()),
+    historyChanged(history) {
+      latest = history;
+      behind.schedule();
+    },
+    async flush() {
+      await behind.flush();
+      await store.flushed();
+    },
+    failed: lost,
   };
 }

@@ -15,6 +15,7 @@ import type {
 import type { MasterInput } from '../../engine/master/inputs.ts';
 import type { Master } from '../../engine/master/master.ts';
 import type { Log } from '../log.ts';
+import type { MasterHistory } from './history.ts';
 import type { Journal } from './journal.ts';
 import type { MasterMetrics } from './metrics.ts';
 import type { MemoryRegistry } from './registry.ts';
@@ -67,6 +68,10 @@ export interface MasterHostOptions {
   readonly journal?: Journal;
   /** The wall clock (tests may pass their own). */
   readonly clock?: () => number;
+  /** Keeps the engine's `history` effects (a master built with `historyEffects`). */
+  readonly history?: MasterHistory;
+  /** Called after a step that added to the history (a host writes it behind, not within the step). */
+  readonly historyChanged?: (history: MasterHistory) => void;
   /** Whether this master may act (it leads); steps are refused when not (fencing). */
   readonly mayAct?: () => boolean;
   /**
@@ -116,6 +121,9 @@ export function createMasterHost(options: MasterHostOptions): MasterHost {
         return;
       case 'registry':
         registry.apply(effect);
+        return;
+      case 'history':
+        options.history?.apply(effect);
         return;
       case 'trace':
         metrics?.trace(effect.event);
@@ -182,10 +190,13 @@ export function createMasterHost(options: MasterHostOptions): MasterHost {
           };
         }
       }
+      let historied = false;
       for (const effect of effects) {
         if (effect.type === 'call_error') callError ??= effect;
+        if (effect.type === 'history') historied = true;
         if (effect.type !== 'registry') performSafely(effect);
       }
+      if (historied && options.history !== undefined) options.historyChanged?.(options.history);
       return { effects, callError, failure: undefined };
     } finally {
       stepping = false;

@@ -27,14 +27,15 @@ import { type Authorizer, createAuthorizer } from './authorization.ts';
 import { type ConnectionLimits, checkConnectionLimits, createLimitedServer } from './connection-limits.ts';
 import { contend } from './election.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
+import { createMasterHistory, type MasterHistory } from './history.ts';
 import { openJournal } from './journal.ts';
 import { createStandaloneLeaderDetector, type LeaderDetector, leaderLocation } from './leader.ts';
 import { createMasterHost, type MasterHost, type TraceFeed } from './master-host.ts';
 import { createMasterMetrics } from './metrics.ts';
 import { metricsSnapshot } from './metrics-snapshot.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';
+import { type Persistence, workDirPersistence } from './persistence.ts';
 import { createMemoryRegistry, type MemoryRegistry } from './registry.ts';
-import { createFileRegistryStore, type FileRegistryStore } from './registry-file.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
 
 /** Options of `startMaster`. */
@@ -240,8 +241,11 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       return await contend(server, settings, zk, { assemble, serve, quiesce }, url);
     }
     const leader = (options.leader ?? createStandaloneLeaderDetector)({ ip, hostname, port });
-    const durable = durableRegistry(settings);
-    const routes = assemble(settings, leader, durable?.recovered, durable?.persist);
+    const durable =
+      settings.registry === 'in_memory' || settings.work_dir === undefined
+        ? undefined
+        : workDirPersistence(settings.work_dir, log);
+    const routes = assemble(settings, leader, durable?.recovered, durable?.persistence);
     serve(server, () => routes);
     routes.host.step({ type: 'start' });
     log.info('master started', {
@@ -251,45 +255,15 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       policy,
       seed,
       journal,
-      registry: durable?.store.path ?? 'in_memory',
+      registry: durable?.persistence.where ?? 'in_memory',
       recovered_frameworks: durable?.recovered?.frameworks?.length ?? 0,
       recovered_agents: durable?.recovered?.agents?.length ?? 0,
     });
-    return running(server, routes, url, settings, durable?.failed);
+    return running(server, routes, url, settings, durable?.persistence);
   } catch (err) {
     server.close();
     throw err;
   }
-}
-
-/** What a standalone master recovers from and persists to under its work_dir (none in memory). */
-function durableRegistry(s: Settings):
-  | {
-      store: FileRegistryStore;
-      recovered: RegistrySnapshot | undefined;
-      persist: (registry: MemoryRegistry) => void;
-      failed: Promise<string>;
-    }
-  | undefined {
-  if (s.registry === 'in_memory' || s.work_dir === undefined) return undefined;
-  const store = createFileRegistryStore(s.work_dir);
-  const recovered = store.load();
-  let fail: (reason: string) => void = () => undefined;
-  const failed = new Promise<string>((resolve) => {
-    fail = resolve;
-  });
-  const persist = (registry: MemoryRegistry): void => {
-    try {
-      store.save(registry.snapshot());
-    } catch (err) {
-      // The engine moved on without its registry: this master must not act on it any more.
-      const reason = `writing the registry ${store.path} failed: ${(err as Error).message}`;
-      s.log.error('registry write failed', { path: store.path, error: (err as Error).message });
-      fail(reason);
-      throw err;
-    }
-  };
-  return { store, recovered, persist, failed };
 }
 
 /** Builds the engine master, its host and every part the routes reach. */
@@ -297,7 +271,7 @@ function assemble(
   s: Settings,
   leader: LeaderDetector,
   recovered: RegistrySnapshot | undefined,
-  persist?: (registry: MemoryRegistry) => void,
+  persistence?: Persistence,
 ): MasterRoutes {
   const log = s.log;
   const t = s.timing;
@@ -309,6 +283,8 @@ function assemble(
     ...(t.offer_timeout_ms === undefined ? {} : { offerTimeoutMs: t.offer_timeout_ms }),
     ...(t.agent_ping_timeout_ms === undefined ? {} : { agentPingTimeoutMs: t.agent_ping_timeout_ms }),
     ...(t.max_agent_ping_timeouts === undefined ? {} : { agentPingMissesMax: t.max_agent_ping_timeouts }),
+    // A master that keeps its registry keeps the completed history beside it.
+    historyEffects: persistence !== undefined,
     masterId: s.master_id,
     createAllocator: () => createAllocator({ policy: s.policy, rng: createRng(s.seed) }),
     hostname: s.hostname,
@@ -352,7 +328,13 @@ function assemble(
     metrics,
     ...(journal === undefined ? {} : { journal }),
     mayAct: () => leader.isLeader(),
-    ...(persist === undefined ? {} : { persist }),
+    ...(persistence === undefined
+      ? {}
+      : {
+          persist: (r: MemoryRegistry) => persistence.persist(r),
+          history: createMasterHistory(s, recovered?.history),
+          historyChanged: (h: MasterHistory) => persistence.historyChanged(h),
+        }),
   });
   const started_ms = host.now();
   const streams = createFrameworkStreams(log, metrics, (stream) => {
@@ -472,13 +454,14 @@ function running(
   routes: MasterRoutes,
   url: string,
   s: Settings,
-  failed: Promise<string> = new Promise<string>(() => undefined),
+  persistence: Persistence | undefined,
 ): RunningMaster {
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Refuse further steps and close the journal first, so nothing is journaled after the stop.
     quiesce(routes);
+    await persistence?.flush();
     server.closeAllConnections();
     await closed;
     await routes.leader.stop();
@@ -490,7 +473,7 @@ function running(
     master_id: s.master_id,
     feed: routes.host.feed,
     leader: routes.leader,
-    lost: failed,
+    lost: persistence?.failed ?? new Promise<string>(() => undefined),
     acting: () => true,
     stop() {
       stopping ??= stop();

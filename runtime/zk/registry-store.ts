@@ -1,87 +1,79 @@
 // The registry of a `zk://` group in ZooKeeper, beside the masters' nodes: `<path>/registry` holds
-// the snapshot a new leader recovers from, gzipped JSON. Every write is a compare-and-set on the
-// version the leader last read or wrote, so a master that lost the lead without noticing cannot
-// overwrite its successor's registry: its write fails, and it stops. Writes are coalesced: while
-// one is in flight, later snapshots wait, and only the newest is written.
-import { gunzipSync, gzipSync } from 'node:zlib';
-import type { RegistrySnapshot } from '../../engine/master/options.ts';
-import { bad_version, no_node, node_exists, persistent, type ZkSession, zkCode } from './session.ts';
-
-/** ZooKeeper refuses nodes above 1 MB (jute.maxbuffer); stay well below it. */
-export const registry_node_bytes_max = 1_000_000;
+// the snapshot a new leader recovers from and `<path>/history` the completed history /master/state
+// shows, each a chunked node (chunked-node.ts: any size, compare-and-set on its manifest), so that
+// a master that lost the lead without noticing cannot overwrite its successor's registry: its
+// write fails, and it stops. Writes are coalesced per node: while one is in flight, later values
+// wait, and only the newest is written; `flushed` resolves when every value asked for is written.
+import type { CompletedHistory, RegistrySnapshot } from '../../engine/master/options.ts';
+import { type ChunkedNode, ConflictError, chunkedNode } from './chunked-node.ts';
+import type { ZkSession } from './session.ts';
 
 /** A registry kept in ZooKeeper. */
 export interface ZkRegistryStore {
-  /** Reads the snapshot (undefined when none was written yet) and the version later writes check. */
+  /** Reads the snapshot with its history (undefined when none was written yet). */
   load(): Promise<RegistrySnapshot | undefined>;
-  /** Writes `snapshot` after the writes before it; `onConflict` hears of a lost compare-and-set. */
+  /** Writes `snapshot` (without its history) after the writes before it. */
   save(snapshot: RegistrySnapshot): void;
+  /** Writes the history after the history writes before it. */
+  saveHistory(history: CompletedHistory): void;
   /** Resolves once every write asked for so far is done. */
   flushed(): Promise<void>;
 }
 
-/** A registry store on `session` under `path`. */
+/** Newest-value-wins writes to one node. */
+function coalesced(node: ChunkedNode, onFailure: (reason: string) => void) {
+  let pending: { value: unknown } | undefined;
+  let writing: Promise<void> | undefined;
+  async function drain(): Promise<void> {
+    while (pending !== undefined) {
+      const next = pending.value;
+      pending = undefined;
+      try {
+        await node.write(next);
+      } catch (err) {
+        onFailure(
+          err instanceof ConflictError
+            ? err.message
+            : `writing the registry failed: ${(err as Error).message}`,
+        );
+      }
+    }
+    writing = undefined;
+  }
+  return {
+    save(value: unknown): void {
+      pending = { value };
+      writing ??= drain();
+    },
+    flushed: (): Promise<void> => writing ?? Promise.resolve(),
+  };
+}
+
+/** A registry store on `session` under `path`; `onConflict` hears of a lost compare-and-set or a failed write. */
 export function createZkRegistryStore(
   session: ZkSession,
   path: string,
   onConflict: (reason: string) => void,
 ): ZkRegistryStore {
-  const node = `${path}/registry`;
-  let version = -1;
-  let pending: RegistrySnapshot | undefined;
-  let writing: Promise<void> | undefined;
-
-  async function write(snapshot: RegistrySnapshot): Promise<void> {
-    const data = gzipSync(JSON.stringify(snapshot));
-    if (data.length > registry_node_bytes_max) {
-      onConflict(`the registry (${data.length} bytes gzipped) is above ZooKeeper's node limit`);
-      return;
-    }
-    try {
-      if (version < 0) {
-        await session.create(node, data, persistent);
-        version = 0;
-      } else {
-        const stat = await new Promise<{ version: number }>((resolve, reject) =>
-          session.client.setData(node, data, version, (err, s) => (err ? reject(err) : resolve(s))),
-        );
-        version = stat.version;
-      }
-    } catch (err) {
-      const code = zkCode(err);
-      if (code === bad_version || code === node_exists || code === no_node) {
-        onConflict('another master wrote the registry (compare-and-set failed)');
-      } else onConflict(`writing the registry failed: ${(err as Error).message}`);
-    }
-  }
-
-  async function drain(): Promise<void> {
-    while (pending !== undefined) {
-      const next = pending;
-      pending = undefined;
-      await write(next);
-    }
-    writing = undefined;
-  }
-
+  const registry = chunkedNode(session, `${path}/registry`);
+  const history = chunkedNode(session, `${path}/history`);
+  const registryWrites = coalesced(registry, onConflict);
+  const historyWrites = coalesced(history, onConflict);
   return {
     async load() {
-      const read = await session.read(node);
-      if (read === undefined) {
-        version = -1;
-        return undefined;
-      }
-      version = read.version;
-      try {
-        return JSON.parse(gunzipSync(read.data).toString('utf8')) as RegistrySnapshot;
-      } catch (err) {
-        throw new Error(`the registry in ZooKeeper at ${node} is corrupt: ${(err as Error).message}`);
-      }
+      const snapshot = (await registry.read()) as RegistrySnapshot | undefined;
+      const kept = (await history.read()) as CompletedHistory | undefined;
+      if (snapshot === undefined && kept === undefined) return undefined;
+      return { ...snapshot, ...(kept === undefined ? {} : { history: kept }) };
     },
     save(snapshot) {
-      pending = snapshot;
-      writing ??= drain();
+      const { history: _, ...rest } = snapshot;
+      registryWrites.save(rest);
     },
-    flushed: () => writing ?? Promise.resolve(),
+    saveHistory: (value) => historyWrites.save(value),
+    flushed: async () => {
+      await registryWrites.flushed();
+      await historyWrites.flushed();
+    },
   };
 }

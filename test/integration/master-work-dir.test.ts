@@ -1,5 +1,6 @@
 // A master that runs alone keeps its registry under --work_dir: killed with SIGKILL and started
-// again on the same directory, it is back with its weights, quota and frameworks (same ids); the
+// again on the same directory, it is back with its weights, quota, frameworks (same ids) and
+// completed history (a finished task, a torn-down framework); the
 // agent that comes back re-registers with its task, and the one that never does is unreachable
 // once --agent_reregister_timeout has passed (reconciliation answers TASK_UNREACHABLE to a
 // partition-aware framework, TASK_LOST to another). A corrupt registry file stops the master
@@ -95,6 +96,21 @@ describe('meso master --work_dir', () => {
       await aware.update(`t${i}`, 'TASK_RUNNING');
     }
     const lost_agent = id_of(agent_ports[1]!);
+    // Completed history: a task that finished, and a framework torn down.
+    const offer = await aware.offer((o) => o.agent_id.value === id_of(agent_ports[0]!));
+    await aware.client.launch([offer.id], commandTasks(offer, { done: 'true' }), { refuse_seconds: 0 });
+    await aware.update('done', 'TASK_FINISHED');
+    const gone = await startTestFramework(port, testFrameworkInfo('gone', false), clients);
+    await operator(port, { type: 'TEARDOWN', teardown: { framework_id: { value: gone.id } } });
+    // The history is written behind the registry: wait until it is on disk.
+    await eventually(
+      () => {
+        const history = readFileSync(`${dir}/master/history`, 'utf8');
+        return history.includes(gone.id) && history.includes('"done"');
+      },
+      5000,
+      'the history written',
+    );
     // Subscribed after the launches, so that every offer above goes to the first framework.
     const plain = await startTestFramework(
       port,
@@ -128,6 +144,10 @@ describe('meso master --work_dir', () => {
       20_000,
       'the frameworks re-subscribing and the task t0 back',
     );
+    const state = await getJson(port, '/master/state');
+    expect(state.completed_frameworks.map((f: Json) => f.id)).toEqual([gone.id]);
+    const completed = state.frameworks.find((f: Json) => f.id === aware.id).completed_tasks;
+    expect(completed.map((t: Json) => [t.id, t.state])).toEqual([['done', 'TASK_FINISHED']]);
     await eventually(
       async () => (await getJson(port, '/master/state')).unreachable_slaves === 1,
       15_000,
