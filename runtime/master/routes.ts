@@ -1,8 +1,10 @@
 // The master's HTTP routes: the scheduler and operator APIs, the state page, health, redirect,
-// metrics, the endpoints older than the operator API, and the web UI's placeholder. Every answer is counted by route and status code; a
-// handler that throws (a bug) answers 500 and logs, and never takes the server down.
+// metrics, the endpoints older than the operator API, and the web UI (viz/). Every answer is counted
+// by route and status code; a handler that throws (a bug) answers 500 and logs, and never takes the
+// server down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterInfo } from '../../engine/master/v1.ts';
+import { isAppPath, sendAppFile } from '../../viz/serve.ts';
 import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import type { LoggingLevel } from '../logging-level.ts';
@@ -67,22 +69,38 @@ const route_of_path: ReadonlyMap<string, string> = new Map([
   ['/master/redirect', 'redirect'],
   ['/redirect', 'redirect'],
   ['/metrics', 'metrics'],
-  ['/', 'index'],
 ]);
 
-const index_page = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>meso master</title></head>
-<body><h1>meso master</h1>
-<p>The web UI is not served yet. Meanwhile: <a href="/master/state">/master/state</a>,
-<a href="/metrics">/metrics</a>, <a href="/master/health">/master/health</a>.</p>
-</body></html>
-`;
+/** The route of a path: a named one, an older endpoint, the web UI's files, or 'other'. */
+function routeOf(path: string): string {
+  const named = route_of_path.get(path);
+  if (named !== undefined) return named;
+  if (legacyPath(path) !== undefined) return 'legacy';
+  return isAppPath(path) ? 'ui' : 'other';
+}
+
+/**
+ * A page may read the master's APIs from another origin: the web UI served by one master follows
+ * the leader to another (a 307 to another origin), and `meso viz` serves the page from elsewhere.
+ * Credentials are never sent cross-origin by the page, so authentication still guards every call.
+ */
+const cors_headers = {
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE',
+  'Access-Control-Allow-Headers': 'Content-Type, Accept, Authorization',
+  'Access-Control-Max-Age': '600',
+};
 
 /** Routes one request; never rejects. */
 export function routeRequest(routes: MasterRoutes, req: IncomingMessage, res: ServerResponse): void {
-  const route =
-    route_of_path.get(pathOf(req)) ?? (legacyPath(pathOf(req)) === undefined ? 'other' : 'legacy');
+  const route = routeOf(pathOf(req));
   res.on('close', () => routes.metrics.httpRequest(route, res.statusCode));
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method === 'OPTIONS') {
+    // A browser's preflight carries no credentials, so it is answered before authentication.
+    discardBody(req);
+    sendEmpty(res, 204, cors_headers);
+    return;
+  }
   const who = routes.authenticator.authenticate(req, realmOf(route, req.method));
   if ('status' in who) {
     discardBody(req);
@@ -180,9 +198,9 @@ async function handle(
       res.end(text);
       return;
     }
-    case 'index':
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(index_page);
+    case 'ui':
+      // Any master serves the page, a standby too: the page itself finds the leader.
+      await sendAppFile(res, pathOf(req));
       return;
     default:
       sendText(res, 404, 'Not found');
