@@ -194,6 +194,8 @@ export function recoverCommandTask(options: RecoveredTaskOptions): CommandTask {
   let killed = options.killed;
   let ended = false;
   const run = async (): Promise<void> => {
+    // A container that hits a limit is destroyed at once, as a launched one is.
+    void container?.limited?.then(() => container.kill(0));
     if (container !== undefined) await container.ended;
     const limitation = container?.limitation?.();
     if (limitation !== undefined) {

@@ -167,7 +167,10 @@ function inNamespaces(
   return { value: tools.unshare, shell: false, arguments: args };
 }
 
-/** The limitation a container hit, from its cgroup's OOM count (read before the cgroup goes). */
+/**
+ * The limitation a container hit, from its cgroup's OOM count (read before the cgroup goes). A
+ * container recovered after a restart has no request at hand: its cgroup's limit is what was asked.
+ */
 async function memoryLimitation(
   cgroup: Cgroup,
   request_mb: number | undefined,
@@ -176,10 +179,16 @@ async function memoryLimitation(
   const stats = await cgroup.statistics().catch(() => undefined);
   const used = stats?.mem_max_usage_bytes ?? stats?.mem_total_bytes;
   const mb = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))}MB`;
+  const requested =
+    request_mb !== undefined
+      ? `${request_mb}MB`
+      : stats?.mem_limit_bytes === undefined
+        ? 'unknown'
+        : mb(stats.mem_limit_bytes);
   return {
     reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
     message:
-      `Memory limit exceeded: Requested: ${request_mb === undefined ? 'unknown' : `${request_mb}MB`}` +
+      `Memory limit exceeded: Requested: ${requested}` +
       `${used === undefined ? '' : ` Maximum Used: ${mb(used)}`}` +
       (stats?.mem_limit_bytes === undefined ? '' : ` (limit ${stats.mem_limit_bytes} bytes)`),
   };
@@ -307,7 +316,7 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
       await cgroup.remove().catch(() => {});
       return undefined;
     }
-    return trackRecovered(record, cgroup);
+    return trackRecovered(record, cgroup, cgroups.controllers.includes('memory'));
   };
 
   return {
@@ -326,10 +335,28 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
   };
 }
 
-/** A container found again after a restart: its cgroup is watched until it empties, then removed. */
-function trackRecovered(record: ContainerRecord, cgroup: Cgroup): RecoveredContainer {
+/**
+ * A container found again after a restart: its cgroup is watched until it empties, then removed.
+ * Its memory is watched as a launched container's is, since the OOM killer may take a child and
+ * leave the first process running.
+ */
+function trackRecovered(record: ContainerRecord, cgroup: Cgroup, watch_memory: boolean): RecoveredContainer {
   let alive = true;
   let limitation: ContainerLimitation | undefined;
+  let hit: (limit: ContainerLimitation) => void = () => {};
+  const limited = new Promise<ContainerLimitation>((resolve) => {
+    hit = resolve;
+  });
+  const watch = watch_memory
+    ? setInterval(() => {
+        void memoryLimitation(cgroup, undefined).then((limit) => {
+          if (limit === undefined || limitation !== undefined || !alive) return;
+          limitation = limit;
+          hit(limit);
+        });
+      }, cgroup_oom_poll_ms)
+    : undefined;
+  watch?.unref();
   const ended = new Promise<void>((resolve) => {
     const check = (): void => {
       void cgroup.pids().then(async (pids) => {
@@ -337,7 +364,9 @@ function trackRecovered(record: ContainerRecord, cgroup: Cgroup): RecoveredConta
           setTimeout(check, cgroup_watch_poll_ms).unref();
           return;
         }
-        limitation = await memoryLimitation(cgroup, undefined);
+        clearInterval(watch);
+        limitation ??= await memoryLimitation(cgroup, undefined);
+        if (limitation !== undefined) hit(limitation);
         await cgroup.remove().catch(() => {});
         alive = false;
         resolve();
@@ -351,9 +380,10 @@ function trackRecovered(record: ContainerRecord, cgroup: Cgroup): RecoveredConta
     pid: record.pid,
     record,
     ended,
+    limited,
     limitation: () => limitation,
     running: () => alive,
-    release: () => {},
+    release: () => clearInterval(watch),
     kill(grace_ms) {
       const done = kill(grace_ms);
       killing ??= done.then(() => ended);

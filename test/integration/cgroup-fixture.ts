@@ -1,7 +1,7 @@
 // The cgroups of a test run on this machine: a cgroups root of the run's own (so that suites running
 // at once never see each other's containers), what is left under it, and its removal at the end.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The v1 hierarchies the linux launcher uses. */
@@ -32,4 +32,32 @@ export function leftCgroups(root: string): string[] {
 /** Removes `root` from every hierarchy (it must be empty of containers by then). */
 export function removeCgroupsRoot(root: string): void {
   for (const h of v1_hierarchies) if (existsSync(join(h, root))) rmdirSync(join(h, root));
+}
+
+/** SIGKILLs every process in the container cgroups left under `root`, then removes those cgroups. */
+export function killLeftCgroups(root: string): void {
+  const left = leftCgroups(root);
+  for (const dir of left) {
+    if (!dir.startsWith('/sys/fs/cgroup/freezer/')) continue;
+    const pids = readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').filter(Boolean).map(Number);
+    writeFileSync(join(dir, 'freezer.state'), 'FROZEN');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // It ended meanwhile.
+      }
+    }
+    writeFileSync(join(dir, 'freezer.state'), 'THAWED');
+  }
+  for (const dir of left) {
+    for (let attempt = 0; attempt < 100 && existsSync(dir); attempt++) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Still emptying: the SIGKILLed processes take a moment to leave.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+  }
 }
