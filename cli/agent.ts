@@ -11,7 +11,7 @@
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import type { AgentHttpSecurityOptions } from '../runtime/agent/http-security.ts';
-import { type LogLevel, log_levels } from '../runtime/log.ts';
+import { createLog, type LogLevel, log_levels } from '../runtime/log.ts';
 import { readAclsFile } from '../runtime/master/acls.ts';
 import { readCredentialFile, readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseMasterAddress, parseMasterSpec } from '../runtime/wire/master-address.ts';
@@ -154,7 +154,8 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
 export async function runAgentCommand(opts: AgentCommandOptions): Promise<number> {
   let code = 0;
   const options = agentOptionsOf(opts);
-  const master = followMaster(options.master as string);
+  // The detector says when ZooKeeper cannot be reached, in the agent's own log.
+  const master = followMaster(options.master as string, createLog('meso-agent', options.log_level ?? 'info'));
   const agent = await startAgent({
     ...options,
     master,

@@ -1,13 +1,16 @@
 // Master failover against a real three-server ZooKeeper ensemble: two `meso master --zk`
 // processes, an agent and a framework that follow the leader through zk://. The leader is killed
-// with SIGKILL while a task runs; the standby leads, the agent re-registers, the framework
-// re-subscribes with its id, and the task runs on to FINISHED with each update delivered.
+// with SIGKILL while tasks run: the standby leads, the agent re-registers, the framework
+// re-subscribes with its id, every task runs on to FINISHED with no update lost or duplicated
+// beyond what acknowledgements allow, and reconciliation answers on the new leader. A leader
+// stopped with SIGTERM deletes its node, so the standby leads without waiting out the session.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskStatus } from '../../engine/master/v1.ts';
 import type { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
 import { startEnsemble, type ZooKeeperEnsemble } from '../../runtime/zk/ensemble.ts';
-import { commandTasks, testFrameworkInfo } from './e2e-agent.ts';
-import { eventually, freePort, getJson, type Json, Processes, startTestFramework } from './e2e-harness.ts';
-import { awaitLeader, group_path, leaderByMesosLayout, startHaMaster } from './ha-harness.ts';
+import { commandTasks } from './e2e-agent.ts';
+import { eventually, getJson, type Json, Processes, type TestFramework } from './e2e-harness.ts';
+import { awaitFailover, leaderByMesosLayout, offerSince, startHaCluster } from './ha-harness.ts';
 
 const procs = new Processes();
 const clients: SchedulerClient[] = [];
@@ -24,16 +27,36 @@ afterAll(async () => {
   await zk?.stop();
 });
 
-async function activeAgents(port: number): Promise<number> {
-  return (await getJson(port, '/master/state')).slaves.filter((s: Json) => s.active).length;
+/** The updates the agent sent for each task (reconciliation answers aside), in order. */
+function agentUpdates(fw: TestFramework): TaskStatus[] {
+  return fw.events.flatMap((e) =>
+    e.type === 'UPDATE' && e.update.status.reason !== 'REASON_RECONCILIATION'
+      ? [e.update.status as TaskStatus]
+      : [],
+  );
+}
+
+/** Waits for a reconciliation answer about `task_id` after `from` events; returns its state. */
+async function reconciled(fw: TestFramework, task_id: string, from: number): Promise<string> {
+  let state: string | undefined;
+  await eventually(
+    () => {
+      for (const e of fw.events.slice(from)) {
+        if (e.type !== 'UPDATE') continue;
+        const s = e.update.status;
+        if (s.reason === 'REASON_RECONCILIATION' && s.task_id.value === task_id) state = s.state;
+      }
+      return state !== undefined;
+    },
+    20_000,
+    `a reconciliation answer for ${task_id}`,
+  );
+  return state!;
 }
 
 describe('master failover with ZooKeeper', () => {
-  it('kill -9 of the leader: the standby leads and the running task finishes', async () => {
-    const a = await startHaMaster(procs, zk);
-    const b = await startHaMaster(procs, zk);
-    const leader = await awaitLeader(zk, [a, b]);
-    const standby = leader === a ? b : a;
+  it('kill -9 of the leader: the standby leads, every task finishes, reconciliation answers', async () => {
+    const { leader, standby, fw } = await startHaCluster(procs, zk, clients);
 
     // The standby redirects to the leader and shows the leader's info, without an election time.
     const redirect = await fetch(`http://127.0.0.1:${standby.port}/master/redirect`, { redirect: 'manual' });
@@ -57,48 +80,63 @@ describe('master failover with ZooKeeper', () => {
     });
     expect(info?.ip).toBe(0x0100007f);
 
-    const work_dir = `${await procs.dir()}/agent`;
-    procs.meso([
-      'agent',
-      `--master=${zk.url(group_path)}`,
-      `--port=${await freePort()}`,
-      `--work_dir=${work_dir}`,
-      '--resources=cpus:2;mem:512;disk:512',
-      '--log_level=warn',
-    ]);
-    await eventually(async () => (await activeAgents(leader.port)) === 1, 20_000, 'the agent registering');
-    const fw = await startTestFramework(
-      zk.url(group_path),
-      { ...testFrameworkInfo('ha', true), failover_timeout: 120 },
-      clients,
-    );
     const offer = await fw.offer();
-    await fw.client.launch([offer.id], commandTasks(offer, { t1: 'sleep 4' }), { refuse_seconds: 0 });
-    await fw.update('t1', 'TASK_RUNNING');
+    const tasks = { t1: 'sleep 4', t2: 'sleep 4', t3: 'sleep 4', long: 'sleep 60' };
+    await fw.client.launch([offer.id], commandTasks(offer, tasks), { refuse_seconds: 0 });
+    for (const id of Object.keys(tasks)) await fw.update(id, 'TASK_RUNNING');
     const subscribed_to = fw.client.subscription?.master;
 
     leader.process.child.kill('SIGKILL');
-    const next = await awaitLeader(zk, [standby], 20_000);
-    expect(next).toBe(standby);
-    await eventually(
-      async () => (await activeAgents(standby.port)) === 1,
-      20_000,
-      'the agent re-registering',
-    );
-    await eventually(
-      () => fw.client.subscription?.master === `127.0.0.1:${standby.port}`,
-      20_000,
-      'the framework re-subscribing',
-    );
+    await awaitFailover(zk, standby, fw);
     expect(subscribed_to).toBe(`127.0.0.1:${leader.port}`);
     expect(fw.client.frameworkId).toBe(fw.id);
-    await fw.update('t1', 'TASK_FINISHED', 20_000);
+
+    // Reconciliation on the new leader: explicit (a known task, an unknown one) and implicit.
+    const agent_id = offer.agent_id;
+    let from = fw.events.length;
+    await fw.client.reconcile([{ task_id: { value: 'long' }, agent_id }]);
+    expect(await reconciled(fw, 'long', from)).toBe('TASK_RUNNING');
+    from = fw.events.length;
+    await fw.client.reconcile([{ task_id: { value: 'no-such-task' }, agent_id }]);
+    expect(await reconciled(fw, 'no-such-task', from)).toBe('TASK_LOST');
+    from = fw.events.length;
+    await fw.client.reconcile();
+    expect(await reconciled(fw, 'long', from)).toBe('TASK_RUNNING');
+
+    for (const id of ['t1', 't2', 't3']) await fw.update(id, 'TASK_FINISHED', 20_000);
+    await fw.client.kill({ value: 'long' }, agent_id);
+    await fw.update('long', 'TASK_KILLED', 20_000);
+
+    // Every task went RUNNING then terminal, in that order; an update seen twice is the same
+    // update (one uuid) resent because its acknowledgement did not reach the agent.
+    const updates = agentUpdates(fw);
+    for (const [id, end] of [
+      ['t1', 'TASK_FINISHED'],
+      ['t2', 'TASK_FINISHED'],
+      ['t3', 'TASK_FINISHED'],
+      ['long', 'TASK_KILLED'],
+    ] as const) {
+      const mine = updates.filter((s) => s.task_id.value === id);
+      const states = [...new Set(mine.map((s) => s.state))];
+      expect(states.filter((s) => s !== 'TASK_STARTING')).toEqual(['TASK_RUNNING', end]);
+      for (const state of states) {
+        expect(new Set(mine.filter((s) => s.state === state).map((s) => s.uuid)).size).toBe(1);
+      }
+    }
     const state = await getJson(standby.port, '/master/state');
-    const framework = [...state.frameworks, ...state.completed_frameworks].find((f: Json) => f.id === fw.id);
+    const framework = state.frameworks.find((f: Json) => f.id === fw.id);
     expect(framework).toBeDefined();
-    const finished = fw.events.filter(
-      (e) => e.type === 'UPDATE' && e.update.status.state === 'TASK_FINISHED',
-    );
-    expect(finished.length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it('SIGTERM of the leader: its node goes at once, so the standby leads within the session', async () => {
+    // A session far longer than the wait below: a standby that had to wait for it would fail.
+    const { leader, standby, fw } = await startHaCluster(procs, zk, clients, '60secs');
+    leader.process.child.kill('SIGTERM');
+    expect((await leader.process.exited).code).toBe(0);
+    const info = await leaderByMesosLayout(zk.connect);
+    expect(info?.address?.port).toBe(standby.port);
+    const from = fw.events.length;
+    await awaitFailover(zk, standby, fw);
+    expect((await offerSince(fw, from)).agent_id.value).toBeDefined();
   }, 90_000);
 });

@@ -2,8 +2,20 @@
 // and `meso agent --master zk://` processes, and a reader of the group that knows only Mesos's
 // layout (its own ZooKeeper client: list the path, take the lowest json.info_, read it).
 import zookeeper from 'node-zookeeper-client';
-import { startEnsemble, type ZooKeeperEnsemble } from '../../runtime/zk/ensemble.ts';
-import { eventually, freePort, getJson, type Json, type Processes, type Spawned } from './e2e-harness.ts';
+import type { Offer } from '../../engine/master/v1.ts';
+import type { SchedulerClient } from '../../runtime/sdk/scheduler-client.ts';
+import type { ZooKeeperEnsemble } from '../../runtime/zk/ensemble.ts';
+import { testFrameworkInfo } from './e2e-agent.ts';
+import {
+  eventually,
+  freePort,
+  getJson,
+  type Json,
+  type Processes,
+  type Spawned,
+  startTestFramework,
+  type TestFramework,
+} from './e2e-harness.ts';
 
 /** The path masters contend under in these tests. */
 export const group_path = '/meso-test';
@@ -14,13 +26,18 @@ export interface HaMaster {
   readonly process: Spawned;
 }
 
-/** The arguments of an HA master. */
-export function haMasterArgs(zk: ZooKeeperEnsemble, port: number, extra: readonly string[] = []): string[] {
+/** The arguments of an HA master (its ZooKeeper session timeout `session`, 2 s unless given). */
+export function haMasterArgs(
+  zk: ZooKeeperEnsemble,
+  port: number,
+  extra: readonly string[] = [],
+  session = '2secs',
+): string[] {
   return [
     'master',
     `--port=${port}`,
     `--zk=${zk.url(group_path)}`,
-    '--zk_session_timeout=2secs',
+    `--zk_session_timeout=${session}`,
     '--allocation_interval_ms=100',
     '--heartbeat_interval_seconds=1',
     '--agent_reregister_timeout=20secs',
@@ -34,9 +51,10 @@ export async function startHaMaster(
   procs: Processes,
   zk: ZooKeeperEnsemble,
   extra: readonly string[] = [],
+  session?: string,
 ): Promise<HaMaster> {
   const port = await freePort();
-  const process = procs.meso(haMasterArgs(zk, port, extra));
+  const process = procs.meso(haMasterArgs(zk, port, extra, session));
   await eventually(
     async () => {
       const url = `http://127.0.0.1:${port}/master/redirect`;
@@ -93,6 +111,77 @@ export async function awaitLeader(
     },
     timeout_ms,
     'a leading master',
+  );
+  return found!;
+}
+
+/** The agents a master's state page shows active. */
+export async function activeAgents(port: number): Promise<number> {
+  return (await getJson(port, '/master/state')).slaves.filter((s: Json) => s.active).length;
+}
+
+/** Two HA masters (one leads), an agent and a framework, all following the group through zk://. */
+export interface HaCluster {
+  readonly leader: HaMaster;
+  readonly standby: HaMaster;
+  readonly agent: Spawned;
+  readonly fw: TestFramework;
+}
+
+/** Starts an HA cluster and waits until the agent is registered and the framework subscribed. */
+export async function startHaCluster(
+  procs: Processes,
+  zk: ZooKeeperEnsemble,
+  clients: SchedulerClient[],
+  session?: string,
+): Promise<HaCluster> {
+  const a = await startHaMaster(procs, zk, [], session);
+  const b = await startHaMaster(procs, zk, [], session);
+  const leader = await awaitLeader(zk, [a, b]);
+  const standby = leader === a ? b : a;
+  const agent = procs.meso([
+    'agent',
+    `--master=${zk.url(group_path)}`,
+    `--port=${await freePort()}`,
+    `--work_dir=${await procs.dir()}/agent`,
+    '--resources=cpus:2;mem:512;disk:512',
+    '--log_level=warn',
+  ]);
+  await eventually(async () => (await activeAgents(leader.port)) === 1, 20_000, 'the agent registering');
+  const fw = await startTestFramework(
+    zk.url(group_path),
+    { ...testFrameworkInfo('ha', true), failover_timeout: 120 },
+    clients,
+  );
+  return { leader, standby, agent, fw };
+}
+
+/** Waits until `master` leads with the agent re-registered and the framework subscribed to it. */
+export async function awaitFailover(
+  zk: ZooKeeperEnsemble,
+  master: HaMaster,
+  fw: TestFramework,
+): Promise<void> {
+  const next = await awaitLeader(zk, [master], 20_000);
+  if (next !== master) throw new Error(`master ${next.port} leads, not ${master.port}`);
+  await eventually(async () => (await activeAgents(master.port)) === 1, 20_000, 'the agent re-registering');
+  await eventually(
+    () => fw.client.subscription?.master === `127.0.0.1:${master.port}`,
+    20_000,
+    'the framework re-subscribing',
+  );
+}
+
+/** Waits for an offer made after the framework's first `from` events (by whoever leads now). */
+export async function offerSince(fw: TestFramework, from: number, timeout_ms = 20_000): Promise<Offer> {
+  let found: Offer | undefined;
+  await eventually(
+    () => {
+      for (const e of fw.events.slice(from)) if (e.type === 'OFFERS') found ??= e.offers.offers[0] as Offer;
+      return found !== undefined;
+    },
+    timeout_ms,
+    'an offer from the leading master',
   );
   return found!;
 }
