@@ -12,6 +12,7 @@
 //   npx tsx bench/allocator.ts --offers   also the engine's work per offer (bench/offer-path.ts)
 //   npx tsx bench/allocator.ts --split    also time the loop with constant-time stand-in sorters,
 //                                         separating the allocator's own cost from the sorters'
+//   npx tsx bench/allocator.ts --strict   exit 1 when a target is missed (by default it is reported)
 //
 // The heap is collected before each timed cycle, so a cycle is not charged for the garbage of
 // building its cluster; the garbage the cycle itself makes is charged to it.
@@ -137,6 +138,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const split = args.includes('--split');
+  const strict = args.includes('--strict');
   const offersToo = args.includes('--offers');
   const runsAt = args.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
@@ -190,7 +192,9 @@ function main(): void {
   }
   if (split) log(`loop alone (stand-in sorters), median: ${loopOnly.join(', ')}`);
   if (offersToo && !offerPath(runs, json, log)) failed = true;
-  if (failed) process.exitCode = 1;
+  // A missed target is a figure to report, not a broken run: `npm run bench` goes on to the next
+  // benchmark. Only --strict turns it into the exit status, for a check that gates on the targets.
+  if (failed && strict) process.exitCode = 1;
 }
 
 /** The offer-path case: engine microseconds per offer, median of the runs; false when over target. */

@@ -9,6 +9,7 @@
 //   npx tsx bench/sim.ts --only swim,google  some cases (queue, swim, google)
 //   npx tsx bench/sim.ts --swim-hours 24 --google-hours 1
 //   npx tsx bench/sim.ts --split             also report time in the engine and in the framework logic
+//   npx tsx bench/sim.ts --strict            exit 1 when a target is missed (by default it is reported)
 //
 // The SWIM case needs workloads/traces/swim/FB-2009_samples_24_times_1hr_0.tsv and is skipped with a
 // message when the file is absent.
@@ -160,6 +161,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const split = args.includes('--split');
+  const strict = args.includes('--strict');
   const only = (flagValue(args, '--only') ?? 'queue,swim,google').split(',');
   const swimHours = hoursFlag(args, '--swim-hours', 24);
   const googleHours = hoursFlag(args, '--google-hours', 1);
@@ -190,7 +192,9 @@ function main(): void {
     if (json) console.log(JSON.stringify(result));
     else log(describe(result));
   }
-  if (failed) process.exitCode = 1;
+  // A missed target is a figure to report, not a broken run: `npm run bench` goes on to the next
+  // benchmark. Only --strict turns it into the exit status, for a check that gates on the targets.
+  if (failed && strict) process.exitCode = 1;
 }
 
 function describe(r: CaseResult): string {
