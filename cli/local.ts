@@ -4,7 +4,7 @@
 // show. It prints the master's URL and runs until SIGINT or SIGTERM, then stops everything: the
 // demo framework tears down, the agents kill what they run (the work of checkpointing frameworks
 // too: unlike a `meso agent` process, a local cluster owns its agents and leaves nothing behind),
-// the master stops.
+// the master stops. With --zk it runs several masters in a ZooKeeper group (local-ha.ts).
 import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,9 +15,12 @@ import { createTaskLauncher } from '../engine/scheduling/task-launcher.ts';
 import { type RunningAgent, startAgent } from '../runtime/agent/agent.ts';
 import { offerableDiskMb, offerableMemoryMb } from '../runtime/agent/resources.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
-import { type RunningMaster, startMaster } from '../runtime/master/server.ts';
+import type { RunningMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
+import type { ZkMasterDetector } from '../runtime/zk/detector.ts';
+import { followMaster } from '../runtime/zk/follow.ts';
 import { countOf, portOf } from './flags.ts';
+import { type LocalHaOptions, type LocalMasters, startLocalMasters } from './local-ha.ts';
 
 /** Most agents one local cluster runs. */
 const local_agents_max = 64;
@@ -28,7 +31,7 @@ const demo_task_duration_ms = 4000;
 const stop_stage_ms = 8000;
 
 /** The command's options, as text from the command line (numbers are accepted too). */
-export interface LocalCommandOptions {
+export interface LocalCommandOptions extends LocalHaOptions {
   readonly agents?: string | number;
   readonly ip?: string;
   readonly port?: string | number;
@@ -43,7 +46,10 @@ export interface LocalCommandOptions {
 
 /** A running local cluster. */
 export interface LocalCluster {
+  /** The first master (the only one without --zk). */
   readonly master: RunningMaster;
+  /** Every master, and the address agents and frameworks follow. */
+  readonly group: LocalMasters;
   readonly agents: readonly RunningAgent[];
   readonly demo: LiveFramework | undefined;
   readonly work_dir: string;
@@ -163,17 +169,26 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
   const work_dir = temporary ? await mkdtemp(join(tmpdir(), 'meso-local-')) : resolve(opts.work_dir!);
   await mkdir(work_dir, { recursive: true });
   const { ip, log_level } = settings;
-  const master = await startMaster({ ip, port: settings.port, log_level, ...settings.caps }).catch(
+  const group = await startLocalMasters(opts, { ip, port: settings.port, log_level, ...settings.caps }).catch(
     async (error: unknown) => {
       if (temporary) await rm(work_dir, { recursive: true, force: true });
       throw error;
     },
   );
+  const master = group.masters[0]!;
   const machine = settings.resources === undefined ? await thisMachine(work_dir) : undefined;
+  // Each agent follows the leader with a detector of its own, as separate agents would.
+  const detectors: ZkMasterDetector[] = [];
+  const follow = (): string | ZkMasterDetector => {
+    const master = followMaster(group.address);
+    if (typeof master !== 'string') detectors.push(master);
+    return master;
+  };
+  const stopDetectors = (): Promise<unknown> => Promise.all(detectors.map((d) => d.stop()));
   const started = await Promise.allSettled(
     Array.from({ length: settings.agents }, (_, i) =>
       startAgent({
-        master: `${ip}:${master.port}`,
+        master: follow(),
         ip,
         port: 0,
         work_dir: join(work_dir, `agent-${i + 1}`),
@@ -190,12 +205,13 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
     await Promise.all(agents.map((agent) => agent.registered()));
   } catch (error) {
     await Promise.all(agents.map((agent) => agent.stop()));
-    await master.stop();
+    await stopDetectors();
+    await group.stop();
     if (temporary) await rm(work_dir, { recursive: true, force: true });
     throw error;
   }
   const demo = settings.demo
-    ? runLiveFramework({ master: `${ip}:${master.port}`, logic: demoFrameworkLogic() })
+    ? runLiveFramework({ master: group.address, logic: demoFrameworkLogic() })
     : undefined;
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -207,11 +223,13 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
       );
     }
     await bounded(Promise.all(agents.map((agent) => agent.stop({ recoverable: false }))), stop_stage_ms);
-    await bounded(master.stop(), stop_stage_ms);
+    await bounded(stopDetectors(), stop_stage_ms);
+    await bounded(group.stop(), stop_stage_ms);
     if (temporary) await rm(work_dir, { recursive: true, force: true });
   };
   return {
     master,
+    group,
     agents,
     demo,
     work_dir,
@@ -226,8 +244,14 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
 export async function runLocalCommand(opts: LocalCommandOptions): Promise<number> {
   const cluster = await startLocalCluster(opts);
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-  out(`meso local: master ${cluster.master.url} with ${cluster.agents.length} agents`);
-  out(`meso local: state at ${cluster.master.url}/master/state; work_dir ${cluster.work_dir}`);
+  const { group } = cluster;
+  const leader = group.leading() ?? cluster.master;
+  if (group.masters.length > 1 || group.address.startsWith('zk://')) {
+    out(`meso local: masters ${group.masters.map((m) => m.url).join(' ')} in ${group.address}`);
+    out(`meso local: ${leader.url} leads; agents and frameworks follow ${group.address}`);
+  }
+  out(`meso local: master ${leader.url} with ${cluster.agents.length} agents`);
+  out(`meso local: state at ${leader.url}/master/state; work_dir ${cluster.work_dir}`);
   if (cluster.demo !== undefined) out('meso local: a demo framework keeps a few short tasks running');
   out('meso local: Ctrl-C stops everything');
   await new Promise<void>((done) => {

@@ -10,6 +10,7 @@ import type { MasterCommandOptions } from './master.ts';
 import type { ReplayCommandOptions } from './replay.ts';
 import type { SimCommandOptions } from './sim.ts';
 import type { TestFrameworkCommandOptions } from './test-framework.ts';
+import type { ZooKeeperCommandOptions } from './zookeeper.ts';
 
 /** Mesos's cap on completed tasks kept per framework: a flag of each command that runs a master. */
 const maxCompletedTasksFlag = () =>
@@ -149,10 +150,27 @@ program
   .addOption(flag('log_level', 'debug, info, warn, error, silent', 'warn'))
   .addOption(maxCompletedTasksFlag())
   .addOption(maxCompletedFrameworksFlag())
+  .option('--zk [url]', 'masters in a ZooKeeper group: at this zk:// URL, or (bare) a ZooKeeper started here')
+  .addOption(flag('masters', 'masters contending for the lead (with --zk; default 3)'))
+  .addOption(
+    flag('zk_session_timeout', 'ZooKeeper session timeout of the masters (with --zk; default 10secs)'),
+  )
   .option('--demo', 'run the demo framework (the default)')
   .option('--no-demo', 'run no demo framework')
   .action((opts: LocalCommandOptions) =>
     runCommand('local', async () => (await import('./local.ts')).runLocalCommand(opts)),
+  );
+
+program
+  .command('zookeeper')
+  .description(
+    'run ZooKeeper on this machine for an HA cluster (standalone or a quorum); prints its zk:// URL',
+  )
+  .addOption(flag('servers', 'servers in the quorum (1: standalone)', '1'))
+  .addOption(flag('dir', "the servers' data (default: a temp dir, removed on exit)"))
+  .addOption(flag('path', 'the path masters contend under, in the URL printed', '/mesos'))
+  .action((opts: ZooKeeperCommandOptions) =>
+    runCommand('zookeeper', async () => (await import('./zookeeper.ts')).runZooKeeperCommand(opts)),
   );
 
 program
