@@ -7,6 +7,7 @@ It launches --tasks tasks of cpus:0.5;mem:64 running --command, acknowledges eve
 and exits 0 once all of them finished (1 if any ended otherwise, or on --timeout).
 
     python3 examples/python/framework.py --master 127.0.0.1:5050 [--tasks 3] [--command CMD]
+    python3 examples/python/framework.py --master zk://127.0.0.1:2181/mesos   (with kazoo)
 """
 
 import argparse
@@ -38,6 +39,41 @@ def split_host_port(text):
     if not host or not port.isdigit():
         raise ValueError("master must be host:port, got %r" % text)
     return host.strip("[]"), int(port)
+
+
+def leader_in_zookeeper(url, timeout):
+    """host:port of the leading master of a zk://host1:port1,host2:port2/path group, read as Mesos
+    lays it out: the lowest json.info_ child of the path holds the leader's MasterInfo. Needs the
+    ZooKeeper client kazoo, the one library this example uses when given a zk:// URL."""
+    hosts, _, path = url[len("zk://"):].partition("/")
+    if not hosts or not path:
+        raise ValueError("a ZooKeeper URL is zk://host1:port1,host2:port2/path, got %r" % url)
+    try:
+        from kazoo.client import KazooClient
+    except ImportError:
+        raise ValueError(
+            "--master zk://... needs the Python ZooKeeper client kazoo (apt-get install python3-kazoo, "
+            "or pip install kazoo); without it give any master's host:port: a standby redirects "
+            "to the leader") from None
+    client = KazooClient(hosts=hosts, timeout=min(timeout, 10))
+    try:
+        client.start(timeout=min(timeout, 10))
+        members = sorted(c for c in client.get_children("/" + path) if c.startswith("json.info_"))
+        if not members:
+            raise ValueError("no master is in the ZooKeeper group %s" % url)
+        info = json.loads(client.get("/%s/%s" % (path, members[0]))[0].decode("utf-8"))
+    except ValueError:
+        raise
+    except Exception as error:  # kazoo's own errors: a timeout, a missing path
+        reason = type(error).__name__ + (": %s" % error if str(error) else "")
+        raise RuntimeError("could not read the leader from %s: %s" % (url, reason)) from None
+    finally:
+        client.stop()
+        client.close()
+    address = info.get("address", {})
+    host = address.get("ip") or address.get("hostname") or info["hostname"]
+    log("The leading master in %s is at %s:%d" % (url, host, address.get("port", info["port"])))
+    return "%s:%d" % (host, address.get("port", info["port"]))
 
 
 class Scheduler:
@@ -219,7 +255,10 @@ def run(args):
         "capabilities": [{"type": "MULTI_ROLE"}],
         "failover_timeout": 0,
     }
-    scheduler = Scheduler(args.master, framework_info)
+    master = args.master
+    if master.startswith("zk://"):
+        master = leader_in_zookeeper(master, args.timeout)
+    scheduler = Scheduler(master, framework_info)
     runner = TaskRunner(scheduler, args.tasks, args.command)
     deadline = time.monotonic() + args.timeout
     scheduler.subscribe(deadline)
@@ -253,7 +292,9 @@ def run(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--master", required=True, help="host:port of the master")
+    parser.add_argument(
+        "--master", required=True,
+        help="host:port of a master, or zk://host1:port1,.../path of the group (needs kazoo)")
     parser.add_argument("--tasks", type=int, default=3, help="number of tasks (default 3)")
     parser.add_argument("--command", default="echo hello from python", help="shell command of each task")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before giving up (default 120)")

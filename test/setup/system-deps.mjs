@@ -8,6 +8,11 @@ import { existsSync } from 'node:fs';
 const packages = [
   { name: 'zookeeper', provides: '/usr/share/java/zookeeper.jar', for: 'master high availability tests' },
   { name: 'chromium', provides: '/usr/bin/chromium', for: 'browser tests of the web UI' },
+  {
+    name: 'python3-kazoo',
+    provides: '/usr/lib/python3/dist-packages/kazoo/__init__.py',
+    for: 'the Python example following zk://',
+  },
 ];
 
 const missing = packages.filter((pkg) => !existsSync(pkg.provides));
