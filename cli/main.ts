@@ -63,6 +63,8 @@ program
         '(default: replicated_log with --zk or --work_dir, else in_memory)',
     ),
   )
+  .addOption(flag('roles', 'the only roles frameworks may subscribe in, e.g. prod,dev (default: any)'))
+  .addOption(flag('weights', 'role weights to start with when the registry holds none, e.g. prod=3,dev=1'))
   .addOption(flag('credentials', 'JSON file of principals and secrets, as Mesos writes it (mode 0600)'))
   .addOption(flag('acls', "JSON file of Mesos's ACLs: who may register, tear down, reserve, view ..."))
   .addOption(flag('max_connections', 'most connections the master holds', '16000'))

@@ -3,7 +3,7 @@
 // --seed, --journal <file>, --log_level, --max_completed_tasks_per_framework,
 // --max_completed_frameworks, --zk zk://h1:p1,h2:p2/path, --quorum, --zk_session_timeout,
 // --agent_reregister_timeout, --offer_timeout, --agent_ping_timeout, --max_agent_ping_timeouts,
-// --work_dir, --registry (each also from MESO_<FLAG>).
+// --work_dir, --registry, --roles, --weights (each also from MESO_<FLAG>).
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
@@ -44,6 +44,30 @@ export interface MasterCommandOptions {
   readonly max_agent_ping_timeouts?: string | number;
   readonly work_dir?: string;
   readonly registry?: string;
+  readonly roles?: string;
+  readonly weights?: string;
+}
+
+/** `--roles a,b`: the roles frameworks may subscribe in; throws naming the flag. */
+function rolesOf(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const roles = text.split(',').map((r) => r.trim());
+  const bad = roles.find((r) => !/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(r) || r.includes('..'));
+  if (bad !== undefined)
+    throw new Error(`--roles must be role names separated by commas, got '${bad}' in '${text}'`);
+  return roles;
+}
+
+/** `--weights a=2,b=0.5`: weights to start with; throws naming the flag. */
+function weightsOf(text: string | undefined): Array<{ role: string; weight: number }> | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((pair) => {
+    const [role, value, extra] = pair.split('=').map((p) => p.trim());
+    const weight = Number(value);
+    if (!role || extra !== undefined || value === undefined || !(Number.isFinite(weight) && weight > 0))
+      throw new Error(`--weights must be role=weight pairs separated by commas (weights > 0), got '${pair}'`);
+    return { role, weight };
+  });
 }
 
 const authenticate_flags = [
@@ -79,7 +103,11 @@ function haOptionsOf(opts: MasterCommandOptions): Partial<StartMasterOptions> {
   const pings = countOf(opts.max_agent_ping_timeouts, 'max_agent_ping_timeouts');
   // startMaster checks the registry's kind and how it goes with --zk and --work_dir.
   const registry = opts.registry as RegistryKind | undefined;
+  const roles = rolesOf(opts.roles);
+  const weights = weightsOf(opts.weights);
   return {
+    ...(roles === undefined ? {} : { roles }),
+    ...(weights === undefined ? {} : { weights }),
     ...(registry === undefined ? {} : { registry }),
     ...(opts.work_dir === undefined ? {} : { work_dir: opts.work_dir }),
     ...(zk === undefined ? {} : { zk }),

@@ -49,6 +49,14 @@ function newRecord(ctx: Ctx, id: string, info: FrameworkInfo, streamId: string |
   };
 }
 
+/** Why a framework may not subscribe in its roles when the master lists the roles it allows (`--roles`). */
+function unlistedRole(ctx: Ctx, info: FrameworkInfo): string | undefined {
+  const allowed = ctx.options.roles;
+  if (allowed === undefined) return undefined;
+  const role = frameworkRoles(info).find((r) => r !== '*' && !allowed.includes(r));
+  return role === undefined ? undefined : `Role '${role}' is not present in the master's --roles`;
+}
+
 /** SUBSCRIBE: adds a new framework, or fails an existing one over to the new stream. */
 export function subscribe(ctx: Ctx, streamId: string | undefined, call: SubscribeCall): void {
   if (typeof streamId !== 'string' || streamId === '') {
@@ -56,7 +64,7 @@ export function subscribe(ctx: Ctx, streamId: string | undefined, call: Subscrib
     return;
   }
   const info = call.subscribe?.framework_info;
-  const error = validateFrameworkInfo(info);
+  const error = validateFrameworkInfo(info) ?? unlistedRole(ctx, info);
   if (error !== undefined) {
     callError(ctx, 400, error);
     return;
@@ -255,7 +263,7 @@ export function failoverTimedOut(ctx: Ctx, frameworkId: string): void {
 
 /** UPDATE_FRAMEWORK: new info (name, roles, capabilities, timeout) for a subscribed framework. */
 export function updateFramework(ctx: Ctx, framework: FrameworkRecord, info: FrameworkInfo): void {
-  const error = validateFrameworkInfo(info);
+  const error = validateFrameworkInfo(info) ?? unlistedRole(ctx, info);
   if (error !== undefined) {
     callError(ctx, 400, error);
     return;

@@ -30,6 +30,8 @@ export interface JournalHeader {
     /** Caps on completed history; journals written before they were recorded lack them (defaults apply). */
     readonly completed_tasks_per_framework_max?: number;
     readonly completed_frameworks_max?: number;
+    /** The roles frameworks may subscribe in (`--roles`); absent when any. */
+    readonly roles?: readonly string[];
   };
   /** The registry this run's master was built from (a restart, an election); absent when it started empty. */
   readonly recovered?: RegistrySnapshot;

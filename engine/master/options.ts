@@ -70,6 +70,8 @@ export interface MasterOptions {
   readonly recovered?: RegistrySnapshot;
   /** Emit `history` effects (completed tasks and frameworks) for a host that keeps them across restarts. */
   readonly historyEffects?: boolean;
+  /** The only roles frameworks may subscribe in, besides `*` (Mesos's `--roles`); any when absent. */
+  readonly roles?: readonly string[];
 }
 
 /** Options with every default filled in. */
@@ -91,6 +93,7 @@ export interface ResolvedOptions {
   readonly agentPortsDefault: string;
   readonly recovered: RegistrySnapshot | undefined;
   readonly historyEffects: boolean;
+  readonly roles: readonly string[] | undefined;
 }
 
 /** The version meso's master reports in MasterInfo. */
@@ -124,6 +127,7 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     agentPortsDefault: options.agentPortsDefault ?? agent_ports_default,
     recovered: options.recovered,
     historyEffects: options.historyEffects ?? false,
+    roles: options.roles,
   };
   const positive: Array<[string, number]> = [
     ['allocationIntervalMs', resolved.allocationIntervalMs],

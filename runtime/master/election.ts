@@ -22,6 +22,7 @@ export interface ElectionParts {
     recovered: RegistrySnapshot | undefined,
     persistence?: Persistence,
   ): MasterRoutes;
+  begin(routes: MasterRoutes, s: Settings, recovered: RegistrySnapshot | undefined): void;
   serve(server: Server, current: () => MasterRoutes): void;
   quiesce(routes: MasterRoutes): void;
 }
@@ -97,7 +98,7 @@ export async function contend(
       current = parts.assemble(s, leader, recovered, persistence);
       acting = true;
       parts.quiesce(standby);
-      current.host.step({ type: 'start' });
+      parts.begin(current, s, recovered);
       log.info('elected leading master', {
         url,
         node: candidacy.node,

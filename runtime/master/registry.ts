@@ -1,7 +1,6 @@
 // The registry a leading master writes (admitted agents, unreachable agents, frameworks, weights,
 // quota), kept in memory. Its snapshot has the shape `createMaster` recovers from; the durable
 // stores (registry-file.ts without --zk, ../zk/registry-store.ts with it) store and load it.
-import type { Quota } from '../../engine/allocator/allocator.ts';
 import type { RegistryEffect } from '../../engine/master/effects.ts';
 import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import type { FrameworkInfo } from '../../engine/master/v1.ts';

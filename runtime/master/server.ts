@@ -83,6 +83,10 @@ export interface StartMasterOptions extends AuthenticationOptions, ConnectionLim
    * in ZooKeeper with --zk and under `work_dir` without; `in_memory` keeps it in memory only.
    */
   readonly registry?: RegistryKind;
+  /** The only roles frameworks may subscribe in, besides `*` (Mesos's `--roles`). */
+  readonly roles?: readonly string[];
+  /** Role weights to start with when the registry holds none (Mesos's `--weights`). */
+  readonly weights?: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
 }
 
 /** The kinds of registry `--registry` names. */
@@ -177,6 +181,8 @@ export interface Settings {
   readonly timing: Timing;
   readonly work_dir: string | undefined;
   readonly registry: RegistryKind;
+  readonly roles: readonly string[] | undefined;
+  readonly weights: ReadonlyArray<{ readonly role: string; readonly weight: number }> | undefined;
 }
 
 /** The engine's timings a Mesos operator tunes, where given. */
@@ -229,6 +235,8 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       max_agent_ping_timeouts: options.max_agent_ping_timeouts,
     },
     work_dir: options.work_dir,
+    roles: options.roles,
+    weights: options.weights,
     registry:
       options.registry ??
       (options.zk !== undefined || options.work_dir !== undefined ? 'replicated_log' : 'in_memory'),
@@ -238,7 +246,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   try {
     if (options.zk !== undefined) {
       const zk = { ...options.zk, session_timeout_ms: options.zk_session_timeout_ms ?? 10_000 };
-      return await contend(server, settings, zk, { assemble, serve, quiesce }, url);
+      return await contend(server, settings, zk, { assemble, begin, serve, quiesce }, url);
     }
     const leader = (options.leader ?? createStandaloneLeaderDetector)({ ip, hostname, port });
     const durable =
@@ -247,7 +255,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
         : workDirPersistence(settings.work_dir, log);
     const routes = assemble(settings, leader, durable?.recovered, durable?.persistence);
     serve(server, () => routes);
-    routes.host.step({ type: 'start' });
+    begin(routes, settings, durable?.recovered);
     log.info('master started', {
       url,
       master_id,
@@ -264,6 +272,18 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     server.close();
     throw err;
   }
+}
+
+/**
+ * Starts the engine master of `routes`; then, when the registry held no weights, applies the
+ * `--weights` flag through the engine (checked, journaled and persisted as an operator's update).
+ */
+function begin(routes: MasterRoutes, s: Settings, recovered: RegistrySnapshot | undefined): void {
+  routes.host.step({ type: 'start' });
+  if (s.weights === undefined || (recovered?.weights?.length ?? 0) > 0) return;
+  const result = routes.host.step({ type: 'operator_update_weights', weights: s.weights });
+  const refused = result.callError?.message ?? result.failure?.message;
+  if (refused !== undefined) throw new Error(`--weights: ${refused}`);
 }
 
 /** Builds the engine master, its host and every part the routes reach. */
@@ -285,6 +305,7 @@ function assemble(
     ...(t.max_agent_ping_timeouts === undefined ? {} : { agentPingMissesMax: t.max_agent_ping_timeouts }),
     // A master that keeps its registry keeps the completed history beside it.
     historyEffects: persistence !== undefined,
+    ...(s.roles === undefined ? {} : { roles: s.roles }),
     masterId: s.master_id,
     createAllocator: () => createAllocator({ policy: s.policy, rng: createRng(s.seed) }),
     hostname: s.hostname,
@@ -314,6 +335,7 @@ function assemble(
             heartbeat_interval_seconds,
             completed_tasks_per_framework_max,
             completed_frameworks_max,
+            ...(s.roles === undefined ? {} : { roles: s.roles }),
           },
           ...(recovered === undefined ? {} : { recovered }),
         });
@@ -383,6 +405,8 @@ function flagsOf(s: Settings): Record<string, string> {
     ...Object.fromEntries(Object.entries(s.authenticate).map(([flag, on]) => [flag, String(on)])),
     ...(s.journal === undefined ? {} : { journal: s.journal }),
     ...(s.work_dir === undefined ? {} : { work_dir: s.work_dir }),
+    ...(s.roles === undefined ? {} : { roles: s.roles.join(',') }),
+    ...(s.weights === undefined ? {} : { weights: s.weights.map((w) => `${w.role}=${w.weight}`).join(',') }),
     registry: s.registry,
   };
 }

@@ -30,6 +30,7 @@ export function replayOptionsOf(header: JournalHeader, policy?: PolicyName): Mas
       ? {}
       : { completedFrameworksMax: h.completed_frameworks_max }),
     ...(header.recovered === undefined ? {} : { recovered: header.recovered }),
+    ...(h.roles === undefined ? {} : { roles: h.roles }),
   };
 }
 

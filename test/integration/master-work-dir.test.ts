@@ -23,7 +23,7 @@ import {
   type Spawned,
   startTestFramework,
 } from './e2e-harness.ts';
-import { postJson } from './master-client.ts';
+import { postJson, subscribeCall } from './master-client.ts';
 
 const procs = new Processes();
 const clients: SchedulerClient[] = [];
@@ -204,6 +204,37 @@ describe('meso master --work_dir', () => {
     let out = '';
     expect(runReplayCommand(journal, { stdout: (t) => (out += t) })).toBe(0);
     expect(out).not.toBe('');
+  }, 30_000);
+
+  it('takes --weights when the registry holds none, and --roles as the roles frameworks may use', async () => {
+    const dir = await procs.dir();
+    const port = await freePort();
+    let master = startMaster(port, dir, ['--weights=prod=3,dev=0.5', '--roles=prod,dev']);
+    await serving(port, master);
+    const weights = async (): Promise<Json> =>
+      (await operator(port, { type: 'GET_WEIGHTS' })).get_weights.weight_infos;
+    expect(await weights()).toEqual([
+      { role: 'prod', weight: 3 },
+      { role: 'dev', weight: 0.5 },
+    ]);
+    const refused = await postJson(
+      port,
+      '/api/v1/scheduler',
+      subscribeCall('f', { roles: ['test'], capabilities: [{ type: 'MULTI_ROLE' }] }),
+    );
+    expect([refused.status, refused.body]).toEqual([
+      400,
+      "Role 'test' is not present in the master's --roles",
+    ]);
+    // Once the registry holds weights, they win over the flag (as in Mesos).
+    master.child.kill('SIGKILL');
+    await master.exited;
+    master = startMaster(port, dir, ['--weights=prod=7']);
+    await serving(port, master);
+    expect(await weights()).toEqual([
+      { role: 'prod', weight: 3 },
+      { role: 'dev', weight: 0.5 },
+    ]);
   }, 30_000);
 
   it('refuses a corrupt registry file, naming it, and leaves it in place', async () => {
