@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
-import type { TraceEvent } from '../engine/events.ts';
+import { type TraceEvent, trace_header } from '../engine/events.ts';
 import { replayJournal } from '../sim/replay/journal-replay.ts';
 import { measureReplay, type ReplayFigures, reportText } from '../sim/replay/report.ts';
 
@@ -19,9 +19,9 @@ export interface ReplayCommandOptions {
   readonly stdout?: (text: string) => void;
 }
 
-/** Trace events as NDJSON, one event a line. */
+/** Trace events as NDJSON: the header line (engine/events.ts), then one event a line. */
 export function traceText(trace: readonly TraceEvent[]): string {
-  let text = '';
+  let text = `${JSON.stringify(trace_header)}\n`;
   for (const event of trace) text += `${JSON.stringify(event)}\n`;
   return text;
 }

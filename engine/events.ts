@@ -154,3 +154,13 @@ export type TraceEventBody = Unstamped<TraceEvent>;
 
 /** Distributes Omit over the union, so each member keeps its own fields. */
 type Unstamped<E> = E extends TraceEvent ? Omit<E, 'time_ms' | 'seq'> : never;
+
+/** The first line of a trace file: what it is and the version of this schema it was written in. */
+export interface TraceHeader {
+  readonly format: 'meso-trace';
+  /** Bumped when an event's meaning or a field's type changes; new fields and event types keep it. */
+  readonly version: number;
+}
+
+/** The header of traces written with this version of the schema. */
+export const trace_header: TraceHeader = { format: 'meso-trace', version: 1 };

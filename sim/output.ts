@@ -1,10 +1,10 @@
 // Writing a run's files: summary.json, the config as it ran (config.json), metrics CSVs
-// (utilisation.csv, shares.csv, offers.csv, jobs.csv) and, when asked for, trace.ndjson, one engine
-// trace event a line. The trace is streamed as the run goes, since a day of a large cluster makes
+// (utilisation.csv, shares.csv, offers.csv, jobs.csv) and, when asked for, trace.ndjson: a header
+// line (format and version, engine/events.ts), then one engine trace event a line. The trace is streamed as the run goes, since a day of a large cluster makes
 // millions of events. Nothing written depends on the wall clock.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TraceEvent } from '../engine/events.ts';
+import { type TraceEvent, trace_header } from '../engine/events.ts';
 import type { SimConfig } from './config.ts';
 import { offers_header, shares_header, utilisation_header } from './metrics.ts';
 import type { Simulation } from './simulator.ts';
@@ -22,6 +22,8 @@ export class TraceWriter {
 
   constructor(path: string) {
     this.fd = openSync(path, 'w');
+    // The header tells a reader the format and its version; it is not an event.
+    writeSync(this.fd, `${JSON.stringify(trace_header)}\n`);
   }
 
   /** Appends one event. */

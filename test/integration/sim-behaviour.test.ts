@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../../engine/events.ts';
+import { type TraceEvent, trace_header } from '../../engine/events.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
 import { Simulation } from '../../sim/simulator.ts';
@@ -51,7 +51,8 @@ describe('simulator', () => {
         traceEvents: true,
         onTrace: (e) => heard.push(e),
       });
-      const written = readFileSync(join(dir, 'trace.ndjson'), 'utf8').trim().split('\n');
+      const [header, ...written] = readFileSync(join(dir, 'trace.ndjson'), 'utf8').trim().split('\n');
+      expect(JSON.parse(header!)).toEqual(trace_header);
       expect(heard.filter((e) => e.type === 'task_launched')).toHaveLength(5);
       expect(heard.map((e) => JSON.stringify(e))).toEqual(written);
       // Without a trace file, the listener alone still hears everything.
