@@ -10,6 +10,7 @@ import type { MasterCommandOptions } from './master.ts';
 import type { ReplayCommandOptions } from './replay.ts';
 import type { SimCommandOptions } from './sim.ts';
 import type { TestFrameworkCommandOptions } from './test-framework.ts';
+import type { VizCommandOptions } from './viz.ts';
 import type { ZooKeeperCommandOptions } from './zookeeper.ts';
 
 /** Mesos's cap on completed tasks kept per framework: a flag of each command that runs a master. */
@@ -222,6 +223,15 @@ program
     runCommand('sim', async () =>
       (await import('./sim.ts')).runSimCommand({ ...opts, ...(config === undefined ? {} : { config }) }),
     ),
+  );
+
+program
+  .command('viz')
+  .description('open simulation traces (trace.ndjson) in the web trace viewer; two compare side by side')
+  .argument('<traces...>', "one trace, or two to compare (e.g. an experiment's pair of runs)")
+  .option('--port <port>', 'port to serve on, on 127.0.0.1 (default: any free port)')
+  .action((traces: string[], opts: VizCommandOptions) =>
+    runCommand('viz', async () => (await import('./viz.ts')).runVizCommand(traces, opts)),
   );
 
 program

@@ -5,8 +5,12 @@ import { startRouter } from './app/router.ts';
 import { liveLink } from './live/connection.ts';
 import { showStatus } from './live/status-bar.ts';
 import { registerLiveViews } from './live/views.ts';
+import { registerTraceViews } from './trace/views.ts';
 
 registerLiveViews();
+registerTraceViews();
+// A trace named in the page's query (`meso viz` prints such a URL) opens the trace viewer.
+if (location.hash === '' && new URLSearchParams(location.search).has('trace')) location.hash = '#/trace';
 
 const nav = document.getElementById('nav')!;
 const main = document.getElementById('main')!;
