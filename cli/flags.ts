@@ -8,6 +8,19 @@ export function flag(name: string, description: string, defaultValue?: string): 
   return defaultValue === undefined ? option : option.default(defaultValue);
 }
 
+/** Resolves at the first SIGINT or SIGTERM (a long-running command's cue to stop). */
+export function untilStopSignal(): Promise<void> {
+  return new Promise<void>((done) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      done();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 /** Runs a command body; a thrown error is printed as `meso <command>: message` and gives exit code 1. */
 export async function runCommand(command: string, body: () => number | Promise<number>): Promise<void> {
   try {

@@ -19,7 +19,7 @@ import type { RunningMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
 import type { ZkMasterDetector } from '../runtime/zk/detector.ts';
 import { followMaster } from '../runtime/zk/follow.ts';
-import { countOf, portOf } from './flags.ts';
+import { countOf, portOf, untilStopSignal } from './flags.ts';
 import { type LocalHaOptions, type LocalMasters, startLocalMasters } from './local-ha.ts';
 
 /** Most agents one local cluster runs. */
@@ -254,15 +254,7 @@ export async function runLocalCommand(opts: LocalCommandOptions): Promise<number
   out(`meso local: state at ${leader.url}/master/state; work_dir ${cluster.work_dir}`);
   if (cluster.demo !== undefined) out('meso local: a demo framework keeps a few short tasks running');
   out('meso local: Ctrl-C stops everything');
-  await new Promise<void>((done) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal();
   await cluster.stop();
   out('meso local: stopped');
   return 0;

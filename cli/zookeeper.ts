@@ -4,7 +4,7 @@
 // SIGINT or SIGTERM. With --dir the servers' data outlive the command (a second run on the same
 // dir finds the registry again, on new ports); without it the data are removed on exit.
 import { startEnsemble } from '../runtime/zk/ensemble.ts';
-import { countOf } from './flags.ts';
+import { countOf, untilStopSignal } from './flags.ts';
 
 /** The command's options, as text from the command line. */
 export interface ZooKeeperCommandOptions {
@@ -27,15 +27,7 @@ export async function runZooKeeperCommand(opts: ZooKeeperCommandOptions): Promis
     `meso zookeeper: ${servers === 1 ? 'one server' : `${servers} servers`} on ${ensemble.connect}; ` +
       `pass --zk=${ensemble.url(path)} to masters and --master=${ensemble.url(path)} to agents; Ctrl-C stops\n`,
   );
-  await new Promise<void>((done) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal();
   await ensemble.stop();
   return 0;
 }
