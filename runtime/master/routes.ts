@@ -1,7 +1,7 @@
 // The master's HTTP routes: the scheduler and operator APIs, the state page, health, redirect,
-// metrics, the endpoints older than the operator API, and the web UI (viz/). Every answer is counted
-// by route and status code; a handler that throws (a bug) answers 500 and logs, and never takes the
-// server down.
+// metrics, the endpoints older than the operator API, reads forwarded to agents, and the web UI
+// (viz/). Every answer is counted by route and status code; a handler that throws (a bug) answers
+// 500 and logs, and never takes the server down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterInfo } from '../../engine/master/v1.ts';
 import { isAppPath, sendAppFile } from '../../viz/serve.ts';
@@ -9,6 +9,7 @@ import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import type { LoggingLevel } from '../logging-level.ts';
 import type { AgentChannel } from './agent-channel.ts';
+import { agent_proxy_prefix, proxyToAgent } from './agent-proxy.ts';
 import { type Authenticator, type Realm, requestPrincipal, setRequestPrincipal } from './authentication.ts';
 import type { Authorizer } from './authorization.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
@@ -49,7 +50,7 @@ const guarded_endpoints: ReadonlySet<string> = new Set(['/metrics', '/metrics/sn
 function realmOf(route: string, method: string | undefined): Realm {
   if (route === 'scheduler') return 'frameworks';
   if (route === 'operator') return 'readwrite';
-  if (route === 'state' || route === 'metrics') return 'readonly';
+  if (route === 'state' || route === 'metrics' || route === 'agent_proxy') return 'readonly';
   if (route === 'legacy') return method === 'GET' || method === 'HEAD' ? 'readonly' : 'readwrite';
   return 'open';
 }
@@ -75,6 +76,7 @@ const route_of_path: ReadonlyMap<string, string> = new Map([
 function routeOf(path: string): string {
   const named = route_of_path.get(path);
   if (named !== undefined) return named;
+  if (path.startsWith(agent_proxy_prefix)) return 'agent_proxy';
   if (legacyPath(path) !== undefined) return 'legacy';
   return isAppPath(path) ? 'ui' : 'other';
 }
@@ -198,6 +200,10 @@ async function handle(
       res.end(text);
       return;
     }
+    case 'agent_proxy':
+      if (notLeading(routes, req, res)) return;
+      proxyToAgent(routes.host, req, res);
+      return;
     case 'ui':
       // Any master serves the page, a standby too: the page itself finds the leader.
       await sendAppFile(res, pathOf(req));

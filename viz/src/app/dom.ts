@@ -23,7 +23,10 @@ export function table(caption: string, head: readonly string[], rows: readonly C
     'table',
     {},
     el('caption', {}, caption),
-    el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, h)))),
+    // A table of names and values has no headings worth a row.
+    head.every((h) => h === '')
+      ? null
+      : el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c) => el('td', {}, c))))),
   );
 }
