@@ -22,10 +22,13 @@ import {
 /** statfs(2) type of a cgroup2 file system. */
 const cgroup2_super_magic = 0x63677270;
 
-/** cpu.weight of v1 shares, by the conversion runc, crun and systemd use (2..262144 onto 1..10000). */
+/**
+ * cpu.weight of v1 shares, by the conversion runc and systemd use (2..262144 onto 1..10000, the
+ * quotient rounded down: 1024 shares, one cpu, is weight 39).
+ */
 export function cpuWeightOfShares(shares: number): number {
   const clamped = Math.min(262_144, Math.max(2, Math.round(shares)));
-  return Math.round(1 + ((clamped - 2) * 9999) / 262_142);
+  return 1 + Math.floor(((clamped - 2) * 9999) / 262_142);
 }
 
 /** The files and values a container's limits are written as, in order. */

@@ -148,6 +148,16 @@ export function detectCgroups(
     requireWritable(join(unified.path, root), flag);
     return createCgroupsV2(unified.path, root, wanted);
   }
+  const v2_only = under.find((m) => m.version === 2);
+  if (!has_v1 && v2_only !== undefined) {
+    const offered = v2Controllers(v2_only.path);
+    throw new Error(
+      `${flag} needs the cgroup controller(s) ${wanted.filter((c) => !offered.includes(c)).join(', ')}, ` +
+        `which the cgroup v2 hierarchy at ${v2_only.path} does not offer (its cgroup.controllers: ` +
+        `${offered.join(' ') || 'none'}): enable them in its parent's cgroup.subtree_control, or run ` +
+        'the agent with --isolation=posix/cpu,posix/mem',
+    );
+  }
   const v1 = v1Mounts(under, wanted, flag);
   for (const path of new Set(Object.values(v1))) requireWritable(join(path, root), flag);
   return createCgroupsV1(v1, root, wanted);
