@@ -5,6 +5,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAppPath, sendAppFile } from '../viz/serve.ts';
+import { untilStopSignal } from './flags.ts';
 
 /** The command's options as the command line gives them. */
 export interface VizCommandOptions {
@@ -106,15 +107,7 @@ export async function runVizCommand(files: readonly string[], opts: VizCommandOp
   const server = await startVizServer(files, opts);
   process.stdout.write(`meso viz: open ${server.url}\n`);
   process.stdout.write('meso viz: Ctrl-C stops the server\n');
-  await new Promise<void>((done) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal();
   await server.close();
   return 0;
 }
