@@ -9,6 +9,7 @@
 // A kill signals every process in the cgroup, and its SIGKILL freezes the cgroup first; once the
 // first process has ended the container is destroyed (what is left is killed, the cgroups removed).
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import {
   cfs_period_us_default,
   cgroup_oom_poll_ms,
@@ -214,6 +215,22 @@ function cgroupKiller(cgroup: Cgroup, running: () => boolean) {
   });
 }
 
+/**
+ * Puts a just-spawned first process into its cgroups from the agent's side as well, so a launch
+ * resolves only once the container's processes are counted, limited and reachable by a kill (the
+ * first process joins them itself before it execs the task, so the task never runs outside them;
+ * whichever write comes second changes nothing). A process that has already exited is no error.
+ */
+async function placeInCgroup(pid: number, cgroup: Cgroup): Promise<void> {
+  for (const file of cgroup.procs_files) {
+    try {
+      await writeFile(file, String(pid));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
 /** Creates the linux launcher over the given cgroups and namespaces. */
 export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
   const tools = namespaceTools(options.namespaces);
@@ -246,6 +263,7 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
         argv0: 'sh',
       };
       spawned = await spawnInSandbox(request, joined, form.wrapped ? request.exit_status_file : undefined);
+      await placeInCgroup(spawned.pid, cgroup);
     } catch (error) {
       await destroy(cgroup).catch(() => {});
       throw error;
