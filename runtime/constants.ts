@@ -12,6 +12,8 @@ export const request_drain_bytes_max = 64 * 1024 * 1024;
 
 /** Bytes a client may leave unread on its scheduler or operator stream before the master drops it. */
 export const stream_buffer_bytes_max = 16 * 1024 * 1024;
+/** Bytes a client may leave unread on GET /master/events before the master drops it (a few seconds at thousands of offers a second). */
+export const events_stream_buffer_bytes_max = 4 * 1024 * 1024;
 /** How soon after a change the completed history is written (a kill -9 may lose what is newer). */
 export const history_write_delay_ms = 200;
 /** Buffers of sent state pages kept for reuse by the next page (a large page is tens of MB). */

@@ -22,6 +22,8 @@ export interface MasterStats {
   readonly scheduler_streams: number;
   readonly agent_connections: number;
   readonly operator_subscribers: number;
+  /** Open GET /master/events streams. */
+  readonly event_subscribers: number;
   readonly timers_armed: number;
   /** Totals of scalar resources (cpus, mem, disk, gpus) by kind. */
   readonly resources: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly value: number }>;
@@ -35,6 +37,7 @@ export type EngineGauges = Omit<
   | 'scheduler_streams'
   | 'agent_connections'
   | 'operator_subscribers'
+  | 'event_subscribers'
   | 'timers_armed'
 >;
 
@@ -178,6 +181,7 @@ function registerGauges(registers: Registry[], stats: () => MasterStats): void {
     ['scheduler_streams', 'Open scheduler event streams'],
     ['agent_connections', 'Open agent channel connections'],
     ['operator_subscribers', 'Open operator event streams'],
+    ['event_subscribers', 'Open trace event streams (GET /master/events)'],
     ['timers_armed', 'Engine timers armed'],
   ];
   new Gauge({

@@ -12,6 +12,7 @@ import type { AgentChannel } from './agent-channel.ts';
 import { agent_proxy_prefix, proxyToAgent } from './agent-proxy.ts';
 import { type Authenticator, type Realm, requestPrincipal, setRequestPrincipal } from './authentication.ts';
 import type { Authorizer } from './authorization.ts';
+import type { EventSubscribers } from './events-stream.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
 import { handleLegacy, legacyPath } from './legacy-endpoints.ts';
@@ -28,6 +29,8 @@ export interface MasterRoutes {
   readonly streams: FrameworkStreams;
   readonly channel: AgentChannel;
   readonly subscribers: OperatorSubscribers;
+  /** The clients of GET /master/events. */
+  readonly events: EventSubscribers;
   readonly leader: LeaderDetector;
   readonly log: Log;
   readonly metrics: MasterMetrics;
@@ -50,7 +53,9 @@ const guarded_endpoints: ReadonlySet<string> = new Set(['/metrics', '/metrics/sn
 function realmOf(route: string, method: string | undefined): Realm {
   if (route === 'scheduler') return 'frameworks';
   if (route === 'operator') return 'readwrite';
-  if (route === 'state' || route === 'metrics' || route === 'agent_proxy') return 'readonly';
+  if (route === 'state' || route === 'metrics' || route === 'agent_proxy' || route === 'events') {
+    return 'readonly';
+  }
   if (route === 'legacy') return method === 'GET' || method === 'HEAD' ? 'readonly' : 'readwrite';
   return 'open';
 }
@@ -65,6 +70,7 @@ const route_of_path: ReadonlyMap<string, string> = new Map([
   ['/master/state.json', 'state'],
   ['/state', 'state'],
   ['/state.json', 'state'],
+  ['/master/events', 'events'],
   ['/master/health', 'health'],
   ['/health', 'health'],
   ['/master/redirect', 'redirect'],
@@ -185,6 +191,10 @@ async function handle(
       });
       return;
     }
+    case 'events':
+      if (notLeading(routes, req, res)) return;
+      routes.events.subscribe(req, res);
+      return;
     case 'health':
       sendEmpty(res, 200);
       return;
@@ -223,6 +233,7 @@ export function masterStats(routes: MasterRoutes): MasterStats {
     scheduler_streams: routes.streams.size,
     agent_connections: routes.channel.size,
     operator_subscribers: routes.subscribers.size,
+    event_subscribers: routes.events.size,
     timers_armed: routes.host.timers.size,
   };
 }

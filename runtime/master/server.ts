@@ -26,6 +26,7 @@ import { type AuthenticationOptions, type Authenticator, createAuthenticator } f
 import { type Authorizer, createAuthorizer } from './authorization.ts';
 import { type ConnectionLimits, checkConnectionLimits, createLimitedServer } from './connection-limits.ts';
 import { contend } from './election.ts';
+import { createEventSubscribers } from './events-stream.ts';
 import { createFrameworkStreams } from './framework-streams.ts';
 import { createMasterHistory, type MasterHistory } from './history.ts';
 import { openJournal } from './journal.ts';
@@ -376,6 +377,7 @@ function assemble(
     streams,
     channel,
     subscribers: createOperatorSubscribers(host, log, heartbeat_interval_seconds),
+    events: createEventSubscribers(host, s.authorizer, log, heartbeat_interval_seconds),
     leader,
     log,
     metrics,
@@ -468,6 +470,7 @@ export function quiesce(routes: MasterRoutes): void {
   routes.host.stop();
   routes.streams.closeAll();
   routes.subscribers.closeAll();
+  routes.events.closeAll();
   routes.channel.closeAll();
   routes.logging.stop();
 }

@@ -132,6 +132,28 @@ export function openStream(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<EventStream> {
+  return streamRequest(port, 'POST', path, JSON.stringify(body), {
+    'Content-Type': 'application/json',
+    ...headers,
+  });
+}
+
+/** GETs a path that answers with a RecordIO stream (GET /master/events). */
+export function getStream(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<EventStream> {
+  return streamRequest(port, 'GET', path, undefined, headers);
+}
+
+function streamRequest(
+  port: number,
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+): Promise<EventStream> {
   return new Promise((resolve, reject) => {
     const events = new Inbox<Json>();
     let endStream: () => void = () => {};
@@ -142,9 +164,9 @@ export function openStream(
       {
         host: '127.0.0.1',
         port,
-        method: 'POST',
+        method,
         path,
-        headers: { 'Content-Type': 'application/json', ...headers },
+        headers,
         agent: false,
       },
       (res) => {
@@ -170,7 +192,7 @@ export function openStream(
       endStream();
       reject(err);
     });
-    r.end(JSON.stringify(body));
+    r.end(body);
   });
 }
 
