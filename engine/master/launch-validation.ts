@@ -12,6 +12,7 @@ import {
   validateExecutorInfo,
   validateId,
   validateKillPolicy,
+  validateTaskCheck,
 } from './validation.ts';
 
 /** What the tasks of one accept share while they are validated in order. */
@@ -78,7 +79,11 @@ function taskShapeError(scope: LaunchScope, task: TaskInfo): string | undefined 
   if (fw.tasks.has(taskId) || fw.unreachableTasks.has(taskId) || scope.taskIds.has(taskId)) {
     return `Task has duplicate ID: ${taskId}`;
   }
-  return validateKillPolicy(task.kill_policy);
+  return (
+    validateKillPolicy(task.kill_policy) ??
+    validateTaskCheck(task.health_check, 'health') ??
+    validateTaskCheck(task.check, 'check')
+  );
 }
 
 /**

@@ -48,6 +48,7 @@ export function reconcile(
 function latest(ctx: Ctx, task: TaskRecord): TaskStatus {
   const extra: Partial<TaskStatus> = { ...executorField(task) };
   const healthy = task.status?.healthy;
+  const check_status = task.status?.check_status;
   const unreachable =
     task.unreachableSinceMs === undefined
       ? {}
@@ -62,6 +63,7 @@ function latest(ctx: Ctx, task: TaskRecord): TaskStatus {
     {
       ...extra,
       ...(healthy === undefined ? {} : { healthy }),
+      ...(check_status === undefined ? {} : { check_status }),
       ...unreachable,
     },
   );

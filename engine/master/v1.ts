@@ -136,6 +136,8 @@ export interface TaskInfo {
   readonly command?: CommandInfo;
   readonly container?: Readonly<Record<string, unknown>>;
   readonly health_check?: Readonly<Record<string, unknown>>;
+  /** CheckInfo: a check whose results are reported, never acted on. */
+  readonly check?: Readonly<Record<string, unknown>>;
   readonly kill_policy?: KillPolicy;
   readonly data?: string;
   readonly labels?: Labels;
@@ -155,6 +157,8 @@ export interface TaskStatus {
   readonly timestamp?: number;
   readonly uuid?: string;
   readonly healthy?: boolean;
+  /** CheckStatusInfo: the latest result of the task's check (TaskInfo.check). */
+  readonly check_status?: Readonly<Record<string, unknown>>;
   readonly labels?: Labels;
   readonly unreachable_time?: { readonly nanoseconds: number };
 }

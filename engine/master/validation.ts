@@ -117,6 +117,49 @@ export function validateKillPolicy(policy: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Checks TaskInfo.health_check (`kind` health) or TaskInfo.check (`kind` check) as Mesos's task
+ * validation does: a type of COMMAND, HTTP or TCP with its own field set (a command with a value, a
+ * port), an HTTP path starting with '/', and no negative durations.
+ */
+export function validateTaskCheck(check: unknown, kind: 'health' | 'check'): string | undefined {
+  if (check === undefined) return undefined;
+  const name = kind === 'health' ? 'health_check' : 'check';
+  if (check === null || typeof check !== 'object') return `Task's ${name} must be an object`;
+  const fields = check as Record<string, unknown>;
+  for (const field of ['delay_seconds', 'interval_seconds', 'timeout_seconds', 'grace_period_seconds']) {
+    const value = fields[field];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0))
+      return `Task's ${name}.${field} must be a non-negative number`;
+  }
+  const portOf = (holder: unknown): unknown => (holder as { port?: unknown } | undefined)?.port;
+  const validPort = (port: unknown): boolean =>
+    typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536;
+  switch (fields.type) {
+    case 'COMMAND': {
+      const holder = fields.command as { command?: unknown; value?: unknown } | undefined;
+      const command = (kind === 'health' ? holder : holder?.command) as { value?: unknown } | undefined;
+      if (typeof command?.value !== 'string' || command.value === '')
+        return `Task's ${name} of type COMMAND needs a command with a value`;
+      return undefined;
+    }
+    case 'HTTP': {
+      const http = fields.http as { path?: unknown; scheme?: unknown } | undefined;
+      if (!validPort(portOf(http))) return `Task's ${name} of type HTTP needs http.port (1 to 65535)`;
+      if (typeof http?.path === 'string' && !http.path.startsWith('/'))
+        return `Task's ${name} HTTP path '${http.path}' must start with '/'`;
+      if (http?.scheme !== undefined && http.scheme !== 'http' && http.scheme !== 'https')
+        return `Task's ${name} HTTP scheme must be 'http' or 'https'`;
+      return undefined;
+    }
+    case 'TCP':
+      if (!validPort(portOf(fields.tcp))) return `Task's ${name} of type TCP needs tcp.port (1 to 65535)`;
+      return undefined;
+    default:
+      return `Task's ${name} needs a type: COMMAND, HTTP or TCP`;
+  }
+}
+
 /** Deep equality of two JSON values, whatever the order of object keys. */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;

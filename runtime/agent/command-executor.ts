@@ -18,12 +18,24 @@ import type {
   RecoveredContainer,
 } from './launcher.ts';
 import type { ContainerRecord } from './posix-launcher.ts';
+import {
+  type CheckStatusInfo,
+  checkPlanOf,
+  emptyCheckStatus,
+  healthPlanOf,
+  startTaskCheckers,
+  type TaskCheckers,
+} from './task-checks.ts';
 
 /** What the command executor reports of a task (the agent turns it into a status update). */
 export interface CommandTaskReport {
   readonly state: TaskState;
   readonly message?: string;
   readonly reason?: string;
+  /** The result of the task's health check, once there is one (carried on by later updates). */
+  readonly healthy?: boolean;
+  /** The result of the task's general check (carried on by later updates). */
+  readonly check_status?: CheckStatusInfo;
 }
 
 /** What the command executor needs to run one task. */
@@ -45,6 +57,10 @@ export interface CommandTaskOptions {
   readonly container?: ContainerSpec;
   /** Told of the command's container as soon as it is launched (to checkpoint it). */
   readonly on_launch?: (record: ContainerRecord) => void;
+  /** TaskInfo.health_check: run once the task runs; failures in a row kill the task. */
+  readonly health_check?: unknown;
+  /** TaskInfo.check: run once the task runs; its results are reported. */
+  readonly check?: unknown;
 }
 
 /** A task being run by the command executor. */
@@ -81,17 +97,34 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
   let killed = false;
   let kill_grace_ms: number | undefined;
   let ended = false;
+  // What the task's checks found last: every later update carries it, as Mesos's executors do.
+  let healthy: boolean | undefined;
+  let check_status: CheckStatusInfo | undefined;
+  let checkers: TaskCheckers | undefined;
+  let killed_unhealthy = false;
   const report = (r: CommandTaskReport): void => {
     if (ended) return;
     if (r.state !== 'TASK_STARTING' && r.state !== 'TASK_RUNNING' && r.state !== 'TASK_KILLING') ended = true;
-    options.report(r);
+    if (ended || r.state === 'TASK_KILLING') checkers?.stop();
+    options.report({
+      ...r,
+      ...(healthy === undefined ? {} : { healthy }),
+      ...(check_status === undefined ? {} : { check_status }),
+    });
   };
+  const health_plan = healthPlanOf(options.health_check);
+  const check_plan = checkPlanOf(options.check);
 
   const run = async (): Promise<void> => {
     report({ state: 'TASK_STARTING' });
     const command = launchCommand(options.command);
     if (command.value === '') {
       report({ state: 'TASK_FAILED', message: 'Command has no value', reason: 'REASON_TASK_INVALID' });
+      return;
+    }
+    const invalid = [health_plan, check_plan].find((plan) => typeof plan === 'string');
+    if (invalid !== undefined) {
+      report({ state: 'TASK_FAILED', message: invalid, reason: 'REASON_TASK_INVALID' });
       return;
     }
     try {
@@ -112,15 +145,57 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
       });
       return;
     }
-    if (!killed) report({ state: 'TASK_RUNNING' });
+    if (!killed) {
+      const health = typeof health_plan === 'object' ? health_plan : undefined;
+      const check = typeof check_plan === 'object' ? check_plan : undefined;
+      // A task with a check starts with the check's empty result, as Mesos sends it.
+      if (check !== undefined) check_status = emptyCheckStatus(check);
+      report({ state: 'TASK_RUNNING' });
+      if (health !== undefined || check !== undefined) {
+        checkers = startTaskCheckers(
+          { ...(health === undefined ? {} : { health }), ...(check === undefined ? {} : { check }) },
+          {
+            sandbox_dir: options.sandbox_dir,
+            env: options.env,
+            ...(options.container === undefined ? {} : { container: options.container }),
+          },
+          {
+            onHealth(result) {
+              if (ended || killed) return;
+              healthy = result.healthy;
+              report({
+                state: 'TASK_RUNNING',
+                reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+                ...(result.healthy ? {} : { message: result.message }),
+              });
+              if (result.kill) {
+                killed_unhealthy = true;
+                task.kill();
+              }
+            },
+            onCheck(status) {
+              if (ended || killed) return;
+              check_status = status;
+              report({ state: 'TASK_RUNNING', reason: 'REASON_TASK_CHECK_STATUS_UPDATED' });
+            },
+          },
+        );
+      }
+    }
     // A kill that came while the launch was under way takes effect now.
     else void container.kill(kill_grace_ms ?? default_grace_ms);
     // A container that hits a limit is destroyed at once, and its end is reported as that limit.
     const launched = container;
     void launched.limited?.then(() => launched.kill(0));
     const exit: ExitResult = await container.exited;
+    checkers?.stop();
     const limitation = container.limitation?.();
     if (limitation !== undefined) report({ state: 'TASK_FAILED', ...limitation });
+    else if (killed_unhealthy)
+      report({
+        state: commandTerminalState(exit, killed),
+        message: `${commandExitMessage(exit)}; the task was killed because its health check failed`,
+      });
     else report({ state: commandTerminalState(exit, killed), message: commandExitMessage(exit) });
     // Processes the command left behind in its group die with the task, as its container would.
     await container.kill(0);
@@ -134,9 +209,10 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
     });
   });
 
-  return {
+  const task: CommandTask = {
     kill(grace_ms) {
       if (ended) return;
+      checkers?.stop();
       const first = !killed;
       killed = true;
       kill_grace_ms = grace_ms ?? kill_grace_ms ?? default_grace_ms;
@@ -148,10 +224,12 @@ export function runCommandTask(options: CommandTaskOptions): CommandTask {
     liveContainer: () => (container?.running() === true ? container : undefined),
     release() {
       released = true;
+      checkers?.stop();
       container?.release();
     },
     done,
   };
+  return task;
 }
 
 /** What the command executor needs to take a task over again after an agent restart. */

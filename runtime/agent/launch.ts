@@ -172,6 +172,8 @@ async function runAgentTask(
       container: task.info.container,
     }),
     on_launch: (record) => checkpointContainer(core, executor, task_id, record),
+    ...(task.info.health_check === undefined ? {} : { health_check: task.info.health_check }),
+    ...(task.info.check === undefined ? {} : { check: task.info.check }),
   });
   core.runners.set(key, runner);
   try {

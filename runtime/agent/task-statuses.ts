@@ -22,6 +22,8 @@ export interface StatusFields {
   readonly message?: string;
   readonly reason?: string;
   readonly source: 'SOURCE_AGENT' | 'SOURCE_EXECUTOR';
+  readonly healthy?: boolean;
+  readonly check_status?: TaskStatus['check_status'];
 }
 
 /** A fresh status of a task, with a new uuid, stamped with the agent's id and the time. */
@@ -36,6 +38,8 @@ export function newStatus(core: AgentCore, task: AgentTask, fields: StatusFields
     executor_id: { value: task.executor_id },
     timestamp: Date.now() / 1000,
     uuid: newStatusUuid(),
+    ...(fields.healthy === undefined ? {} : { healthy: fields.healthy }),
+    ...(fields.check_status === undefined ? {} : { check_status: fields.check_status }),
   };
 }
 
