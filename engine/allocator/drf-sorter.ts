@@ -18,7 +18,7 @@
 import type { Quantities } from '../quantities.ts';
 import { addInto, type ClientRecord, LedgerSorter, subtractFrom } from './client-ledger.ts';
 import { dominantShare, type ShareFunction } from './share.ts';
-import { compareFiled, type FiledNode, SiblingList } from './sibling-list.ts';
+import { type FiledNode, FilingKeys, SiblingList } from './sibling-list.ts';
 
 /** Options of a DRF sorter. */
 export interface DrfSorterOptions {
@@ -53,6 +53,8 @@ export class DrfSorter extends LedgerSorter {
   /** Nodes by id; ids of removed nodes are reused. */
   private readonly nodes: DrfNode[] = [];
   private readonly freeIds: number[] = [];
+  /** The keys nodes are filed under in their parents' lists, by node id. */
+  private readonly keys = new FilingKeys();
   private readonly root: DrfNode;
   private readonly inners = new Map<string, DrfNode>();
   private readonly leaves = new Map<string, DrfNode>();
@@ -237,17 +239,16 @@ export class DrfSorter extends LedgerSorter {
       parent,
       isLeaf: record !== undefined,
       children: new Map(),
-      ordered: new SiblingList(this.nodes),
+      ordered: new SiblingList(this.nodes, this.keys),
       record,
       allocation: record?.allocation ?? {},
       count: 0,
       active: 0,
       weight: this.ledger.weight(path),
-      keyShare: 0,
-      keyCount: 0,
       stale: false,
     };
     this.nodes[node.id] = node;
+    this.keys.add(node);
     return node;
   }
 
@@ -258,6 +259,7 @@ export class DrfSorter extends LedgerSorter {
   }
 
   private dropNode(node: DrfNode): void {
+    this.keys.remove(node);
     this.freeIds.push(node.id);
   }
 
@@ -281,9 +283,11 @@ export class DrfSorter extends LedgerSorter {
       if (wasListed) {
         list.removeAt(list.indexOf(node));
       } else {
-        node.keyShare = this.keyShareOf(node);
-        node.keyCount = node.count;
-        list.insert(list.lowerBound(node.keyShare, node.keyCount, node.path), node);
+        const keys = this.keys;
+        const share = this.keyShareOf(node);
+        keys.share[node.id] = share;
+        keys.count[node.id] = node.count;
+        list.insert(list.lowerBound(share, node.count, keys.rank[node.id]!), node);
       }
     }
     this.root.active += delta;
@@ -320,21 +324,23 @@ export class DrfSorter extends LedgerSorter {
   /** Moves a listed node to where its current key files it in its parent's list. */
   private refileOne(node: DrfNode): void {
     const list = node.parent!.ordered;
+    const keys = this.keys;
+    const id = node.id;
     const share = this.keyShareOf(node);
     const count = node.count;
-    if (list.length === 1 || (share === node.keyShare && count === node.keyCount)) {
+    if (list.length === 1 || (share === keys.share[id] && count === keys.count[id])) {
       // An only child (the leaf of a client without sub-roles) has nowhere to move.
-      node.keyShare = share;
-      node.keyCount = count;
+      keys.share[id] = share;
+      keys.count[id] = count;
       return;
     }
     const from = list.indexOf(node);
     // The list is still sorted with the node under its old key: entries before the new key's
     // bound, other than the node itself, go before it.
-    const bound = list.lowerBound(share, count, node.path);
+    const bound = list.lowerBound(share, count, keys.rank[id]!);
     const to = from < bound ? bound - 1 : bound;
-    node.keyShare = share;
-    node.keyCount = count;
+    keys.share[id] = share;
+    keys.count[id] = count;
     if (to === from) return;
     list.move(from, to);
     this.orderValid = false;
@@ -342,17 +348,19 @@ export class DrfSorter extends LedgerSorter {
 
   /** Recomputes every key and re-sorts every list after the total changed. */
   private resortAll(): void {
+    const keys = this.keys;
+    const byKey = (a: DrfNode, b: DrfNode): number => keys.compare(a.id, b.id);
     const visit = (node: DrfNode): void => {
       const listed: DrfNode[] = [];
       for (const child of node.children.values()) {
         if (child.active > 0) {
-          child.keyShare = this.keyShareOf(child);
-          child.keyCount = child.count;
+          keys.share[child.id] = this.keyShareOf(child);
+          keys.count[child.id] = child.count;
           listed.push(child);
         }
         if (!child.isLeaf) visit(child);
       }
-      node.ordered.fill(listed.sort(compareFiled));
+      node.ordered.fill(listed.sort(byKey));
     };
     visit(this.root);
     for (const leaf of this.stale) leaf.stale = false;

@@ -1,27 +1,99 @@
 // Sibling lists: incremental sorters (drf-sorter.ts) keep each node's children in one, filed under
 // the key (share, count, path).
+//
+// The keys sit in typed arrays indexed by node id (`FilingKeys`), and the path, the last tie-break,
+// is filed as a number: every node's rank in the order of all the sorter's paths (`rank`), so a
+// binary search over siblings compares numbers held in a few contiguous arrays instead of reaching a
+// node object and comparing two strings at each step. Ranks order as the paths do; a new path takes
+// the midpoint of its neighbours' ranks, and all ranks are numbered anew (in the same order, so no
+// list needs refiling) when two neighbours have no number left between them.
 
 /** A node filed in a sibling list under the key (share, count, path). */
 export interface FiledNode {
-  /** Index in the owner's node table, which sibling lists hold. */
+  /** Index in the owner's node table and in its `FilingKeys`. */
   readonly id: number;
   readonly path: string;
-  /** The key this node is filed under in its parent's list. */
-  keyShare: number;
-  keyCount: number;
 }
 
-/** True when the key `node` is filed under orders before the key (share, count, path). */
-function filedBefore(node: FiledNode, share: number, count: number, path: string): boolean {
-  if (node.keyShare !== share) return node.keyShare < share;
-  if (node.keyCount !== count) return node.keyCount < count;
-  return node.path < path;
-}
+/** Gap between ranks when they are numbered anew. */
+const rank_step = 1024;
 
-/** Compares two nodes by the keys they are filed under (a full order: paths differ). */
-export function compareFiled(a: FiledNode, b: FiledNode): number {
-  if (a === b) return 0;
-  return filedBefore(a, b.keyShare, b.keyCount, b.path) ? -1 : 1;
+/** The keys nodes are filed under, by node id, and the ranks of their paths. */
+export class FilingKeys {
+  share: Float64Array = new Float64Array(16);
+  count: Float64Array = new Float64Array(16);
+  rank: Float64Array = new Float64Array(16);
+  /** Live nodes in path order (ranks increase along it). */
+  private readonly byPath: FiledNode[] = [];
+
+  /** Makes room for node ids below `size`. */
+  private reserve(size: number): void {
+    if (size <= this.share.length) return;
+    let length = this.share.length;
+    while (length < size) length *= 2;
+    const grow = (old: Float64Array): Float64Array => {
+      const grown = new Float64Array(length);
+      grown.set(old);
+      return grown;
+    };
+    this.share = grow(this.share);
+    this.count = grow(this.count);
+    this.rank = grow(this.rank);
+  }
+
+  /** Gives a new node a rank by its path (among live nodes, paths are distinct), and zero keys. */
+  add(node: FiledNode): void {
+    this.reserve(node.id + 1);
+    this.share[node.id] = 0;
+    this.count[node.id] = 0;
+    const byPath = this.byPath;
+    let low = 0;
+    let high = byPath.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (byPath[mid]!.path < node.path) low = mid + 1;
+      else high = mid;
+    }
+    byPath.splice(low, 0, node);
+    const before = low > 0 ? this.rank[byPath[low - 1]!.id]! : 0;
+    const after = low + 1 < byPath.length ? this.rank[byPath[low + 1]!.id]! : before + 2 * rank_step;
+    const rank = before + (after - before) / 2;
+    if (rank > before && rank < after) {
+      this.rank[node.id] = rank;
+      return;
+    }
+    for (let i = 0; i < byPath.length; i++) this.rank[byPath[i]!.id] = (i + 1) * rank_step;
+  }
+
+  /** Forgets a removed node's path (its id may be reused). */
+  remove(node: FiledNode): void {
+    const byPath = this.byPath;
+    const rank = this.rank[node.id]!;
+    let low = 0;
+    let high = byPath.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.rank[byPath[mid]!.id]! < rank) low = mid + 1;
+      else high = mid;
+    }
+    if (byPath[low] !== node) throw new Error(`sorter: '${node.path}' is not where its rank files it`);
+    byPath.splice(low, 1);
+  }
+
+  /** True when the key `id` is filed under orders before the key (share, count, rank). */
+  before(id: number, share: number, count: number, rank: number): boolean {
+    const s = this.share[id]!;
+    if (s !== share) return s < share;
+    const c = this.count[id]!;
+    if (c !== count) return c < count;
+    return this.rank[id]! < rank;
+  }
+
+  /** Compares two nodes by the keys they are filed under (a full order: paths differ). */
+  compare(a: number, b: number): number {
+    if (a === b) return 0;
+    return this.before(a, this.share[b]!, this.count[b]!, this.rank[b]!) ? -1 : 1;
+  }
 }
 
 /**
@@ -34,22 +106,26 @@ export class SiblingList<T extends FiledNode> {
   private ids = new Int32Array(4);
   length = 0;
   private readonly nodes: readonly T[];
+  private readonly keys: FilingKeys;
 
-  constructor(nodes: readonly T[]) {
+  constructor(nodes: readonly T[], keys: FilingKeys) {
     this.nodes = nodes;
+    this.keys = keys;
   }
 
   at(index: number): T {
     return this.nodes[this.ids[index]!]!;
   }
 
-  /** The first index whose node's key does not order before (share, count, path). */
-  lowerBound(share: number, count: number, path: string): number {
+  /** The first index whose node's key does not order before (share, count, rank). */
+  lowerBound(share: number, count: number, rank: number): number {
+    const ids = this.ids;
+    const keys = this.keys;
     let low = 0;
     let high = this.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (filedBefore(this.nodes[this.ids[mid]!]!, share, count, path)) low = mid + 1;
+      if (keys.before(ids[mid]!, share, count, rank)) low = mid + 1;
       else high = mid;
     }
     return low;
@@ -57,8 +133,10 @@ export class SiblingList<T extends FiledNode> {
 
   /** The index of `node`, found by the key it is filed under. */
   indexOf(node: T): number {
-    const at = this.lowerBound(node.keyShare, node.keyCount, node.path);
-    if (at >= this.length || this.ids[at] !== node.id) {
+    const keys = this.keys;
+    const id = node.id;
+    const at = this.lowerBound(keys.share[id]!, keys.count[id]!, keys.rank[id]!);
+    if (at >= this.length || this.ids[at] !== id) {
       throw new Error(`sorter: '${node.path}' is not where its key files it`);
     }
     return at;
