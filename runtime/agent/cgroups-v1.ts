@@ -2,9 +2,10 @@
 // own. A container's cgroup is `<root>/<name>` in every hierarchy it needs; the freezer's is the one
 // that says which processes are the container's, and the one that stops them all for a kill.
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cgroup_empty_wait_ms, cgroup_freeze_wait_ms } from '../constants.ts';
 import {
+  allOrFirstError,
   type Cgroup,
   type CgroupController,
   type CgroupLimits,
@@ -103,12 +104,24 @@ export function createCgroupsV1(
     async create(name, limits) {
       const cgroup = cgroupOf(name);
       try {
-        for (const hierarchy of hierarchies) await mkdir(join(hierarchy, root, name), { recursive: true });
-        for (const [file, value] of limitWrites(used, (m) => join(m, root, name), limits)) {
-          await writeFile(file, value).catch((error: NodeJS.ErrnoException) => {
-            throw new Error(`cannot write ${value} into ${file}: ${error.code ?? error.message}`);
-          });
+        // The hierarchies are independent: their directories are made, and their limits written, at
+        // once; within one hierarchy the limits keep their order.
+        await Promise.all(hierarchies.map((h) => mkdir(join(h, root, name), { recursive: true })));
+        const by_dir = new Map<string, Array<[string, string]>>();
+        for (const write of limitWrites(used, (m) => join(m, root, name), limits)) {
+          const writes = by_dir.get(dirname(write[0])) ?? [];
+          writes.push(write);
+          by_dir.set(dirname(write[0]), writes);
         }
+        await allOrFirstError(
+          [...by_dir.values()].map(async (writes) => {
+            for (const [file, value] of writes) {
+              await writeFile(file, value).catch((error: NodeJS.ErrnoException) => {
+                throw new Error(`cannot write ${value} into ${file}: ${error.code ?? error.message}`);
+              });
+            }
+          }),
+        );
       } catch (error) {
         await cgroup.remove().catch(() => {});
         throw error;

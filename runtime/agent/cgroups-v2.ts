@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { cgroup_empty_wait_ms, cgroup_freeze_wait_ms } from '../constants.ts';
 import {
+  allOrFirstError,
   type Cgroup,
   type CgroupController,
   type CgroupLimits,
@@ -100,11 +101,16 @@ export function createCgroupsV2(
       const dir = join(mount, root, name);
       try {
         await mkdir(dir);
-        for (const [file, value] of v2LimitWrites(limits, controllers)) {
-          await writeFile(join(dir, file), value).catch((error: NodeJS.ErrnoException) => {
-            throw new Error(`cannot write ${value} into ${join(dir, file)}: ${error.code ?? error.message}`);
-          });
-        }
+        // Each limit lives in a file of its own: they are written at once.
+        await allOrFirstError(
+          v2LimitWrites(limits, controllers).map(([file, value]) =>
+            writeFile(join(dir, file), value).catch((error: NodeJS.ErrnoException) => {
+              throw new Error(
+                `cannot write ${value} into ${join(dir, file)}: ${error.code ?? error.message}`,
+              );
+            }),
+          ),
+        );
         // A tree without the kernel behind it lists nobody until a process is written in.
         if (!real) await writeFile(join(dir, 'cgroup.procs'), '');
       } catch (error) {

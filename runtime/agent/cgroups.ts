@@ -136,6 +136,16 @@ export async function pollUntil(
   }
 }
 
+/**
+ * Waits for every promise, then throws the first error (in the given order) if any failed: unlike
+ * Promise.all, nothing is left running when the caller goes on to undo what they did.
+ */
+export async function allOrFirstError(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
 /** Parses a `key value` per line file (memory.stat, cpu.stat, cpuacct.stat, memory.events). */
 export function parseKeyValues(text: string): Map<string, number> {
   const values = new Map<string, number>();

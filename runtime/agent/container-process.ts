@@ -78,11 +78,22 @@ export interface SpawnedProcess {
   release(): void;
 }
 
+/** How the first process tells the launcher that the command is about to run: a byte on this fd. */
+export const ready_fd = 3;
+
 /** Spawns `file args` detached in the sandbox, with stdout and stderr appended to the sandbox's files. */
+
+/**
+ * Spawns `file args` detached in the sandbox, with stdout and stderr appended to the sandbox's files.
+ * With `await_ready`, the process is given a pipe at fd 3 (ready_fd) and the spawn resolves once it
+ * writes there (the command is then about to run, inside whatever its first processes set up), or
+ * once it closes that pipe or ends without writing (then `exited` tells how it ended).
+ */
 export async function spawnInSandbox(
   request: LaunchRequest,
   spawned: { file: string; args: readonly string[]; argv0: string },
   status_file: string | undefined,
+  await_ready = false,
 ): Promise<SpawnedProcess> {
   const { sandbox_dir, command } = request;
   // Append, so that an executor and the task it runs can share the sandbox's files.
@@ -97,8 +108,23 @@ export async function spawnInSandbox(
       cwd: sandbox_dir,
       env: { ...request.env },
       detached: true,
-      stdio: ['ignore', stdout.fd, stderr.fd],
+      stdio: await_ready ? ['ignore', stdout.fd, stderr.fd, 'pipe'] : ['ignore', stdout.fd, stderr.fd],
     });
+    const ready_pipe = await_ready ? child.stdio[ready_fd] : null;
+    // Listened to before anything else can run, so that neither the byte nor the pipe's end is missed.
+    const ready =
+      ready_pipe === null || ready_pipe === undefined
+        ? undefined
+        : new Promise<void>((resolve) => {
+            const done = (): void => {
+              ready_pipe.destroy();
+              resolve();
+            };
+            ready_pipe.once('data', done);
+            ready_pipe.once('end', done);
+            ready_pipe.once('error', done);
+            child.once('exit', done);
+          });
     // Listen for the exit before anything else can run, and keep an error listener for the
     // child's whole life: an 'error' event without one would throw in the agent.
     const ended = new Promise<ExitResult>((resolve) => {
@@ -120,6 +146,7 @@ export async function spawnInSandbox(
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`launch of '${command.value}' reported no pid`);
+    await ready;
     return { pid, exited, release: () => child.unref() };
   } finally {
     // The child holds its own copies of the descriptors.

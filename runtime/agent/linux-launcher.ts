@@ -4,6 +4,8 @@
 // process is a shell that writes its own pid into the container's cgroup.procs files and then
 // execs the rest, so no process of the container ever runs outside its cgroup:
 //   sh (joins the cgroups) -> [exit-status wrapper] -> [unshare ... sh (hostname, /tmp, lo)] -> [setpriv] -> command
+// The launch resolves once the command is about to run inside its cgroups and namespaces (the last
+// shell before it says so on a pipe, ready_fd), which is when the agent reports TASK_RUNNING.
 // With namespaces/pid the command is pid 1 of its namespace, with a /proc of its own; as pid 1 it
 // receives a SIGTERM only if it handles it, so a kill's grace-period SIGKILL ends one that does not.
 // A kill signals every process in the cgroup, and its SIGKILL freezes the cgroup first; once the
@@ -17,7 +19,14 @@ import {
   cpu_shares_per_cpu,
 } from '../constants.ts';
 import type { Cgroup, CgroupLimits, Cgroups } from './cgroups.ts';
-import { findTool, spawnForm, spawnInSandbox, userCommand, validateRequest } from './container-process.ts';
+import {
+  findTool,
+  ready_fd,
+  spawnForm,
+  spawnInSandbox,
+  userCommand,
+  validateRequest,
+} from './container-process.ts';
 import type {
   ContainerLimitation,
   ExitResult,
@@ -64,24 +73,33 @@ export interface LinuxLauncherOptions {
 
 /**
  * The script run as the first process of the container's namespaces (root, before the user
- * switch): hostname, a private /tmp (the sandbox, when it lies under /tmp, mounted again at its own
- * path inside, from the working directory the tmpfs hid), loopback up; then the command.
+ * switch): hostname (written into the UTS namespace's /proc/sys/kernel/hostname, as sethostname(2)
+ * does), a private /tmp (the sandbox, when it lies under /tmp, mounted again at its own path inside,
+ * from the working directory the tmpfs hid), loopback up (brought up while /tmp is mounted); then
+ * it says on ready_fd that the command is about to run, and execs it without that fd.
  */
 const namespace_init = [
-  'h=$1; s=$2; t=$3; n=$4; hostname_tool=$5; mount_tool=$6; ip_tool=$7; shift 7',
-  'if [ -n "$h" ]; then "$hostname_tool" "$h" || exit 125; fi',
+  'h=$1; s=$2; t=$3; n=$4; mount_tool=$5; ip_tool=$6; shift 6',
+  'if [ "$n" = 1 ]; then "$ip_tool" link set lo up & lo=$!; fi',
+  `if [ -n "$h" ]; then printf '%s' "$h" > /proc/sys/kernel/hostname || exit 125; fi`,
   'if [ "$t" = 1 ]; then',
   '  "$mount_tool" -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || exit 125',
   '  case "$s" in /tmp/*) mkdir -p "$s" && "$mount_tool" -c --bind . "$s" && cd "$s" || exit 125;; esac',
   'fi',
-  'if [ "$n" = 1 ]; then "$ip_tool" link set lo up || exit 125; fi',
-  'exec "$@"',
+  'if [ "$n" = 1 ]; then wait "$lo" || exit 125; fi',
+  `printf . >&${ready_fd}`,
+  `exec ${ready_fd}>&- "$@"`,
 ].join('\n');
 
-/** The first process: joins every cgroup.procs file given, then execs the rest. */
+/**
+ * The first process: joins every cgroup.procs file given, then execs the rest; when nothing comes
+ * between it and the command ($1 = 1), it is the one that says on ready_fd that the command is
+ * about to run, else it hands that fd on to the namespaces' first process.
+ */
 const cgroup_join = [
-  'n=$1; shift',
+  'r=$1; n=$2; shift 2',
   'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126; shift; n=$((n - 1)); done',
+  `if [ "$r" = 1 ]; then printf . >&${ready_fd}; exec ${ready_fd}>&- "$@"; fi`,
   'exec "$@"',
 ].join('\n');
 
@@ -114,9 +132,7 @@ export function limitsOf(request: LaunchRequest, options: LinuxLauncherOptions):
 }
 
 /** The system tools the namespaces need, found at start; throws naming one that is missing. */
-function namespaceTools(
-  namespaces: ContainerNamespaces,
-): Record<'unshare' | 'hostname' | 'mount' | 'ip', string> {
+function namespaceTools(namespaces: ContainerNamespaces): Record<'unshare' | 'mount' | 'ip', string> {
   const need = (name: string, wanted: boolean, why: string): string => {
     if (!wanted) return '';
     const path = findTool(name);
@@ -127,7 +143,6 @@ function namespaceTools(
   const any = Object.values(namespaces).some(Boolean);
   return {
     unshare: need('unshare', any, 'a container with namespaces'),
-    hostname: need('hostname', namespaces.uts, 'namespaces/uts'),
     mount: need('mount', namespaces.mount, 'filesystem/linux'),
     ip: need('ip', namespaces.net, 'network/none'),
   };
@@ -138,7 +153,7 @@ function inNamespaces(
   command: LaunchCommand,
   request: LaunchRequest,
   namespaces: ContainerNamespaces,
-  tools: Record<'unshare' | 'hostname' | 'mount' | 'ip', string>,
+  tools: Record<'unshare' | 'mount' | 'ip', string>,
 ): LaunchCommand {
   if (!Object.values(namespaces).some(Boolean)) return command;
   const flags = [
@@ -160,7 +175,6 @@ function inNamespaces(
     request.sandbox_dir,
     namespaces.mount ? '1' : '0',
     namespaces.net ? '1' : '0',
-    tools.hostname,
     tools.mount,
     tools.ip,
   ];
@@ -238,6 +252,7 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
 
   const launch = async (request: LaunchRequest): Promise<LaunchedContainer> => {
     await validateRequest(request);
+    const in_namespaces = Object.values(options.namespaces).some(Boolean);
     const command = inNamespaces(
       await userCommand(request, request.sandbox_dir),
       request,
@@ -255,6 +270,7 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
           '-c',
           cgroup_join,
           'meso-container',
+          in_namespaces ? '0' : '1',
           String(cgroup.procs_files.length),
           ...cgroup.procs_files,
           form.file,
@@ -262,7 +278,12 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
         ],
         argv0: 'sh',
       };
-      spawned = await spawnInSandbox(request, joined, form.wrapped ? request.exit_status_file : undefined);
+      spawned = await spawnInSandbox(
+        request,
+        joined,
+        form.wrapped ? request.exit_status_file : undefined,
+        true,
+      );
       await placeInCgroup(spawned.pid, cgroup);
     } catch (error) {
       await destroy(cgroup).catch(() => {});
