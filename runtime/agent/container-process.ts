@@ -69,6 +69,19 @@ export async function userCommand(request: LaunchRequest, sandbox_dir: string): 
   return asUser(request.command, user, setpriv);
 }
 
+/**
+ * How a command ended: what its exit-status wrapper recorded in `status_file`, if it was wrapped
+ * and recorded one; else how its first process ended.
+ */
+export function withRecordedStatus(
+  ended: Promise<ExitResult>,
+  status_file: string | undefined,
+): Promise<ExitResult> {
+  return status_file === undefined
+    ? ended
+    : ended.then(async (exit) => (await readExitStatus(status_file)) ?? exit);
+}
+
 /** A started first process. */
 export interface SpawnedProcess {
   readonly pid: number;
@@ -134,10 +147,7 @@ export async function spawnInSandbox(
     });
     // A wrapped command's own end is what its wrapper recorded; without a record (the wrapper
     // was killed outright) the wrapper's end stands for it.
-    const exited =
-      status_file === undefined
-        ? ended
-        : ended.then(async (exit) => (await readExitStatus(status_file)) ?? exit);
+    const exited = withRecordedStatus(ended, status_file);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.on('error', (error) =>

@@ -15,6 +15,7 @@ import {
 } from './cgroups.ts';
 import { type CgroupV1Mounts, createCgroupsV1 } from './cgroups-v1.ts';
 import { createCgroupsV2 } from './cgroups-v2.ts';
+import { findTool } from './container-process.ts';
 import type { Launcher } from './launcher.ts';
 import { type ContainerNamespaces, createLinuxLauncher } from './linux-launcher.ts';
 import { createPosixLauncher } from './posix-launcher.ts';
@@ -207,5 +208,6 @@ export function createLauncher(options: IsolationOptions = {}): Launcher {
     enable_cfs: options.cgroups_enable_cfs ?? false,
     limit_swap: options.cgroups_limit_swap ?? true,
     pids_max,
+    ...(findTool('perl') === undefined ? {} : { perl: findTool('perl') }),
   });
 }

@@ -1,17 +1,19 @@
 // The linux launcher, behind the Launcher interface of launcher.ts (the posix launcher is its twin):
 // each container gets a cgroup of its own (cgroups.ts) that holds its limits and all of its
 // processes, and, as its isolators ask, namespaces entered through util-linux `unshare`. The first
-// process is a shell that writes its own pid into the container's cgroup.procs files and then
-// execs the rest, so no process of the container ever runs outside its cgroup:
-//   sh (joins the cgroups) -> [exit-status wrapper] -> [unshare ... sh (hostname, /tmp, lo)] -> [setpriv] -> command
+// process is forked by the container forker (container-forker.ts), and writes its own pid into the
+// container's cgroup.procs files before it execs anything, so no process of the container ever runs
+// outside its cgroup (without perl for the forker, the agent forks a shell that does the same):
+//   forked child (joins the cgroups) -> [exit-status wrapper] -> [unshare ... sh (hostname, /tmp, lo)] -> [setpriv] -> command
 // The launch resolves once the command is about to run inside its cgroups and namespaces (the last
-// shell before it says so on a pipe, ready_fd), which is when the agent reports TASK_RUNNING.
+// process before it says so on a pipe, ready_fd), which is when the agent reports TASK_RUNNING.
 // With namespaces/pid the command is pid 1 of its namespace, with a /proc of its own; as pid 1 it
 // receives a SIGTERM only if it handles it, so a kill's grace-period SIGKILL ends one that does not.
 // A kill signals every process in the cgroup, and its SIGKILL freezes the cgroup first; once the
 // first process has ended the container is destroyed (what is left is killed, the cgroups removed).
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   cfs_period_us_default,
   cgroup_oom_poll_ms,
@@ -19,13 +21,16 @@ import {
   cpu_shares_per_cpu,
 } from '../constants.ts';
 import type { Cgroup, CgroupLimits, Cgroups } from './cgroups.ts';
+import { createContainerForker } from './container-forker.ts';
 import {
   findTool,
   ready_fd,
+  type SpawnedProcess,
   spawnForm,
   spawnInSandbox,
   userCommand,
   validateRequest,
+  withRecordedStatus,
 } from './container-process.ts';
 import type {
   ContainerLimitation,
@@ -69,6 +74,11 @@ export interface LinuxLauncherOptions {
   /** --cgroups_limit_swap: no swap beyond the memory limit. */
   readonly limit_swap: boolean;
   readonly pids_max: number;
+  /**
+   * The perl that runs the container forker (container-forker.ts); without one the agent forks
+   * each container's first process itself (a shell that joins the cgroups, slower to start).
+   */
+  readonly perl?: string;
 }
 
 /**
@@ -76,10 +86,11 @@ export interface LinuxLauncherOptions {
  * switch): hostname (written into the UTS namespace's /proc/sys/kernel/hostname, as sethostname(2)
  * does), a private /tmp (the sandbox, when it lies under /tmp, mounted again at its own path inside,
  * from the working directory the tmpfs hid), loopback up (brought up while /tmp is mounted); then
- * it says on ready_fd that the command is about to run, and execs it without that fd.
+ * it writes its ready line on ready_fd (the command is about to run), and execs the command without
+ * that fd.
  */
 const namespace_init = [
-  'h=$1; s=$2; t=$3; n=$4; mount_tool=$5; ip_tool=$6; shift 6',
+  'h=$1; s=$2; t=$3; n=$4; mount_tool=$5; ip_tool=$6; ready=$7; shift 7',
   'if [ "$n" = 1 ]; then "$ip_tool" link set lo up & lo=$!; fi',
   `if [ -n "$h" ]; then printf '%s' "$h" > /proc/sys/kernel/hostname || exit 125; fi`,
   'if [ "$t" = 1 ]; then',
@@ -87,14 +98,15 @@ const namespace_init = [
   '  case "$s" in /tmp/*) mkdir -p "$s" && "$mount_tool" -c --bind . "$s" && cd "$s" || exit 125;; esac',
   'fi',
   'if [ "$n" = 1 ]; then wait "$lo" || exit 125; fi',
-  `printf . >&${ready_fd}`,
+  `printf '%s\\n' "$ready" >&${ready_fd}`,
   `exec ${ready_fd}>&- "$@"`,
 ].join('\n');
 
 /**
- * The first process: joins every cgroup.procs file given, then execs the rest; when nothing comes
- * between it and the command ($1 = 1), it is the one that says on ready_fd that the command is
- * about to run, else it hands that fd on to the namespaces' first process.
+ * The first process when the agent forks it itself (a machine without perl for the forker of
+ * container-forker.ts): joins every cgroup.procs file given, then execs the rest; when nothing
+ * comes between it and the command ($1 = 1), it is the one that says on ready_fd that the command
+ * is about to run, else it hands that fd on to the namespaces' first process.
  */
 const cgroup_join = [
   'r=$1; n=$2; shift 2',
@@ -154,6 +166,7 @@ function inNamespaces(
   request: LaunchRequest,
   namespaces: ContainerNamespaces,
   tools: Record<'unshare' | 'mount' | 'ip', string>,
+  ready_line: string,
 ): LaunchCommand {
   if (!Object.values(namespaces).some(Boolean)) return command;
   const flags = [
@@ -177,6 +190,7 @@ function inNamespaces(
     namespaces.net ? '1' : '0',
     tools.mount,
     tools.ip,
+    ready_line,
   ];
   const args = [tools.unshare, ...flags, '--', ...init, ...inner];
   return { value: tools.unshare, shell: false, arguments: args };
@@ -250,41 +264,62 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
   const tools = namespaceTools(options.namespaces);
   const { cgroups } = options;
 
+  const forker = options.perl === undefined ? undefined : createContainerForker(options.perl);
+  const in_namespaces = Object.values(options.namespaces).some(Boolean);
+
   const launch = async (request: LaunchRequest): Promise<LaunchedContainer> => {
     await validateRequest(request);
-    const in_namespaces = Object.values(options.namespaces).some(Boolean);
+    const fork_id = forker?.nextId();
     const command = inNamespaces(
       await userCommand(request, request.sandbox_dir),
       request,
       options.namespaces,
       tools,
+      fork_id === undefined ? '.' : forker!.readyLine(fork_id),
     );
     const form = spawnForm(request, command);
-    const name = randomUUID();
-    const cgroup = await cgroups.create(name, limitsOf(request, options));
-    let spawned: Awaited<ReturnType<typeof spawnInSandbox>>;
+    const status_file = form.wrapped ? request.exit_status_file : undefined;
+    const cgroup = await cgroups.create(randomUUID(), limitsOf(request, options));
+    let spawned: SpawnedProcess;
     try {
-      const joined = {
-        file: '/bin/sh',
-        args: [
-          '-c',
-          cgroup_join,
-          'meso-container',
-          in_namespaces ? '0' : '1',
-          String(cgroup.procs_files.length),
-          ...cgroup.procs_files,
-          form.file,
-          ...form.args,
-        ],
-        argv0: 'sh',
-      };
-      spawned = await spawnInSandbox(
-        request,
-        joined,
-        form.wrapped ? request.exit_status_file : undefined,
-        true,
-      );
-      await placeInCgroup(spawned.pid, cgroup);
+      if (forker !== undefined && fork_id !== undefined) {
+        // The forker's child joins the cgroups itself, then execs the first program.
+        const forked = await forker
+          .fork(fork_id, {
+            cwd: request.sandbox_dir,
+            stdout_file: join(request.sandbox_dir, 'stdout'),
+            stderr_file: join(request.sandbox_dir, 'stderr'),
+            env: request.env,
+            file: form.file,
+            argv0: form.argv0,
+            args: form.args,
+            procs_files: cgroup.procs_files,
+            ready_in_child: !in_namespaces,
+          })
+          .catch((error: Error) => {
+            throw new Error(
+              `cannot launch '${request.command.value}' in '${request.sandbox_dir}': ${error.message}`,
+            );
+          });
+        spawned = { ...forked, exited: withRecordedStatus(forked.exited, status_file) };
+      } else {
+        const joined = {
+          file: '/bin/sh',
+          args: [
+            '-c',
+            cgroup_join,
+            'meso-container',
+            in_namespaces ? '0' : '1',
+            String(cgroup.procs_files.length),
+            ...cgroup.procs_files,
+            form.file,
+            ...form.args,
+          ],
+          argv0: 'sh',
+        };
+        spawned = await spawnInSandbox(request, joined, status_file, true);
+        await placeInCgroup(spawned.pid, cgroup);
+      }
     } catch (error) {
       await destroy(cgroup).catch(() => {});
       throw error;
@@ -293,7 +328,7 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
   };
 
   const trackLaunched = (
-    spawned: Awaited<ReturnType<typeof spawnInSandbox>>,
+    spawned: SpawnedProcess,
     cgroup: Cgroup,
     request: LaunchRequest,
   ): LaunchedContainer => {

@@ -8,8 +8,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLauncher } from '../../runtime/agent/isolation.ts';
+import { createLauncher, detectCgroups } from '../../runtime/agent/isolation.ts';
 import type { LaunchRequest } from '../../runtime/agent/launcher.ts';
+import { createLinuxLauncher } from '../../runtime/agent/linux-launcher.ts';
 import { eventually } from './agent-harness.ts';
 import {
   leftCgroups as leftUnder,
@@ -242,6 +243,82 @@ describe.runIf(usable)('linux launcher: cpu quota, namespaces, users, recovery',
     expect(recovered!.running()).toBe(false);
     expect(await restarted.recover(kept.record)).toBeUndefined();
     await Promise.allSettled([kept.exited, orphan.exited]);
+    expect(leftCgroups()).toEqual([]);
+  });
+});
+
+describe.runIf(usable)('linux launcher: who forks the first process', () => {
+  const script = 'echo pid=$$; echo host=$(hostname); cat /proc/self/cgroup';
+  const namespaces = { pid: true, mount: true, ipc: true, uts: true, net: true };
+  const make = (perl: string | undefined) =>
+    createLinuxLauncher({
+      isolation: 'cgroups/mem,namespaces/pid',
+      cgroups: detectCgroups(['memory', 'pids'], root, '/sys/fs/cgroup', 'test'),
+      namespaces,
+      enable_cfs: false,
+      limit_swap: true,
+      pids_max: 64,
+      ...(perl === undefined ? {} : { perl }),
+    });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meso-linux-launcher-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    removeCgroupsRoot(root);
+  });
+
+  for (const [what, perl] of [
+    ['the forker (perl)', '/usr/bin/perl'],
+    ['the agent itself, on a machine without perl', undefined],
+  ] as const) {
+    it(`puts a container forked by ${what} in its cgroups and namespaces before its command runs`, async () => {
+      const launcher = make(perl);
+      const box = await sandbox();
+      const container = await launcher.launch(request(box, script, { hostname: 'forked', mem_mb: 32 }));
+      // The launch resolved once the command was about to run: it is already in its cgroup.
+      const procs = readFileSync(
+        `/sys/fs/cgroup/memory/${root}/${container.record.cgroup}/cgroup.procs`,
+        'utf8',
+      );
+      expect(procs.split('\n')).toContain(String(container.pid));
+      expect(await container.exited).toEqual({ code: 0 });
+      const out = await readFile(join(box, 'stdout'), 'utf8');
+      expect(out).toContain('pid=1\n');
+      expect(out).toContain('host=forked\n');
+      expect(out).toContain(`memory:/${root}/${container.record.cgroup}`);
+      expect(leftCgroups()).toEqual([]);
+    });
+  }
+
+  it('reports a program the forker cannot find as exit 127, with argv[0] as the request gives it', async () => {
+    const launcher = createLinuxLauncher({
+      isolation: 'cgroups/mem',
+      cgroups: detectCgroups(['memory'], root, '/sys/fs/cgroup', 'test'),
+      namespaces: { pid: false, mount: false, ipc: false, uts: false, net: false },
+      enable_cfs: false,
+      limit_swap: true,
+      pids_max: 64,
+      perl: '/usr/bin/perl',
+    });
+    const box = await sandbox();
+    const missing = await launcher.launch({
+      ...request(box, 'no-such-program-x1'),
+      command: { value: 'no-such-program-x1', shell: false, arguments: ['no-such-program-x1'] },
+    });
+    expect(await missing.exited).toEqual({ code: 127 });
+    expect(await readFile(join(box, 'stderr'), 'utf8')).toMatch(/cannot run no-such-program-x1/);
+    const box2 = await sandbox();
+    const named = await launcher.launch({
+      ...request(box2, '/bin/sh'),
+      command: {
+        value: '/bin/sh',
+        shell: false,
+        arguments: ['my-name', '-c', 'tr "\\0" " " < /proc/$$/cmdline', 'x'],
+      },
+    });
+    expect(await named.exited).toEqual({ code: 0 });
+    expect(await readFile(join(box2, 'stdout'), 'utf8')).toMatch(/^my-name -c /);
     expect(leftCgroups()).toEqual([]);
   });
 });
