@@ -15,6 +15,7 @@ export class SimRegistry {
   private readonly frameworks = new Map<string, FrameworkInfo>();
   private readonly weights = new Map<string, number>();
   private readonly quotas = new Map<string, Quota>();
+  private maintenance: RegistrySnapshot['maintenance'];
   /** Registry operations applied so far. */
   operations = 0;
 
@@ -45,6 +46,12 @@ export class SimRegistry {
       case 'quota_updated':
         this.quotas.set(effect.role, effect.quota);
         return;
+      case 'maintenance_updated':
+        this.maintenance =
+          effect.windows.length === 0
+            ? undefined
+            : { windows: effect.windows, down_machines: effect.down_machines };
+        return;
       default:
         throw new Error(`sim registry: unknown operation ${JSON.stringify(effect)}`);
     }
@@ -63,6 +70,7 @@ export class SimRegistry {
       frameworks: [...this.frameworks.values()],
       weights: [...this.weights].map(([role, weight]) => ({ role, weight })),
       quotas: [...this.quotas].map(([role, quota]) => ({ role, quota })),
+      ...(this.maintenance === undefined ? {} : { maintenance: this.maintenance }),
     };
   }
 }

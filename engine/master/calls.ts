@@ -1,9 +1,10 @@
 // Scheduler calls: the checks every call after SUBSCRIBE passes (known framework, subscribed, the
 // right stream), then one handler per call type. Malformed calls answer 400 and change nothing.
 import { accept } from './accept.ts';
-import { type Ctx, callError, ignore } from './context.ts';
+import { type Ctx, callError } from './context.ts';
 import { removeFramework, subscribe, updateFramework } from './frameworks.ts';
 import type { SchedulerCallInput } from './inputs.ts';
+import { answerInverseOffers } from './inverse-offers.ts';
 import { decline } from './offers.ts';
 import { acknowledgeOperationStatus, reconcileOperations } from './operation-feedback.ts';
 import { reconcile } from './reconciliation.ts';
@@ -141,9 +142,16 @@ function dispatch(
       reconcileOperations(ctx, framework, call.reconcile_operations);
       return;
     case 'ACCEPT_INVERSE_OFFERS':
-    case 'DECLINE_INVERSE_OFFERS':
-      ignore(ctx, call.type, 'meso sends no inverse offers');
+    case 'DECLINE_INVERSE_OFFERS': {
+      const name = call.type === 'ACCEPT_INVERSE_OFFERS' ? 'accept_inverse_offers' : 'decline_inverse_offers';
+      const body = call[name];
+      if (body == null || !Array.isArray(body.inverse_offer_ids)) {
+        missing(ctx, `${name}.inverse_offer_ids`);
+        return;
+      }
+      answerInverseOffers(ctx, framework, body, call.type === 'ACCEPT_INVERSE_OFFERS' ? 'ACCEPT' : 'DECLINE');
       return;
+    }
     default: {
       const type = (call as { type: string }).type;
       callError(ctx, 501, `Unsupported call type ${type}`);

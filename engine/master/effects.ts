@@ -6,7 +6,17 @@ import type { Resource } from '../resources.ts';
 import type { CompletedFramework } from './options.ts';
 import type { SchedulerEvent } from './scheduler-api.ts';
 import type { TaskRecord } from './state.ts';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Id, KillPolicy, Operation, TaskInfo } from './v1.ts';
+import type {
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  Id,
+  KillPolicy,
+  MachineID,
+  MaintenanceWindow,
+  Operation,
+  TaskInfo,
+} from './v1.ts';
 
 /** A v1 scheduler event for one framework, to be written on its stream `stream_id`. */
 export interface FrameworkEventEffect {
@@ -136,7 +146,14 @@ export type RegistryEffect =
       readonly op: 'weights_updated';
       readonly weights: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
     }
-  | { readonly type: 'registry'; readonly op: 'quota_updated'; readonly role: string; readonly quota: Quota };
+  | { readonly type: 'registry'; readonly op: 'quota_updated'; readonly role: string; readonly quota: Quota }
+  /** The whole maintenance schedule and the machines of it that are DOWN, after any change. */
+  | {
+      readonly type: 'registry';
+      readonly op: 'maintenance_updated';
+      readonly windows: readonly MaintenanceWindow[];
+      readonly down_machines: readonly MachineID[];
+    };
 
 /**
  * Completed history (when the master's `historyEffects` asks for it): a task or framework that

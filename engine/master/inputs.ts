@@ -6,7 +6,16 @@
 // keep the v1 shapes (`{value}` ids, snake_case names).
 import type { Quota } from '../allocator/allocator.ts';
 import type { SchedulerCall } from './scheduler-api.ts';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Operation, Task, TaskStatus } from './v1.ts';
+import type {
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  MachineID,
+  MaintenanceSchedule,
+  Operation,
+  Task,
+  TaskStatus,
+} from './v1.ts';
 
 /**
  * Marks the master started (the first input of any kind does this too): records the start time,
@@ -173,6 +182,18 @@ export interface OperatorUpdateQuotasInput {
   readonly quotas: ReadonlyArray<{ readonly role: string; readonly quota: Quota }>;
 }
 
+/** An operator replaces the maintenance schedule (UPDATE_MAINTENANCE_SCHEDULE). */
+export interface OperatorUpdateMaintenanceScheduleInput {
+  readonly type: 'operator_update_maintenance_schedule';
+  readonly schedule: MaintenanceSchedule;
+}
+
+/** An operator takes DRAINING machines DOWN (START_MAINTENANCE) or DOWN machines UP (STOP_MAINTENANCE). */
+export interface OperatorMaintenanceInput {
+  readonly type: 'operator_start_maintenance' | 'operator_stop_maintenance';
+  readonly machines: readonly MachineID[];
+}
+
 /** Every input of the master, discriminated by `type`. */
 export type MasterInput =
   | StartInput
@@ -194,4 +215,6 @@ export type MasterInput =
   | OperatorOperationInput
   | OperatorAgentActivationInput
   | OperatorDrainAgentInput
-  | OperatorMarkAgentGoneInput;
+  | OperatorMarkAgentGoneInput
+  | OperatorUpdateMaintenanceScheduleInput
+  | OperatorMaintenanceInput;

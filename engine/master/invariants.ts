@@ -5,6 +5,7 @@
 // the scenario host and the master's property tests all check it, after every step in tests, so a
 // bug shows at the step that caused it, not at the end of a run.
 import { add, contains, equals, formatResources, type Resources, unallocate } from '../resources.ts';
+import { agentMachineKey, machineKey } from './machines.ts';
 import { terminal_task_states } from './v1.ts';
 import type { MasterStateView } from './view.ts';
 
@@ -43,6 +44,7 @@ export function masterInvariantViolations(view: MasterStateView): string[] {
       usedByAgent.set(executor.agent_id, add(usedByAgent.get(executor.agent_id) ?? [], executor.resources));
   }
   for (const agent of view.agents) problems.push(...agentViolations(agent, usedByAgent.get(agent.id) ?? []));
+  problems.push(...maintenanceViolations(view));
   return problems;
 }
 
@@ -59,6 +61,43 @@ function agentViolations(agent: MasterStateView['agents'][number], live: Resourc
     problems.push(
       `agent ${agent.id}: counts ${formatResources(agent.used_resources)} used, its live tasks and executors hold ${formatResources(live) || 'nothing'}`,
     );
+  }
+  return problems;
+}
+
+/**
+ * What maintenance breaks: no agent stays registered on a DOWN machine, and each inverse offer is
+ * one of a kind for its (agent, framework), to a connected framework, about an active agent of a
+ * DRAINING machine.
+ */
+function maintenanceViolations(view: MasterStateView): string[] {
+  const { machines, inverse_offers } = view.maintenance;
+  if (machines.length === 0 && inverse_offers.length === 0) return [];
+  const problems: string[] = [];
+  const modes = new Map(machines.map((m) => [machineKey(m.id), m.mode]));
+  const agents = new Map(view.agents.map((a) => [a.id, a]));
+  for (const agent of view.agents) {
+    if (modes.get(agentMachineKey(agent)) === 'DOWN')
+      problems.push(`agent ${agent.id} is registered on a machine that is DOWN`);
+  }
+  const connected = new Set(view.frameworks.filter((f) => f.connected).map((f) => f.id));
+  const pairs = new Set<string>();
+  for (const offer of inverse_offers) {
+    const pair = `${offer.agent_id} ${offer.framework_id}`;
+    if (pairs.has(pair))
+      problems.push(`two inverse offers to ${offer.framework_id} about agent ${offer.agent_id}`);
+    pairs.add(pair);
+    if (!connected.has(offer.framework_id))
+      problems.push(
+        `inverse offer ${offer.id} is outstanding to ${offer.framework_id}, which is not connected`,
+      );
+    const agent = agents.get(offer.agent_id);
+    if (agent === undefined || !agent.active)
+      problems.push(`inverse offer ${offer.id} is about agent ${offer.agent_id}, which is not active`);
+    else if (modes.get(agentMachineKey(agent)) !== 'DRAINING')
+      problems.push(
+        `inverse offer ${offer.id} is about agent ${offer.agent_id}, whose machine is not DRAINING`,
+      );
   }
   return problems;
 }

@@ -7,8 +7,15 @@ import type { Quota } from '../allocator/allocator.ts';
 import type { Quantities } from '../quantities.ts';
 import { roundScalar } from '../quantities.ts';
 import type { Resources } from '../resources.ts';
+import {
+  inverseOffersOf,
+  type MaintenanceStatus,
+  maintenanceScheduleOf,
+  maintenanceStatusOf,
+} from './maintenance-view.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { MasterState, OperationRecord, TaskRecord } from './state.ts';
+import type { InverseOfferRecord, MasterState, OperationRecord, TaskRecord } from './state.ts';
+import type { MaintenanceSchedule } from './v1.ts';
 import {
   type AgentView,
   agentView,
@@ -74,6 +81,12 @@ export interface MasterLookups {
   /** An active, unreachable or completed task (within the view's cap); O(1) amortized. */
   task(frameworkId: string, taskId: string): TaskView | undefined;
   offer(offerId: string): OfferView | undefined;
+  /** The maintenance schedule (GET_MAINTENANCE_SCHEDULE). */
+  maintenanceSchedule(): MaintenanceSchedule;
+  /** DRAINING machines with the answers to inverse offers, and DOWN machines (GET_MAINTENANCE_STATUS). */
+  maintenanceStatus(): MaintenanceStatus;
+  /** Outstanding inverse offers, oldest first. */
+  inverseOffers(): readonly InverseOfferRecord[];
 }
 
 /** Adds the scalar entries of a bag into `into`. */
@@ -210,6 +223,15 @@ export function createLookups(state: MasterState, options: ResolvedOptions): Mas
     },
     offer(offerId) {
       return state.offers.get(offerId);
+    },
+    maintenanceSchedule() {
+      return maintenanceScheduleOf(state);
+    },
+    maintenanceStatus() {
+      return maintenanceStatusOf(state);
+    },
+    inverseOffers() {
+      return inverseOffersOf(state);
     },
   };
 }

@@ -17,7 +17,14 @@ import {
   restoredTask,
 } from './frameworks.ts';
 import type { MasterInput } from './inputs.ts';
+import { pruneInverseOffers, sendInverseOffers } from './inverse-offers.ts';
 import { createLookups, type MasterLookups } from './lookups.ts';
+import {
+  recoverMaintenance,
+  startMaintenance,
+  stopMaintenance,
+  updateMaintenanceSchedule,
+} from './maintenance.ts';
 import { allocationTick, offerTimedOut } from './offers.ts';
 import { operatorTeardown, updateQuota, updateQuotas, updateWeights } from './operator.ts';
 import {
@@ -89,6 +96,8 @@ export function createMaster(options: MasterOptions): Master {
       if (!state.started) start(ctx);
       handle(ctx, input);
       if (state.drains.size > 0) checkDrains(ctx);
+      if (state.maintenance.inverseOffers.size > 0 || state.maintenance.statuses.size > 0)
+        pruneInverseOffers(ctx);
       return ctx.out;
     },
     state(): MasterStateView {
@@ -123,6 +132,7 @@ function recoverRegistry(
     state.quotas.set(q.role, q.quota);
     allocator.updateQuota(q.role, q.quota);
   }
+  recoverMaintenance(ctx, recovered.maintenance);
   for (const completed of recovered.history?.frameworks ?? []) recoverCompletedFramework(ctx, completed);
   for (const info of recovered.frameworks ?? []) recoverFramework(ctx, info);
   for (const { framework_id, tasks } of recovered.history?.tasks ?? []) {
@@ -216,6 +226,15 @@ function handle(ctx: Ctx, input: MasterInput): void {
     case 'operator_mark_agent_gone':
       markAgentGone(ctx, input.agent_id);
       return;
+    case 'operator_update_maintenance_schedule':
+      updateMaintenanceSchedule(ctx, input.schedule);
+      return;
+    case 'operator_start_maintenance':
+      startMaintenance(ctx, input.machines);
+      return;
+    case 'operator_stop_maintenance':
+      stopMaintenance(ctx, input.machines);
+      return;
     default:
       ignore(ctx, String((input as { type?: unknown }).type), 'unknown input type');
       return;
@@ -234,6 +253,7 @@ function timer(ctx: Ctx, key: string): void {
   switch (parsed.kind) {
     case 'allocation':
       allocationTick(ctx);
+      sendInverseOffers(ctx);
       return;
     case 'agent_reregister_timeout':
       reregisterTimedOut(ctx);

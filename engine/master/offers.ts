@@ -15,9 +15,10 @@ import {
 } from '../resources.ts';
 import { type Ctx, cancelTimer, ignore, sendEvent, setTimer, trace } from './context.ts';
 import { nextOfferId } from './ids.ts';
+import { agentUnavailability } from './machines.ts';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from './state.ts';
 import { allocationTimer, offerTimeoutTimer } from './timers.ts';
-import type { Filters, Id, Offer } from './v1.ts';
+import type { Filters, Id, Offer, Unavailability } from './v1.ts';
 
 /** The agent path in offer URLs (Mesos's agent process id). */
 const agent_path = '/slave(1)';
@@ -120,6 +121,9 @@ function makeOffer(ctx: Ctx, allocation: Allocation): OfferRecord | undefined {
     executor_ids: executorIds,
     allocation_info: { role: allocation.role },
   };
+  const unavailability = agentUnavailability(ctx, agent);
+  if (unavailability !== undefined)
+    (offer as { unavailability?: Unavailability }).unavailability = unavailability;
   const record: OfferRecord = {
     id,
     framework_id: framework.id,

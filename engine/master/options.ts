@@ -14,7 +14,7 @@ import {
   offer_timeout_ms,
 } from '../constants.ts';
 import type { TaskRecord } from './state.ts';
-import type { AgentInfo, FrameworkInfo } from './v1.ts';
+import type { AgentInfo, FrameworkInfo, MachineID, MaintenanceWindow } from './v1.ts';
 
 /** What a registry held when this master took over: agents, frameworks, weights, quota. */
 export interface RegistrySnapshot {
@@ -23,6 +23,11 @@ export interface RegistrySnapshot {
   readonly frameworks?: readonly FrameworkInfo[];
   readonly weights?: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
   readonly quotas?: ReadonlyArray<{ readonly role: string; readonly quota: Quota }>;
+  /** The maintenance schedule and the machines in it that are DOWN (the others are DRAINING). */
+  readonly maintenance?: {
+    readonly windows: readonly MaintenanceWindow[];
+    readonly down_machines: readonly MachineID[];
+  };
   /** Completed history to show again (not part of Mesos's registry; hosts keep it beside it). */
   readonly history?: CompletedHistory;
 }

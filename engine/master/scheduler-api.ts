@@ -6,6 +6,7 @@ import type {
   Filters,
   FrameworkInfo,
   Id,
+  InverseOffer,
   KillPolicy,
   MasterInfo,
   Offer,
@@ -138,7 +139,7 @@ export type SchedulerEvent =
     }
   | {
       readonly type: 'INVERSE_OFFERS';
-      readonly inverse_offers: { readonly inverse_offers: readonly unknown[] };
+      readonly inverse_offers: { readonly inverse_offers: readonly InverseOffer[] };
     }
   | {
       readonly type: 'RESCIND_INVERSE_OFFER';

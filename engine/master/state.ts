@@ -8,6 +8,10 @@ import type {
   AgentInfo,
   ExecutorInfo,
   FrameworkInfo,
+  InverseOffer,
+  InverseOfferStatus,
+  MachineID,
+  MaintenanceWindow,
   Offer,
   Operation,
   TaskInfo,
@@ -155,6 +159,39 @@ export interface MasterState {
   readonly drains: Map<string, DrainRecord>;
   /** Operations with an id (framework or operator), by `operationKey`, oldest first (bounded). */
   readonly operations: Map<string, OperationRecord>;
+  /** The maintenance schedule, machines in maintenance and the inverse offers about them. */
+  readonly maintenance: MaintenanceState;
+}
+
+/** A machine in maintenance: DRAINING once scheduled, DOWN once maintenance started (UP is not kept). */
+export interface MachineRecord {
+  readonly id: MachineID;
+  mode: 'DRAINING' | 'DOWN';
+  unavailability: MaintenanceWindow['unavailability'];
+}
+
+/** An outstanding inverse offer: the master asks a framework to give an agent back. */
+export interface InverseOfferRecord {
+  readonly id: string;
+  readonly framework_id: string;
+  readonly agent_id: string;
+  readonly inverse_offer: InverseOffer;
+}
+
+/** What the master keeps of maintenance (the schedule and modes are in the registry; answers are not). */
+export interface MaintenanceState {
+  /** The schedule as the operator last set it (machines brought UP are taken out). */
+  windows: MaintenanceWindow[];
+  /** Machines DRAINING or DOWN, by `machineKey`, in the order they were scheduled. */
+  readonly machines: Map<string, MachineRecord>;
+  /** Outstanding inverse offers by id. */
+  readonly inverseOffers: Map<string, InverseOfferRecord>;
+  /** The outstanding inverse offer of each (agent, framework) pair, by `agent\nframework`. */
+  readonly inverseOfferByPair: Map<string, string>;
+  /** Frameworks' latest answers, per agent, per framework (cleared when the unavailability changes). */
+  readonly statuses: Map<string, Map<string, InverseOfferStatus>>;
+  /** Until when (ms) a framework asked not to get inverse offers for an agent again, per agent. */
+  readonly filters: Map<string, Map<string, number>>;
 }
 
 /** An agent's drain: DRAINING until none of its tasks is live, then DRAINED. */
@@ -201,6 +238,14 @@ export function createState(): MasterState {
     deactivatedAgents: new Set(),
     drains: new Map(),
     operations: new Map(),
+    maintenance: {
+      windows: [],
+      machines: new Map(),
+      inverseOffers: new Map(),
+      inverseOfferByPair: new Map(),
+      statuses: new Map(),
+      filters: new Map(),
+    },
   };
 }
 

@@ -224,6 +224,49 @@ export interface Offer {
   readonly attributes: readonly Attribute[];
   readonly executor_ids: readonly Id[];
   readonly allocation_info: { readonly role: string };
+  /** Set when the agent's machine is scheduled for maintenance. */
+  readonly unavailability?: Unavailability;
+}
+
+/** A machine as maintenance names it: its hostname (case-insensitive) and IP, one of them at least. */
+export interface MachineID {
+  readonly hostname?: string;
+  readonly ip?: string;
+}
+
+/** When a machine is expected to go away: from `start` (ns since the epoch), for `duration` (ns). */
+export interface Unavailability {
+  readonly start: { readonly nanoseconds: number };
+  readonly duration?: { readonly nanoseconds: number };
+}
+
+/** Machines scheduled for maintenance in the same interval. */
+export interface MaintenanceWindow {
+  readonly machine_ids: readonly MachineID[];
+  readonly unavailability: Unavailability;
+}
+
+/** A maintenance schedule: a list of windows, each machine in one window at most. */
+export interface MaintenanceSchedule {
+  readonly windows?: readonly MaintenanceWindow[];
+}
+
+/** The master asks a framework to give back what it uses on an agent before `unavailability`. */
+export interface InverseOffer {
+  readonly id: Id;
+  readonly url: Offer['url'];
+  readonly framework_id: Id;
+  readonly agent_id: Id;
+  readonly unavailability: Unavailability;
+  /** Empty: every resource of the agent. */
+  readonly resources: readonly Resource[];
+}
+
+/** A framework's latest answer to an inverse offer. */
+export interface InverseOfferStatus {
+  readonly status: 'UNKNOWN' | 'ACCEPT' | 'DECLINE';
+  readonly framework_id: Id;
+  readonly timestamp: { readonly nanoseconds: number };
 }
 
 /** Offer filters: how long the framework does not want these resources again. */

@@ -8,6 +8,7 @@ import type {
   AgentRecord,
   ExecutorRecord,
   FrameworkRecord,
+  InverseOfferRecord,
   MasterState,
   OfferRecord,
   TaskRecord,
@@ -16,6 +17,7 @@ import type {
   AgentInfo,
   ExecutorInfo,
   FrameworkInfo,
+  MachineID,
   MasterInfo,
   Offer,
   TaskInfo,
@@ -114,6 +116,11 @@ export interface MasterStateView {
   readonly frameworks: readonly FrameworkView[];
   readonly completed_frameworks: readonly FrameworkView[];
   readonly weights: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
+  /** Machines in maintenance (DRAINING or DOWN) and the outstanding inverse offers. */
+  readonly maintenance: {
+    readonly machines: ReadonlyArray<{ readonly id: MachineID; readonly mode: 'DRAINING' | 'DOWN' }>;
+    readonly inverse_offers: readonly InverseOfferRecord[];
+  };
 }
 
 /** Sum of a list of resource bags. */
@@ -261,5 +268,9 @@ export function buildView(
       frameworkView(state, f, [], [], completedMax),
     ),
     weights: [...state.weights].map(([role, weight]) => ({ role, weight })),
+    maintenance: {
+      machines: [...state.maintenance.machines.values()].map((m) => ({ id: m.id, mode: m.mode })),
+      inverse_offers: [...state.maintenance.inverseOffers.values()],
+    },
   };
 }

@@ -3,7 +3,7 @@
 // same logic runs inside the simulator (which delivers events with zero or simulated latency) and
 // as a live framework over the v1 HTTP scheduler API (whose client POSTs the calls it returns).
 import type { FrameworkCall, SchedulerEvent } from '../master/scheduler-api.ts';
-import type { FrameworkInfo, Offer, TaskStatus } from '../master/v1.ts';
+import type { FrameworkInfo, InverseOffer, Offer, TaskStatus } from '../master/v1.ts';
 
 /** A framework scheduler as a state machine from scheduler events to scheduler calls. */
 export interface FrameworkLogic {
@@ -19,6 +19,11 @@ export interface FrameworkLogic {
   rescinded(offerId: string, now: number): FrameworkCall[];
   /** A task status update arrived (acknowledge it when it carries a uuid). */
   update(status: TaskStatus, now: number): FrameworkCall[];
+  /**
+   * The master asks for agents back before their maintenance (leave out to ignore inverse offers,
+   * as most frameworks do; the master asks again after each answer).
+   */
+  inverseOffers?(inverseOffers: readonly InverseOffer[], now: number): FrameworkCall[];
   /** The master reported an error and closed the stream. */
   error(message: string, now: number): FrameworkCall[];
   /**
@@ -47,9 +52,12 @@ export function handleSchedulerEvent(
       return logic.update(event.update.status, now);
     case 'ERROR':
       return logic.error(event.error.message, now);
+    case 'INVERSE_OFFERS':
+      return logic.inverseOffers?.(event.inverse_offers.inverse_offers, now) ?? [];
     case 'MESSAGE':
     case 'FAILURE':
     case 'HEARTBEAT':
+    case 'RESCIND_INVERSE_OFFER':
       return [];
     default:
       throw new Error(`framework logic: unknown scheduler event ${JSON.stringify(event)}`);

@@ -1,5 +1,5 @@
 // The registry a leading master writes (admitted agents, unreachable agents, frameworks, weights,
-// quota), kept in memory. Its snapshot has the shape `createMaster` recovers from; the durable
+// quota, the maintenance schedule with its DOWN machines), kept in memory. Its snapshot has the shape `createMaster` recovers from; the durable
 // stores (registry-file.ts without --zk, ../zk/registry-store.ts with it) store and load it.
 import type { RegistryEffect } from '../../engine/master/effects.ts';
 import type { RegistrySnapshot } from '../../engine/master/options.ts';
@@ -26,6 +26,7 @@ export function createMemoryRegistry(recovered?: RegistrySnapshot): MemoryRegist
     if (info.id !== undefined) frameworks.set(info.id.value, info);
   const weights = new Map((recovered?.weights ?? []).map((w) => [w.role, w.weight] as const));
   const quotas = new Map((recovered?.quotas ?? []).map((q) => [q.role, q.quota] as const));
+  let maintenance = recovered?.maintenance;
   return {
     apply(effect) {
       switch (effect.op) {
@@ -56,6 +57,12 @@ export function createMemoryRegistry(recovered?: RegistrySnapshot): MemoryRegist
             quotas.delete(effect.role);
           else quotas.set(effect.role, effect.quota);
           return;
+        case 'maintenance_updated':
+          maintenance =
+            effect.windows.length === 0
+              ? undefined
+              : { windows: effect.windows, down_machines: effect.down_machines };
+          return;
       }
     },
     snapshot() {
@@ -65,6 +72,7 @@ export function createMemoryRegistry(recovered?: RegistrySnapshot): MemoryRegist
         frameworks: [...frameworks.values()],
         weights: [...weights].map(([role, weight]) => ({ role, weight })),
         quotas: [...quotas].map(([role, quota]) => ({ role, quota })),
+        ...(maintenance === undefined ? {} : { maintenance }),
       };
     },
   };

@@ -3,7 +3,7 @@
 // happen every time and say nothing a reader needs.
 import type { ResourceSummary, TraceEvent } from '../../engine/events.ts';
 import type { MasterEffect } from '../../engine/master/effects.ts';
-import type { Offer } from '../../engine/master/v1.ts';
+import type { Offer, Unavailability } from '../../engine/master/v1.ts';
 import { formatResources, normalize, type Resources, unallocate } from '../../engine/resources.ts';
 import type { ScenarioNames } from './names.ts';
 import { formatDuration } from './values.ts';
@@ -23,12 +23,22 @@ function showSummary(summary: ResourceSummary): string {
   return parts.length === 0 ? '(nothing)' : parts.join(';');
 }
 
-/** One offer as `offer O1 a1 -> A (role *): cpus:9;mem:18432`. */
+/** One offer as `offer O1 a1 -> A (role *): cpus:9;mem:18432`, and its machine's unavailability. */
 function showOffer(offer: Offer, names: ScenarioNames): string {
   const id = names.offer(offer.id.value);
   const agent = names.agent(offer.agent_id.value);
   const framework = names.framework(offer.framework_id.value);
-  return `offer ${id} ${agent} -> ${framework} (role ${offer.allocation_info.role}): ${showResources(offer.resources)}`;
+  const unavailable =
+    offer.unavailability === undefined ? '' : ` [${showUnavailability(offer.unavailability)}]`;
+  return `offer ${id} ${agent} -> ${framework} (role ${offer.allocation_info.role}): ${showResources(offer.resources)}${unavailable}`;
+}
+
+/** An unavailability as `unavailable at 10s for 1h` (scenario time: ns since the simulation began). */
+export function showUnavailability(u: Unavailability): string {
+  const start = formatDuration(Math.round(u.start.nanoseconds / 1e6));
+  const duration =
+    u.duration === undefined ? '' : ` for ${formatDuration(Math.round(u.duration.nanoseconds / 1e6))}`;
+  return `unavailable at ${start}${duration}`;
 }
 
 /** Refuse seconds as the scenario writes durations. */
@@ -84,6 +94,16 @@ export function showEffect(effect: MasterEffect, names: ScenarioNames): string[]
     }
     case 'framework_event':
       if (effect.event.type === 'OFFERS') return effect.event.offers.offers.map((o) => showOffer(o, names));
+      if (effect.event.type === 'INVERSE_OFFERS') {
+        return effect.event.inverse_offers.inverse_offers.map(
+          (o) =>
+            `inverse offer ${names.offer(o.id.value)} ${names.agent(o.agent_id.value)} -> ${names.framework(o.framework_id.value)}: ${showUnavailability(o.unavailability)}`,
+        );
+      }
+      if (effect.event.type === 'RESCIND_INVERSE_OFFER') {
+        const id = effect.event.rescind_inverse_offer.inverse_offer_id.value;
+        return [`rescind inverse offer ${names.offer(id)} from ${names.framework(effect.framework_id)}`];
+      }
       if (effect.event.type === 'ERROR')
         return [`error to ${names.framework(effect.framework_id)}: ${effect.event.error.message}`];
       return [];

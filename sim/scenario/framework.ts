@@ -6,7 +6,7 @@
 
 import type { MasterInput } from '../../engine/master/inputs.ts';
 import type { FrameworkCall, SchedulerEvent } from '../../engine/master/scheduler-api.ts';
-import type { Offer } from '../../engine/master/v1.ts';
+import type { InverseOffer, Offer } from '../../engine/master/v1.ts';
 import { type FrameworkLogic, handleSchedulerEvent } from '../../engine/scheduling/framework-logic.ts';
 
 /** A simulated framework: its logic, its stream, and the offers it holds. */
@@ -19,6 +19,8 @@ export class ScenarioFramework {
   streamId: string | undefined;
   /** Offers received and not yet answered, in arrival order. */
   held: Offer[] = [];
+  /** Inverse offers received and not yet answered, in arrival order (answered by a command). */
+  heldInverse: InverseOffer[] = [];
   /** Error message the master sent last, if the stream was closed with one. */
   lastError: string | undefined;
   private streams = 0;
@@ -33,6 +35,7 @@ export class ScenarioFramework {
     this.streams++;
     this.streamId = `${this.name}-stream-${this.streams}`;
     this.held = [];
+    this.heldInverse = [];
     const framework_info = this.logic.frameworkInfo();
     return {
       type: 'scheduler_call',
@@ -51,6 +54,7 @@ export class ScenarioFramework {
     if (streamId === undefined || this.frameworkId === undefined) return undefined;
     this.streamId = undefined;
     this.held = [];
+    this.heldInverse = [];
     return { type: 'framework_disconnected', framework_id: this.frameworkId, stream_id: streamId };
   }
 
@@ -59,6 +63,7 @@ export class ScenarioFramework {
     if (streamId !== this.streamId) return;
     this.streamId = undefined;
     this.held = [];
+    this.heldInverse = [];
   }
 
   /** Handles an event written on `streamId`; events on an old stream are not heard. */
@@ -76,6 +81,14 @@ export class ScenarioFramework {
         this.held = this.held.filter((o) => o.id.value !== id);
         return this.calls(handleSchedulerEvent(this.logic, event, now));
       }
+      case 'INVERSE_OFFERS':
+        this.heldInverse.push(...event.inverse_offers.inverse_offers);
+        return this.calls(handleSchedulerEvent(this.logic, event, now));
+      case 'RESCIND_INVERSE_OFFER': {
+        const id = event.rescind_inverse_offer.inverse_offer_id.value;
+        this.heldInverse = this.heldInverse.filter((o) => o.id.value !== id);
+        return [];
+      }
       case 'ERROR':
         this.lastError = event.error.message;
         return this.calls(handleSchedulerEvent(this.logic, event, now));
@@ -89,6 +102,7 @@ export class ScenarioFramework {
     if (this.held.length === 0) return [];
     const offers = this.held;
     this.held = [];
+    this.heldInverse = [];
     return this.calls(this.logic.offers(offers, now));
   }
 
@@ -97,9 +111,26 @@ export class ScenarioFramework {
     if (this.held.length === 0 || this.frameworkId === undefined) return [];
     const offer_ids = this.held.map((o) => o.id);
     this.held = [];
+    this.heldInverse = [];
     const filters = refuse_seconds === undefined ? {} : { filters: { refuse_seconds } };
     return this.calls([
       { type: 'DECLINE', framework_id: { value: this.frameworkId }, decline: { offer_ids, ...filters } },
+    ]);
+  }
+
+  /** Accepts or declines every held inverse offer, with `refuse_seconds` as its filter when given. */
+  answerInverse(accept: boolean, refuse_seconds: number | undefined): MasterInput[] {
+    if (this.heldInverse.length === 0 || this.frameworkId === undefined) return [];
+    const body = {
+      inverse_offer_ids: this.heldInverse.map((o) => o.id),
+      ...(refuse_seconds === undefined ? {} : { filters: { refuse_seconds } }),
+    };
+    this.heldInverse = [];
+    const framework_id = { value: this.frameworkId };
+    return this.calls([
+      accept
+        ? { type: 'ACCEPT_INVERSE_OFFERS', framework_id, accept_inverse_offers: body }
+        : { type: 'DECLINE_INVERSE_OFFERS', framework_id, decline_inverse_offers: body },
     ]);
   }
 

@@ -21,6 +21,11 @@ import { ScenarioError } from './values.ts';
 /** Master settings of scenario hosts: Mesos's defaults, except that allocation is by command. */
 const scenario_allocation_interval_ms = 1;
 
+/** The machine a scenario names by its agent's name: simulated agents announce no IP, so 127.0.0.1. */
+function machineOf(name: string): { hostname: string; ip: string } {
+  return { hostname: name, ip: '127.0.0.1' };
+}
+
 /** Rounds a `run` without `max=` may take. */
 const run_rounds_default = 100;
 
@@ -121,6 +126,34 @@ export class ScenarioInterpreter {
       case 'accept':
         this.accept(c.framework, c.offer, c.refuse_seconds, c.operations);
         return;
+      case 'schedule':
+        this.ensureHost().send({
+          type: 'operator_update_maintenance_schedule',
+          schedule: {
+            windows: c.windows.map((w) => ({
+              machine_ids: w.machines.map(machineOf),
+              unavailability: {
+                start: { nanoseconds: w.start_ms * 1e6 },
+                ...(w.duration_ms === undefined ? {} : { duration: { nanoseconds: w.duration_ms * 1e6 } }),
+              },
+            })),
+          },
+        });
+        return;
+      case 'machine-down':
+      case 'machine-up':
+        this.ensureHost().send({
+          type: c.kind === 'machine-down' ? 'operator_start_maintenance' : 'operator_stop_maintenance',
+          machines: c.machines.map(machineOf),
+        });
+        return;
+      case 'inverse-accept':
+      case 'inverse-decline': {
+        const framework = this.framework(c.framework);
+        if (framework.heldInverse.length === 0) this.lines.push(`${c.framework} holds no inverse offers`);
+        this.ensureHost().send(...framework.answerInverse(c.kind === 'inverse-accept', c.refuse_seconds));
+        return;
+      }
       case 'print':
         this.lines.push(
           ...printSubject(c.subject, {

@@ -10,7 +10,15 @@ const scenario_policies = ['drf', 'asset', 'slots', 'fifo', 'random', 'static'] 
 export type ScenarioPolicy = (typeof scenario_policies)[number];
 
 /** Things `print` can show. */
-const print_subjects = ['offers', 'tasks', 'shares', 'allocation', 'agents', 'frameworks'] as const;
+const print_subjects = [
+  'offers',
+  'tasks',
+  'shares',
+  'allocation',
+  'agents',
+  'frameworks',
+  'maintenance',
+] as const;
 export type PrintSubject = (typeof print_subjects)[number];
 
 /** A framework as the scenario declares it: its roles and the demand its task launcher has. */
@@ -69,7 +77,43 @@ export type ScenarioCommand = { readonly line: number; readonly text: string } &
       readonly operations: readonly AcceptOperation[];
     }
   | { readonly kind: 'print'; readonly subject: PrintSubject }
+  | { readonly kind: 'schedule'; readonly windows: readonly ScheduleWindow[] }
+  | { readonly kind: 'machine-down' | 'machine-up'; readonly machines: readonly string[] }
+  | {
+      readonly kind: 'inverse-accept' | 'inverse-decline';
+      readonly framework: string;
+      readonly refuse_seconds: number | undefined;
+    }
 );
+
+/** A maintenance window of `schedule`: machines (named as their agents) from `start_ms` for `duration_ms`. */
+export interface ScheduleWindow {
+  readonly machines: readonly string[];
+  readonly start_ms: number;
+  readonly duration_ms: number | undefined;
+}
+
+/** Parses machine names `a1,a2` (each named as the agent on it; no agent need run there). */
+function parseMachines(text: string | undefined, command: string): string[] {
+  if (text === undefined || text === '') throw new ScenarioError(`${command}: name the machines, e.g. a1,a2`);
+  return text.split(',').map((name) => checkName(name, 'machine', command));
+}
+
+/** Parses `schedule [MACHINES@START[+DURATION] ...]`; no window clears the schedule. */
+function parseSchedule(args: readonly string[]): ScheduleWindow[] {
+  return args.map((word) => {
+    const m = /^([^@+]+)@([^@+]+)(?:\+([^@+]+))?$/.exec(word);
+    if (!m)
+      throw new ScenarioError(
+        `schedule: expected MACHINES@START[+DURATION] such as a1,a2@10s+1h, got '${word}'`,
+      );
+    return {
+      machines: parseMachines(m[1], 'schedule'),
+      start_ms: parseDuration_ms(m[2]!, 'schedule: start'),
+      duration_ms: m[3] === undefined ? undefined : parseDuration_ms(m[3], 'schedule: duration'),
+    };
+  });
+}
 
 /** Operations an `accept` command may carry, in the order given. */
 const accept_operations = ['reserve', 'unreserve', 'create', 'destroy', 'launch'] as const;
@@ -343,6 +387,20 @@ function parseWords(words: readonly string[]): DistributiveOmit<ScenarioCommand,
     }
     case 'accept':
       return parseAccept(args);
+    case 'schedule':
+      return { kind: 'schedule', windows: parseSchedule(args) };
+    case 'machine-down':
+    case 'machine-up':
+      checkArity(args, 1, `${name} MACHINE[,MACHINE...]`);
+      return { kind: name, machines: parseMachines(args[0], name) };
+    case 'inverse-accept':
+    case 'inverse-decline': {
+      const framework = checkName(args[0], 'framework', name);
+      const refuse = keyValues(args.slice(1), ['refuse'], name).get('refuse');
+      const refuse_seconds =
+        refuse === undefined ? undefined : parseDuration_ms(refuse, `${name}: refuse`) / 1000;
+      return { kind: name, framework, refuse_seconds };
+    }
     case 'print': {
       checkArity(args, 1, `print ${print_subjects.join('|')}`);
       const subject = args[0];

@@ -3,11 +3,11 @@
 import type { FrameworkView, MasterStateView, TaskView } from '../../engine/master/view.ts';
 import { add, type Resources, subtract, unallocate } from '../../engine/resources.ts';
 import type { TaskLauncher } from '../../engine/scheduling/task-launcher.ts';
-import { showResources } from './format.ts';
+import { showResources, showUnavailability } from './format.ts';
 import type { ScenarioHost } from './host.ts';
 import { compareTaskIds, type ScenarioNames } from './names.ts';
 import type { PrintSubject } from './parse.ts';
-import { formatShare } from './values.ts';
+import { formatDuration, formatShare } from './values.ts';
 
 /** What printing needs: the host, the names, and each framework's launcher. */
 export interface PrintContext {
@@ -32,6 +32,8 @@ export function printSubject(subject: PrintSubject, ctx: PrintContext): string[]
       return printAgents(view, ctx);
     case 'frameworks':
       return printFrameworks(view, ctx);
+    case 'maintenance':
+      return printMaintenance(ctx);
   }
 }
 
@@ -174,4 +176,30 @@ function printFrameworks(view: MasterStateView, ctx: PrintContext): string[] {
     lines.push(`${name}: ${condition}, roles ${framework.roles.join(',')}, ${tasks}${progress}`);
   }
   return lines.length === 0 ? ['no frameworks'] : lines;
+}
+
+/** The schedule, each machine in maintenance with the answers of frameworks there, and inverse offers. */
+function printMaintenance(ctx: PrintContext): string[] {
+  const lookups = ctx.host.master.lookups;
+  const windows = lookups.maintenanceSchedule().windows ?? [];
+  const lines = [
+    windows.length === 0
+      ? 'schedule: (empty)'
+      : `schedule: ${windows.map((w) => `${w.machine_ids.map((id) => id.hostname).join(',')} ${showUnavailability(w.unavailability)}`).join('; ')}`,
+  ];
+  const status = lookups.maintenanceStatus();
+  for (const machine of status.draining_machines ?? []) {
+    const answers = (machine.statuses ?? []).map(
+      (s) =>
+        `${ctx.names.framework(s.framework_id.value)} ${s.status} at ${formatDuration(Math.round(s.timestamp.nanoseconds / 1e6))}`,
+    );
+    lines.push(`${machine.id.hostname}: DRAINING${answers.length === 0 ? '' : ` (${answers.join(', ')})`}`);
+  }
+  for (const id of status.down_machines ?? []) lines.push(`${id.hostname}: DOWN`);
+  for (const o of lookups.inverseOffers()) {
+    lines.push(
+      `inverse offer ${ctx.names.offer(o.id)} ${ctx.names.agent(o.agent_id)} -> ${ctx.names.framework(o.framework_id)}`,
+    );
+  }
+  return lines;
 }

@@ -35,7 +35,10 @@ type Action =
   | { kind: 'reregister'; agent: number; dropTask: boolean }
   | { kind: 'unregister'; agent: number }
   | { kind: 'teardown'; fw: number }
-  | { kind: 'reconcile'; fw: number; explicit: boolean };
+  | { kind: 'reconcile'; fw: number; explicit: boolean }
+  | { kind: 'schedule'; agents: number; start_s: number }
+  | { kind: 'machineDown' | 'machineUp'; machine: number }
+  | { kind: 'inverseAnswer'; offer: number; accept: boolean; filter: boolean };
 
 const agentStates = [
   'TASK_STARTING',
@@ -121,6 +124,25 @@ function actions(disruption: number): fc.Arbitrary<Action> {
     weighted(disruption, fc.record({ kind: fc.constant('unregister' as const), agent: small })),
     weighted(disruption, fc.record({ kind: fc.constant('teardown' as const), fw: small })),
     weighted(1, fc.record({ kind: fc.constant('reconcile' as const), fw: small, explicit: fc.boolean() })),
+    weighted(
+      1,
+      fc.record({
+        kind: fc.constant('schedule' as const),
+        agents: fc.nat({ max: 15 }),
+        start_s: fc.constantFrom(0, 10, 3600),
+      }),
+    ),
+    weighted(disruption, fc.record({ kind: fc.constant('machineDown' as const), machine: small })),
+    weighted(1, fc.record({ kind: fc.constant('machineUp' as const), machine: small })),
+    weighted(
+      2,
+      fc.record({
+        kind: fc.constant('inverseAnswer' as const),
+        offer: small,
+        accept: fc.boolean(),
+        filter: fc.boolean(),
+      }),
+    ),
   ];
   return fc.oneof(...entries.filter((e) => e.weight > 0));
 }
@@ -136,10 +158,13 @@ const prelude: readonly Action[] = [
 /** A malformed input: random JSON where a body should be. */
 type Malformed =
   | { kind: 'call'; type: string; body: unknown }
-  | { kind: 'raw' | 'register' | 'reregister' | 'operator'; body: unknown }
+  | { kind: 'raw' | 'register' | 'reregister' | 'operator' | 'schedule' | 'machines'; body: unknown }
   | { kind: 'status'; body: unknown; state: string }
   | { kind: 'timer'; body: string }
   | { kind: 'task'; group: boolean; fields: Record<string, unknown> };
+
+/** Maintenance seen across runs, so a test can tell the random inputs reached it. */
+const seen = { inverse_offers: 0, down: 0 };
 
 /** Picks the i-th element (modulo), or undefined from an empty list. */
 function pick<T>(list: readonly T[], i: number): T | undefined {
@@ -190,6 +215,10 @@ class Run {
           return { type: 'agent_reregister', connection: 'junk', agent_info: junk, tasks: [junk] };
         case 'operator':
           return { type: 'operator_update_quota', role: 'r', quota: junk };
+        case 'schedule':
+          return { type: 'operator_update_maintenance_schedule', schedule: junk };
+        case 'machines':
+          return { type: 'operator_start_maintenance', machines: junk };
         case 'timer':
           return { type: 'timer', key: m.body };
         case 'task': {
@@ -328,6 +357,11 @@ class Run {
       }
       case 'reregister':
         return this.reregister(a, view);
+      case 'schedule':
+      case 'machineDown':
+      case 'machineUp':
+      case 'inverseAnswer':
+        return this.maintenance(a, view);
       case 'unregister': {
         const ag = pick(view.agents, a.agent);
         return ag === undefined ? [] : h.step({ type: 'agent_unregister', agent_id: ag.id });
@@ -368,6 +402,50 @@ class Run {
     });
   }
 
+  /** Maintenance: a schedule of some agents' machines (DOWN ones kept), modes, answers to inverse offers. */
+  private maintenance(
+    a: Extract<Action, { kind: 'schedule' | 'machineDown' | 'machineUp' | 'inverseAnswer' }>,
+    view: MasterStateView,
+  ): MasterEffect[] {
+    const machines = view.maintenance.machines;
+    switch (a.kind) {
+      case 'schedule': {
+        const ids = view.agents
+          .filter((_, i) => (a.agents >> (i % 4)) & 1)
+          .map((ag) => ({ hostname: ag.hostname, ip: ag.ip }));
+        for (const m of machines) if (m.mode === 'DOWN') ids.push({ hostname: m.id.hostname!, ip: m.id.ip! });
+        const windows =
+          ids.length === 0
+            ? []
+            : [{ machine_ids: ids, unavailability: { start: { nanoseconds: a.start_s * 1e9 } } }];
+        return this.h.step({ type: 'operator_update_maintenance_schedule', schedule: { windows } });
+      }
+      case 'machineDown':
+      case 'machineUp': {
+        const m = pick(machines, a.machine);
+        if (m === undefined) return [];
+        const type = a.kind === 'machineDown' ? 'operator_start_maintenance' : 'operator_stop_maintenance';
+        return this.h.step({ type, machines: [m.id] });
+      }
+      case 'inverseAnswer': {
+        const o = pick(view.maintenance.inverse_offers, a.offer);
+        const stream = o === undefined ? undefined : this.streams.get(o.framework_id);
+        if (o === undefined || stream === undefined) return [];
+        const body = {
+          inverse_offer_ids: [{ value: o.id }],
+          ...(a.filter ? { filters: { refuse_seconds: 10 } } : {}),
+        };
+        return this.h.call(
+          o.framework_id,
+          stream,
+          a.accept
+            ? { type: 'ACCEPT_INVERSE_OFFERS', accept_inverse_offers: body }
+            : { type: 'DECLINE_INVERSE_OFFERS', decline_inverse_offers: body },
+        );
+      }
+    }
+  }
+
   private reregister(a: Extract<Action, { kind: 'reregister' }>, view: MasterStateView): MasterEffect[] {
     const ag = pick(view.agents, a.agent) ?? (view.unreachable_agents.length > 0 ? undefined : undefined);
     const unreachable = pick(view.unreachable_agents, a.agent);
@@ -400,6 +478,10 @@ class Run {
   }
 
   private record(out: readonly MasterEffect[]): void {
+    for (const e of out) {
+      if (e.type === 'framework_event' && e.event.type === 'INVERSE_OFFERS') seen.inverse_offers++;
+      if (e.type === 'registry' && e.op === 'maintenance_updated' && e.down_machines.length > 0) seen.down++;
+    }
     for (const m of messagesOf(out, 'run_task'))
       this.launched.add(`${m.framework_info.id?.value}/${m.task.task_id.value}`);
     for (const e of out) {
@@ -443,6 +525,9 @@ describe('master properties', () => {
       }),
       { numRuns: 150 },
     );
+    // The random inputs reached maintenance: inverse offers were sent and machines went DOWN.
+    expect(seen.inverse_offers).toBeGreaterThan(0);
+    expect(seen.down).toBeGreaterThan(0);
   });
 
   it('keeps its invariants under random inputs in a stable cluster (tasks run their course)', () => {
@@ -470,6 +555,8 @@ describe('master properties', () => {
       'UPDATE_FRAMEWORK',
       'TEARDOWN',
       'SUBSCRIBE',
+      'ACCEPT_INVERSE_OFFERS',
+      'DECLINE_INVERSE_OFFERS',
       'BOGUS',
     ];
     const junk = fc.jsonValue({ maxDepth: 4 });
@@ -484,6 +571,8 @@ describe('master properties', () => {
       fc.record({ kind: fc.constant('register' as const), body: junk }),
       fc.record({ kind: fc.constant('reregister' as const), body: junk }),
       fc.record({ kind: fc.constant('operator' as const), body: junk }),
+      fc.record({ kind: fc.constant('schedule' as const), body: junk }),
+      fc.record({ kind: fc.constant('machines' as const), body: junk }),
       fc.record({ kind: fc.constant('timer' as const), body: fc.string() }),
       fc.record({
         kind: fc.constant('task' as const),

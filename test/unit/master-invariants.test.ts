@@ -23,6 +23,7 @@ function view(agent: object, framework: object): MasterStateView {
     frameworks: [
       { id: 'F', connected: true, offers: [], tasks: [], unreachable_tasks: [], executors: [], ...framework },
     ],
+    maintenance: { machines: [], inverse_offers: [] },
   } as unknown as MasterStateView;
 }
 
@@ -87,6 +88,25 @@ describe('master invariants', () => {
     expect(problems).toEqual([
       'task t1 is on agent S7, which is not registered',
       'unreachable task t2 is on a reachable agent',
+    ]);
+  });
+});
+
+describe('maintenance invariants', () => {
+  it('find an agent on a DOWN machine and inverse offers that should not be outstanding', () => {
+    const machine = { id: { hostname: 'h', ip: '10.0.0.1' }, mode: 'DOWN' };
+    const inverse = { id: 'I1', framework_id: 'G', agent_id: 'S0' };
+    const v = {
+      ...view({ hostname: 'H', ip: '10.0.0.1' }, {}),
+      maintenance: { machines: [machine], inverse_offers: [inverse, inverse] },
+    } as unknown as MasterStateView;
+    expect(masterInvariantViolations(v)).toEqual([
+      'agent S0 is registered on a machine that is DOWN',
+      'inverse offer I1 is outstanding to G, which is not connected',
+      'inverse offer I1 is about agent S0, whose machine is not DRAINING',
+      'two inverse offers to G about agent S0',
+      'inverse offer I1 is outstanding to G, which is not connected',
+      'inverse offer I1 is about agent S0, whose machine is not DRAINING',
     ]);
   });
 });
