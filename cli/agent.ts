@@ -16,7 +16,7 @@ import { readAclsFile } from '../runtime/master/acls.ts';
 import { readCredentialFile, readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseMasterAddress, parseMasterSpec } from '../runtime/wire/master-address.ts';
 import { followMaster } from '../runtime/zk/follow.ts';
-import { booleanOf, countOf, durationMsOf, fractionOf, portOf } from './flags.ts';
+import { booleanOf, countOf, durationMsOf, fractionOf, portOf, serverTlsOption } from './flags.ts';
 
 /** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */
 const timeout_ms_max = 2_147_483_647;
@@ -147,6 +147,7 @@ export function agentOptionsOf(opts: AgentCommandOptions): AgentOptions {
     ...(reregistration_ms === undefined ? {} : { executor_reregistration_timeout_ms: reregistration_ms }),
     ...(opts.credential === undefined ? {} : { credential: readCredentialFile(opts.credential) }),
     ...(http_security === undefined ? {} : { http_security }),
+    ...serverTlsOption(),
   };
 }
 

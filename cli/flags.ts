@@ -1,6 +1,7 @@
 // Command-line flags in Mesos's style (`--work_dir`), each of which may also come from the
 // environment as MESO_<FLAG> (`MESO_WORK_DIR`), as Mesos reads MESOS_<FLAG>.
 import { Option } from 'commander';
+import { loadTls, type Tls, tlsSettingsOf } from '../runtime/wire/tls.ts';
 
 /** A flag taking a value, also read from MESO_<NAME>; `name` is the Mesos-style flag name. */
 export function flag(name: string, description: string, defaultValue?: string): Option {
@@ -112,4 +113,10 @@ export function fractionOf(value: string | number | undefined, flag: string): nu
     throw new Error(`--${flag} must be a number from 0 to 1, got '${value}'`);
   }
   return n;
+}
+
+/** TLS as this process's LIBPROCESS_SSL_* variables configure a server (none when they leave it off). */
+export function serverTlsOption(): { tls?: Tls } {
+  const tls = loadTls(tlsSettingsOf(), 'server');
+  return tls === undefined ? {} : { tls };
 }

@@ -19,7 +19,7 @@ import type { RunningMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
 import type { ZkMasterDetector } from '../runtime/zk/detector.ts';
 import { followMaster } from '../runtime/zk/follow.ts';
-import { countOf, portOf, untilStopSignal } from './flags.ts';
+import { countOf, portOf, serverTlsOption, untilStopSignal } from './flags.ts';
 import { type LocalHaOptions, type LocalMasters, startLocalMasters } from './local-ha.ts';
 
 /** Most agents one local cluster runs. */
@@ -103,6 +103,8 @@ function settingsOf(opts: LocalCommandOptions) {
     demo: opts.demo !== false,
     log_level: (opts.log_level ?? 'warn') as LogLevel,
     ...(opts.resources === undefined ? {} : { resources: opts.resources }),
+    // Masters and agents serve TLS, and everyone dials it, as LIBPROCESS_SSL_* say.
+    tls: serverTlsOption(),
     caps: {
       ...(tasks_max === undefined ? {} : { completed_tasks_per_framework_max: tasks_max }),
       ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
@@ -169,12 +171,16 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
   const work_dir = temporary ? await mkdtemp(join(tmpdir(), 'meso-local-')) : resolve(opts.work_dir!);
   await mkdir(work_dir, { recursive: true });
   const { ip, log_level } = settings;
-  const group = await startLocalMasters(opts, { ip, port: settings.port, log_level, ...settings.caps }).catch(
-    async (error: unknown) => {
-      if (temporary) await rm(work_dir, { recursive: true, force: true });
-      throw error;
-    },
-  );
+  const group = await startLocalMasters(opts, {
+    ip,
+    port: settings.port,
+    log_level,
+    ...settings.caps,
+    ...settings.tls,
+  }).catch(async (error: unknown) => {
+    if (temporary) await rm(work_dir, { recursive: true, force: true });
+    throw error;
+  });
   const master = group.masters[0]!;
   const machine = settings.resources === undefined ? await thisMachine(work_dir) : undefined;
   // Each agent follows the leader with a detector of its own, as separate agents would.
@@ -194,6 +200,7 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
         work_dir: join(work_dir, `agent-${i + 1}`),
         log_level,
         registration_backoff_ms_min: 100,
+        ...settings.tls,
         resources: machine === undefined ? settings.resources : machineShare(machine, settings.agents, i),
       }),
     ),
@@ -211,7 +218,11 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
     throw error;
   }
   const demo = settings.demo
-    ? runLiveFramework({ master: group.address, logic: demoFrameworkLogic() })
+    ? runLiveFramework({
+        master: group.address,
+        logic: demoFrameworkLogic(),
+        client: { tls: settings.tls.tls ?? false },
+      })
     : undefined;
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {

@@ -11,7 +11,7 @@ import { readAclsFile } from '../runtime/master/acls.ts';
 import { type RegistryKind, type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
 import { readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseZkUrl } from '../runtime/wire/master-address.ts';
-import { booleanOf, countOf, durationMsOf, portOf } from './flags.ts';
+import { booleanOf, countOf, durationMsOf, portOf, serverTlsOption } from './flags.ts';
 
 /** The command's options, as text from the command line (numbers are accepted too). */
 export interface MasterCommandOptions {
@@ -175,6 +175,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...authenticationOf(opts),
     ...(opts.acls === undefined ? {} : { acls: readAclsFile(opts.acls) }),
     ...connectionLimitsOf(opts),
+    ...serverTlsOption(),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Quantities } from '../engine/quantities.ts';
 import type { FrameworkLogic } from '../engine/scheduling/framework-logic.ts';
 import { runLiveFramework } from '../runtime/sdk/live-framework.ts';
 import type { Credential } from '../runtime/wire/credentials.ts';
+import type { Tls } from '../runtime/wire/tls.ts';
 import { carveTasks, describeResources } from './offer-carving.ts';
 
 /** What the test framework runs. */
@@ -162,6 +163,8 @@ export interface TestFrameworkRunOptions extends TestFrameworkConfig {
   readonly master: string;
   /** The framework's credential, for a master that authenticates frameworks. */
   readonly credential?: Credential;
+  /** TLS to reach the master with (default: as LIBPROCESS_SSL_* say; false: plain HTTP). */
+  readonly tls?: Tls | false;
   /** Give up after this long (default: wait as long as it takes). */
   readonly timeout_seconds?: number;
   /** Progress lines (default: stdout). */
@@ -178,7 +181,10 @@ export async function runTestFramework(options: TestFrameworkRunOptions): Promis
   });
   const live = runLiveFramework({
     master: options.master,
-    ...(options.credential === undefined ? {} : { client: { credential: options.credential } }),
+    client: {
+      ...(options.credential === undefined ? {} : { credential: options.credential }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+    },
     logic,
     onEvent: () => {
       if (logic.outcome().state !== 'running') decided();

@@ -30,6 +30,8 @@ export const agent_message_bytes_max = 16 * 1024 * 1024;
 
 /** Largest request body the agent reads (an executor call); a longer one is answered 413. */
 export const agent_request_body_bytes_max = 4 * 1024 * 1024;
+/** How long a new connection to the agent has to send its first byte (which says TLS or plain). */
+export const agent_first_byte_timeout_ms = 60_000;
 /** How long the agent's HTTP server keeps an idle keep-alive connection open. */
 export const agent_http_keep_alive_timeout_ms = 5000;
 /** First registration backoff (Mesos: --registration_backoff_factor, 1 s). */

@@ -5,6 +5,7 @@
 // Run it against a master:
 //
 //     npx tsx examples/custom-executor/scheduler.ts --master 127.0.0.1:5050 [--tasks 4]
+
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FrameworkCall } from '../../engine/master/scheduler-api.ts';
@@ -14,6 +15,7 @@ import type { Quantities } from '../../engine/quantities.ts';
 import { type Resources, subtract } from '../../engine/resources.ts';
 import type { FrameworkLogic } from '../../engine/scheduling/framework-logic.ts';
 import { runLiveFramework } from '../../runtime/sdk/live-framework.ts';
+import type { Tls } from '../../runtime/wire/tls.ts';
 import { carveTasks } from '../offer-carving.ts';
 
 /** The executor's id: one per agent, shared by the tasks there. */
@@ -140,6 +142,8 @@ export async function runCustomExecutorExample(options: {
   readonly tasks: number;
   readonly timeout_seconds?: number;
   readonly print?: (line: string) => void;
+  /** TLS to reach the master with (default: as LIBPROCESS_SSL_* say; false: plain HTTP). */
+  readonly tls?: Tls | false;
 }): Promise<number> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logic = createCustomExecutorFramework(options.tasks, exampleExecutorCommand(), print);
@@ -150,6 +154,7 @@ export async function runCustomExecutorExample(options: {
   const live = runLiveFramework({
     master: options.master,
     logic,
+    ...(options.tls === undefined ? {} : { client: { tls: options.tls } }),
     onEvent: (event) => {
       if (event.type === 'MESSAGE') {
         print(`Message from the executor: ${Buffer.from(event.message.data, 'base64').toString('utf8')}`);

@@ -28,6 +28,7 @@ import { createLoggingLevel } from '../logging-level.ts';
 import type { MasterToAgentMessage } from '../wire/agent-protocol.ts';
 import type { Credential } from '../wire/credentials.ts';
 import { parseMasterAddress } from '../wire/master-address.ts';
+import { schemeOf, type Tls, tlsEnvironment } from '../wire/tls.ts';
 import { exitLeavingRecoverableWork } from './agent-exit.ts';
 import { agentInfo, reregisterMessage } from './agent-state.ts';
 import { agentsMetaDirectory } from './checkpoint.ts';
@@ -59,6 +60,8 @@ export interface AgentOptions {
   readonly master: string | MasterDetector;
   /** The agent's credential, for a master that authenticates agents (`--credential`). */
   readonly credential?: Credential;
+  /** Serve TLS and dial the master over TLS, as LIBPROCESS_SSL_* configure it; plain without. */
+  readonly tls?: Tls;
   /** Who may call the agent's own endpoints (--http_credentials, --authenticate_http_*, --acls). */
   readonly http_security?: AgentHttpSecurityOptions;
   readonly ip?: string;
@@ -108,7 +111,7 @@ export interface AgentStopOptions {
 
 /** A running agent. */
 export interface RunningAgent {
-  /** `http://ip:port` of the agent's endpoints. */
+  /** `http://ip:port` (`https://` with TLS) of the agent's endpoints. */
   readonly url: string;
   readonly port: number;
   /** The id the master gave the agent (undefined before its first registration). */
@@ -170,6 +173,8 @@ function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
     const value = process.env[name];
     if (value !== undefined) base[name] = value;
   }
+  // Executors reach the agent as it is served: over TLS, with its settings, when it serves TLS.
+  if (options.tls !== undefined) Object.assign(base, tlsEnvironment(options.tls.settings));
   base.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   return {
     work_dir,
@@ -255,7 +260,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const logging = createLoggingLevel(log, options.log_level ?? 'info');
   // Bad security flags are refused before anything listens.
   const security = createAgentHttpSecurity(options.http_security);
-  const server = createAgentServer(core, createExecutorHost(core), logging, security);
+  const server = createAgentServer(core, createExecutorHost(core), logging, security, options.tls);
   await listen(server, settings);
   log.info('agent listening', { ip: settings.ip, port: settings.port, work_dir, agent_id: core.agent_id });
   // Recovered work is in the book before the agent introduces itself, so re-registration reports it.
@@ -326,6 +331,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     backoff_ms_min: options.registration_backoff_ms_min,
     backoff_ms_max: options.registration_backoff_ms_max,
     ...(options.credential === undefined ? {} : { credential: options.credential }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     log,
     hello: () =>
       core.agent_id === undefined
@@ -357,7 +363,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
 
   return {
-    url: `http://${settings.ip}:${settings.port}`,
+    url: `${schemeOf(options.tls, 'http')}://${settings.ip}:${settings.port}`,
     port: settings.port,
     agentId: () => core.agent_id,
     registered: () =>

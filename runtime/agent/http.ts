@@ -2,12 +2,14 @@
 // operator API `POST /api/v1`, and for operators and the web UI `GET /state`, `/files/browse`,
 // `/files/read`, `/monitor/statistics`, `/metrics/snapshot`, `/flags`, `/version` and `/health`. The file endpoints reach only sandboxes (under `<work_dir>/slaves`). GET endpoints
 // answer JSONP when asked (`?jsonp=callback`), as Mesos's do for its web UI.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { master_version } from '../../engine/master/options.ts';
-import { agent_http_keep_alive_timeout_ms } from '../constants.ts';
+import { agent_first_byte_timeout_ms, agent_http_keep_alive_timeout_ms } from '../constants.ts';
 import type { LoggingLevel } from '../logging-level.ts';
 import type { Realm } from '../master/authentication.ts';
+import { createServingServer } from '../tls-server.ts';
+import type { Tls } from '../wire/tls.ts';
 import { agentFlags, agentStateJson, monitorStatisticsJson } from './agent-state.ts';
 import type { AgentCore } from './core.ts';
 import { type ExecutorApiHost, handleExecutorApi } from './executor-api.ts';
@@ -138,14 +140,16 @@ async function route(
   }
 }
 
-/** Creates the agent's HTTP server (not yet listening). */
+/** Creates the agent's HTTP server (not yet listening), over TLS with `tls`. */
 export function createAgentServer(
   core: AgentCore,
   executors: ExecutorApiHost,
   logging: LoggingLevel,
   security: AgentHttpSecurity = createAgentHttpSecurity(),
+  tls?: Tls,
 ): Server {
-  const server = createServer((req, res) => {
+  const server = createServingServer({}, tls, core.log, agent_first_byte_timeout_ms);
+  server.on('request', (req, res) => {
     route(core, executors, logging, security, req, res).catch((error: unknown) => {
       core.log.error('agent endpoint failed', { path: req.url, error: (error as Error).message });
       if (!res.headersSent) sendText(res, 500, 'Internal error of the agent');

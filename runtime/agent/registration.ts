@@ -21,6 +21,7 @@ import { basicAuthorization, type Credential } from '../wire/credentials.ts';
 import { parseBoundedJson } from '../wire/json.ts';
 import { type MasterDetector, parseMasterAddress } from '../wire/master-address.ts';
 import type { MasterAddress } from '../wire/master-info.ts';
+import { clientConnectionOptions, schemeOf, type Tls } from '../wire/tls.ts';
 
 export type { MasterDetector } from '../wire/master-address.ts';
 
@@ -40,6 +41,8 @@ export interface MasterLinkOptions {
   readonly backoff_ms_max?: number;
   /** Sent as HTTP Basic authorization on the channel's upgrade (`--credential`). */
   readonly credential?: Credential;
+  /** Dial the master over TLS (wss) with these (LIBPROCESS_SSL_*). */
+  readonly tls?: Tls;
   readonly log: AgentLog;
   /** The introduction to send on each connection (register or reregister), built when needed. */
   readonly hello: () => AgentToMasterMessage;
@@ -134,7 +137,8 @@ export function createMasterLink(options: MasterLinkOptions): MasterLink {
       log.debug('no leading master known; waiting for one');
       return;
     }
-    const ws = new WebSocket(`ws://${address}${agent_channel_path}`, {
+    const ws = new WebSocket(`${schemeOf(options.tls, 'ws')}://${address}${agent_channel_path}`, {
+      ...(options.tls === undefined ? {} : clientConnectionOptions(options.tls)),
       maxPayload: agent_message_bytes_max,
       followRedirects: false,
       headers:

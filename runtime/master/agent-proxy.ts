@@ -3,7 +3,9 @@
 // the leading master only (the browser may not reach the agents, and would need them to allow its
 // origin). Only these read endpoints are forwarded, with their query, and the answer is streamed back.
 import { type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { request as tlsRequest } from 'node:https';
 import { sendText } from '../http-util.ts';
+import { clientConnectionOptions, type Tls } from '../wire/tls.ts';
 import type { MasterHost } from './master-host.ts';
 
 /** The prefix of forwarded paths. */
@@ -15,8 +17,8 @@ const forwarded: ReadonlySet<string> = new Set(['state', 'files/browse', 'files/
 /** How long the master waits for the agent's answer. */
 const agent_proxy_timeout_ms = 10_000;
 
-/** Forwards one GET under `agent_proxy_prefix` to the agent it names. */
-export function proxyToAgent(host: MasterHost, req: IncomingMessage, res: ServerResponse): void {
+/** Forwards one GET under `agent_proxy_prefix` to the agent it names (over TLS with `tls`). */
+export function proxyToAgent(host: MasterHost, req: IncomingMessage, res: ServerResponse, tls?: Tls): void {
   const url = new URL(req.url ?? '/', 'http://master');
   const rest = url.pathname.slice(agent_proxy_prefix.length);
   const slash = rest.indexOf('/');
@@ -35,8 +37,9 @@ export function proxyToAgent(host: MasterHost, req: IncomingMessage, res: Server
     sendText(res, 404, `No agent '${agent_id}' is registered with this master`);
     return;
   }
-  const upstream = request(
-    { host: agent.ip, port: agent.port, path: `/${endpoint}${url.search}`, method: 'GET' },
+  const target = { host: agent.ip, port: agent.port, path: `/${endpoint}${url.search}`, method: 'GET' };
+  const upstream = (tls === undefined ? request : tlsRequest)(
+    tls === undefined ? target : { ...target, ...clientConnectionOptions(tls) },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, {
         'Content-Type': answer.headers['content-type'] ?? 'application/json',

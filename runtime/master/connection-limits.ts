@@ -3,7 +3,7 @@
 // `connections_per_client_max` from one address, headers within `header_timeout_ms` (a connection
 // that sends nothing, or its headers byte by byte, is cut), and idle keep-alive connections closed.
 // Long-lived scheduler streams and agent channels are not idle: they carry heartbeats and pings.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import {
   connections_max_default,
@@ -11,6 +11,8 @@ import {
   keep_alive_timeout_ms_default,
 } from '../constants.ts';
 import type { Log } from '../log.ts';
+import { createServingServer } from '../tls-server.ts';
+import type { Tls } from '../wire/tls.ts';
 
 /** The limits; each has a default in runtime/constants.ts. */
 export interface ConnectionLimits {
@@ -30,10 +32,10 @@ export function checkConnectionLimits(l: ConnectionLimits): void {
   }
 }
 
-/** An HTTP server that holds to the limits. */
-export function createLimitedServer(l: ConnectionLimits, log: Log): Server {
+/** An HTTP server that holds to the limits, over TLS when `tls` is given. */
+export function createLimitedServer(l: ConnectionLimits, log: Log, tls?: Tls): Server {
   const header_timeout_ms = l.header_timeout_ms ?? header_timeout_ms_default;
-  const server = createServer({
+  const options = {
     headersTimeout: header_timeout_ms,
     // Headers are checked this often; a tenth of the timeout keeps the cut close to it.
     connectionsCheckingInterval: Math.max(10, Math.floor(header_timeout_ms / 10)),
@@ -41,7 +43,8 @@ export function createLimitedServer(l: ConnectionLimits, log: Log): Server {
     // Streams are not cut by it: it ends when the request has been read, not the answer.
     requestTimeout: Math.max(60_000, header_timeout_ms),
     keepAliveTimeout: l.keep_alive_timeout_ms ?? keep_alive_timeout_ms_default,
-  });
+  };
+  const server = createServingServer(options, tls, log, header_timeout_ms);
   server.maxConnections = l.connections_max ?? connections_max_default;
   const per_client_max = l.connections_per_client_max;
   if (per_client_max !== undefined) {

@@ -8,6 +8,7 @@ import { isAppPath, sendAppFile } from '../../viz/serve.ts';
 import { discardBody, pathOf, sendEmpty, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import type { LoggingLevel } from '../logging-level.ts';
+import type { Tls } from '../wire/tls.ts';
 import type { AgentChannel } from './agent-channel.ts';
 import { agent_proxy_prefix, proxyToAgent } from './agent-proxy.ts';
 import { type Authenticator, type Realm, requestPrincipal, setRequestPrincipal } from './authentication.ts';
@@ -44,6 +45,8 @@ export interface MasterRoutes {
   readonly authenticator: Authenticator;
   /** What each principal may do (`--acls`). */
   readonly authorizer: Authorizer;
+  /** The TLS the master dials its agents with (LIBPROCESS_SSL_*), when it serves TLS. */
+  readonly tls?: Tls;
 }
 
 /** The endpoints Mesos's `get_endpoints` ACL guards, of those the master serves. */
@@ -212,7 +215,7 @@ async function handle(
     }
     case 'agent_proxy':
       if (notLeading(routes, req, res)) return;
-      proxyToAgent(routes.host, req, res);
+      proxyToAgent(routes.host, req, res, routes.tls);
       return;
     case 'ui':
       // Any master serves the page, a standby too: the page itself finds the leader.

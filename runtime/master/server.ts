@@ -20,6 +20,7 @@ import { createLog, type Log, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
 import { isDottedQuad, type MasterAddress } from '../wire/master-info.ts';
+import { schemeOf, type Tls } from '../wire/tls.ts';
 import type { Acls } from './acls.ts';
 import { createAgentChannel } from './agent-channel.ts';
 import { type AuthenticationOptions, type Authenticator, createAuthenticator } from './authentication.ts';
@@ -88,6 +89,8 @@ export interface StartMasterOptions extends AuthenticationOptions, ConnectionLim
   readonly roles?: readonly string[];
   /** Role weights to start with when the registry holds none (Mesos's `--weights`). */
   readonly weights?: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
+  /** Serve TLS (and dial agents with it), as LIBPROCESS_SSL_* configure it; plain HTTP without. */
+  readonly tls?: Tls;
 }
 
 /** The kinds of registry `--registry` names. */
@@ -96,7 +99,7 @@ export type RegistryKind = (typeof registry_kinds)[number];
 
 /** A running master. */
 export interface RunningMaster {
-  /** `http://ip:port`. */
+  /** `http://ip:port`, or `https://ip:port` with TLS. */
   readonly url: string;
   readonly port: number;
   readonly master_id: string;
@@ -184,6 +187,7 @@ export interface Settings {
   readonly registry: RegistryKind;
   readonly roles: readonly string[] | undefined;
   readonly weights: ReadonlyArray<{ readonly role: string; readonly weight: number }> | undefined;
+  readonly tls: Tls | undefined;
 }
 
 /** The engine's timings a Mesos operator tunes, where given. */
@@ -204,7 +208,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   });
   const ip = options.ip ?? '127.0.0.1';
   const log = options.log ?? createLog('meso-master', options.log_level ?? 'info');
-  const server = createLimitedServer(options, log);
+  const server = createLimitedServer(options, log, options.tls);
   const port = await listen(server, ip, options.port ?? 5050);
   const settings: Settings = {
     ip,
@@ -238,11 +242,12 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     work_dir: options.work_dir,
     roles: options.roles,
     weights: options.weights,
+    tls: options.tls,
     registry:
       options.registry ??
       (options.zk !== undefined || options.work_dir !== undefined ? 'replicated_log' : 'in_memory'),
   };
-  const url = `http://${ip}:${port}`;
+  const url = `${schemeOf(options.tls, 'http')}://${ip}:${port}`;
   const { hostname, policy, seed, master_id, journal } = settings;
   try {
     if (options.zk !== undefined) {
@@ -388,6 +393,7 @@ function assemble(
     metricsSnapshot: () => metricsSnapshot(masterStats(routes!)),
     authenticator: s.authenticator,
     authorizer: s.authorizer,
+    ...(s.tls === undefined ? {} : { tls: s.tls }),
   };
   return routes;
 }

@@ -6,6 +6,7 @@
 // call still waiting for its answer, and the next call opens a new connection; one left idle is
 // closed from this side before a server would close it.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import {
   pipeline_answer_body_bytes_max,
   pipeline_answer_head_bytes_max,
@@ -13,6 +14,7 @@ import {
   pipeline_idle_close_ms_default,
   pipelined_calls_max_default,
 } from '../constants.ts';
+import { clientConnectionOptions } from '../wire/tls.ts';
 import { type HttpTarget, hostPortOf } from './http.ts';
 
 /** The answer to one pipelined call. */
@@ -143,7 +145,11 @@ export class CallPipeline {
   }
 
   #open(): Socket {
-    const socket = connect({ host: this.#target.host, port: this.#target.port, noDelay: true });
+    const { host, port, tls } = this.#target;
+    const socket =
+      tls === undefined
+        ? connect({ host, port, noDelay: true })
+        : connectTls({ host, port, ...clientConnectionOptions(tls) }).setNoDelay(true);
     const reader = new AnswerReader();
     this.#socket = socket;
     const gone = (err: Error) => {

@@ -4,6 +4,7 @@
 // sends status updates, each with a fresh 16-byte uuid, keeping every update until the agent
 // acknowledges it. When the stream breaks (the agent restarts), a checkpointing executor subscribes
 // again within the recovery timeout, re-sending its unacknowledged updates and tasks.
+
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { TaskInfo, TaskState, TaskStatus } from '../../engine/master/v1.ts';
@@ -14,6 +15,7 @@ import {
 } from '../constants.ts';
 import { type Log, silentLog } from '../log.ts';
 import { backoffDelayMs } from '../wire/backoff.ts';
+import { clientTlsFromEnvironment } from '../wire/tls.ts';
 import { EventQueue } from './event-queue.ts';
 import {
   type HttpTarget,
@@ -123,7 +125,7 @@ export type ExecutorClientEventMap = {
 
 /** Options of an executor client. */
 export interface ExecutorClientOptions {
-  /** The environment to read MESOS_* from (default: process.env). */
+  /** The environment to read MESOS_* and LIBPROCESS_SSL_* from (default: process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly log?: Log;
 }
@@ -147,7 +149,11 @@ export class ExecutorClient extends EventEmitter<ExecutorClientEventMap> {
   constructor(options: ExecutorClientOptions = {}) {
     super();
     this.environment = executorEnvironment(options.env ?? process.env);
-    this.#target = targetOf(this.environment.agent_endpoint);
+    // The agent is reached as libprocess would: over TLS when the environment's LIBPROCESS_SSL_* say so.
+    this.#target = targetOf(
+      this.environment.agent_endpoint,
+      clientTlsFromEnvironment(options.env ?? process.env),
+    );
     this.#log = options.log ?? silentLog;
   }
 

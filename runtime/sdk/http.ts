@@ -1,14 +1,36 @@
-// The HTTP pieces the scheduler and executor clients share, over node:http only: a JSON POST that
-// reads the whole answer, a POST whose answer is a RecordIO event stream, and the resolution of a
-// redirect's Location (Mesos answers `//leader:port/path`, protocol-relative).
-import { type Agent, type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
+// The HTTP pieces the scheduler and executor clients share, over node:http (node:https when the
+// target speaks TLS): a JSON POST that reads the whole answer, a POST whose answer is a RecordIO
+// event stream, and the resolution of a redirect's Location (Mesos answers `//leader:port/path`,
+// protocol-relative, so a client keeps the scheme it speaks).
+import {
+  type Agent,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request as plainRequest,
+  type RequestOptions,
+} from 'node:http';
+import { request as tlsRequest } from 'node:https';
 import { post_answer_bytes_max, post_answer_timeout_ms_default } from '../constants.ts';
 import { RecordIoDecoder } from '../wire/recordio.ts';
+import { clientConnectionOptions, type Tls } from '../wire/tls.ts';
 
-/** A `host:port` to send requests to. */
+/** A `host:port` to send requests to, over TLS when `tls` is set. */
 export interface HttpTarget {
   readonly host: string;
   readonly port: number;
+  readonly tls?: Tls;
+}
+
+/** A request to `target`: https with its TLS, http without. */
+function request(
+  target: HttpTarget,
+  options: RequestOptions,
+  answer: (res: IncomingMessage) => void,
+): ClientRequest {
+  const where = { ...options, host: target.host, port: target.port };
+  if (target.tls === undefined) return plainRequest(where, answer);
+  return tlsRequest({ ...where, ...clientConnectionOptions(target.tls) }, answer);
 }
 
 /** A complete answer to a POST. */
@@ -18,14 +40,15 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
-/** The target of `host:port` (an IPv6 host in brackets is unwrapped). */
-export function targetOf(hostPort: string): HttpTarget {
+/** The target of `host:port` (an IPv6 host in brackets is unwrapped), over TLS with `tls`. */
+export function targetOf(hostPort: string, tls?: Tls): HttpTarget {
   const at = hostPort.lastIndexOf(':');
   const port = Number(hostPort.slice(at + 1));
   if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new Error(`expected host:port, got '${hostPort}'`);
   }
-  return { host: hostPort.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port };
+  const host = hostPort.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return tls === undefined ? { host, port } : { host, port, tls };
 }
 
 /** `host:port` of a target (an IPv6 host in brackets). */
@@ -35,7 +58,8 @@ export function hostPortOf(target: HttpTarget): string {
 
 /**
  * Where a redirect points: the target and path of its Location, which may be protocol-relative
- * (`//host:port/path`, as Mesos answers), absolute (`http://host:port/path`) or a bare path.
+ * (`//host:port/path`, as Mesos answers: the current scheme and TLS are kept), absolute
+ * (`http://host:port/path`; `https://` only for a client with TLS) or a bare path.
  */
 export function resolveLocation(
   location: string,
@@ -43,12 +67,20 @@ export function resolveLocation(
   path: string,
 ): { target: HttpTarget; path: string } {
   if (location.startsWith('/') && !location.startsWith('//')) return { target: current, path: location };
-  const url = new URL(location.startsWith('//') ? `http:${location}` : location);
-  if (url.protocol !== 'http:') throw new Error(`cannot follow a redirect to '${location}': only http`);
-  const port = url.port === '' ? 80 : Number(url.port);
+  const scheme = current.tls === undefined ? 'http:' : 'https:';
+  const url = new URL(location.startsWith('//') ? `${scheme}${location}` : location);
+  if (url.protocol === 'https:' && current.tls === undefined) {
+    throw new Error(`cannot follow a redirect to '${location}': TLS is off (LIBPROCESS_SSL_ENABLED)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`cannot follow a redirect to '${location}': only http and https`);
+  }
+  const tls = url.protocol === 'https:' ? current.tls : undefined;
+  const port = url.port === '' ? (tls === undefined ? 80 : 443) : Number(url.port);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const redirected = url.pathname === '/' && !location.endsWith('/') ? path : url.pathname;
-  return { target: { host, port }, path: `${redirected}${url.search}` };
+  const target = tls === undefined ? { host, port } : { host, port, tls };
+  return { target, path: `${redirected}${url.search}` };
 }
 
 /** The headers of a JSON request. */
@@ -75,9 +107,8 @@ export function postJson(
   const body = JSON.stringify(json);
   return new Promise((resolve, reject) => {
     const req = request(
+      target,
       {
-        host: target.host,
-        port: target.port,
         method: 'POST',
         path,
         headers: jsonHeaders(body, options.headers ?? {}),
@@ -145,9 +176,8 @@ export function openEventStream(
   let abortReason: string | undefined;
   const opening = new Promise<StreamOpening>((resolve, reject) => {
     req = request(
+      target,
       {
-        host: target.host,
-        port: target.port,
         method: 'POST',
         path,
         headers: jsonHeaders(body, headers),

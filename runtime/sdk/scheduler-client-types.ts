@@ -5,6 +5,7 @@ import type { FrameworkInfo, MasterInfo } from '../../engine/master/v1.ts';
 import type { Log } from '../log.ts';
 import type { Credential } from '../wire/credentials.ts';
 import type { MasterDetector } from '../wire/master-address.ts';
+import type { Tls } from '../wire/tls.ts';
 
 /** The scheduler endpoint of a master. */
 export const scheduler_path = '/api/v1/scheduler';
@@ -41,6 +42,11 @@ export interface SchedulerClientOptions {
   readonly log?: Log;
   /** Sent as HTTP Basic authorization on every request, for a master that authenticates frameworks. */
   readonly credential?: Credential;
+  /**
+   * TLS to reach the masters with: `false` for plain HTTP; by default, what this process's
+   * LIBPROCESS_SSL_* variables say (plain when LIBPROCESS_SSL_ENABLED is unset), as libprocess does.
+   */
+  readonly tls?: Tls | false;
 }
 
 /** What a subscription gave. */

@@ -5,6 +5,7 @@
 // Mesos-Stream-Id for its calls, and treats a stream silent for `heartbeat_misses_max` heartbeat
 // intervals as dead: it drops it and subscribes again. Events come out as 'event' emissions and
 // through `events()`, an async iterator. Calls that may outlive a leader are sent again to the next.
+
 import { EventEmitter } from 'node:events';
 import type { FrameworkCall, SchedulerEvent, SubscribeCall } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkInfo } from '../../engine/master/v1.ts';
@@ -20,6 +21,7 @@ import { type Log, silentLog } from '../log.ts';
 import { backoffDelayMs } from '../wire/backoff.ts';
 import { basicAuthorization } from '../wire/credentials.ts';
 import { hostPortOfMaster, type MasterDetector } from '../wire/master-address.ts';
+import { clientTlsFromEnvironment, type Tls } from '../wire/tls.ts';
 import type { ZkMasterDetector } from '../zk/detector.ts';
 import { EventQueue } from './event-queue.ts';
 import { type HttpTarget, hostPortOf, sleepUnless, targetOf } from './http.ts';
@@ -65,6 +67,8 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
   #framework_id: string | undefined;
   #subscription: Subscription | undefined;
   #target: HttpTarget | undefined;
+  /** The TLS the masters are reached with (undefined: plain HTTP). */
+  readonly #tls: Tls | undefined;
   #path: string;
   #stream: SubscribeAttempt | undefined;
   #pending_stream_id: string | undefined;
@@ -93,6 +97,7 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
     this.#auth_headers =
       options.credential === undefined ? {} : { Authorization: basicAuthorization(options.credential) };
     this.#calls = new SchedulerCalls(this.#auth_headers);
+    this.#tls = options.tls === false ? undefined : (options.tls ?? clientTlsFromEnvironment());
     this.#settings = {
       path: options.path ?? scheduler_path,
       backoff_ms_min: options.backoff_ms_min ?? subscribe_backoff_ms_min_default,
@@ -265,7 +270,7 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
         ? this.#masters[this.#master_index % this.#masters.length]!
         : hostPortOfMaster(leader);
     const attempt = subscribeAttempt({
-      target: targetOf(address),
+      target: targetOf(address, this.#tls),
       path: this.#settings.path,
       headers: this.#auth_headers,
       call: () => this.#subscribeCall(),

@@ -209,8 +209,8 @@ export class Processes {
   }
 
   /** Starts `node bin/meso.js <args>` (an agent's work_dir is remembered, to clean up what it leaves). */
-  meso(args: readonly string[]): Spawned {
-    const spawned = this.spawn(process.execPath, [join(repo_root, 'bin', 'meso.js'), ...args]);
+  meso(args: readonly string[], env: Readonly<Record<string, string>> = {}): Spawned {
+    const spawned = this.spawn(process.execPath, [join(repo_root, 'bin', 'meso.js'), ...args], env);
     const work_dir = flagValue(args, 'work_dir');
     if (args[0] === 'agent' && work_dir !== undefined) this.agents.set(spawned, work_dir);
     return spawned;

@@ -13,6 +13,7 @@ const packages = [
     provides: '/usr/lib/python3/dist-packages/kazoo/__init__.py',
     for: 'the Python example following zk://',
   },
+  { name: 'openssl', provides: '/usr/bin/openssl', for: 'the TLS tests, which make a test CA' },
 ];
 
 const missing = packages.filter((pkg) => !existsSync(pkg.provides));

@@ -9,7 +9,7 @@ import { LiveStore, type OperatorEvent } from './store.ts';
 
 /** What the page knows of the leading master. */
 export interface LeaderInfo {
-  /** The leader's origin, `http://host:port`. */
+  /** The leader's origin, `http://host:port` (`https://` when the page came over TLS). */
   readonly url: string;
   readonly hostname: string;
   readonly version: string;
@@ -152,11 +152,14 @@ interface GetMasterBody {
   };
 }
 
-/** The master the page talks to: `?master=host:port` in its URL, else the origin it came from. */
-export function homeMaster(loc: Location): string {
+/**
+ * The master the page talks to: `?master=host:port` in its URL (reached with the page's own
+ * scheme, so a page served over TLS talks TLS), else the origin it came from.
+ */
+export function homeMaster(loc: Pick<Location, 'search' | 'origin' | 'protocol'>): string {
   const named = new URLSearchParams(loc.search).get('master');
   if (named === null || named === '') return loc.origin;
-  return /^https?:\/\//.test(named) ? named.replace(/\/+$/, '') : `http://${named}`;
+  return /^https?:\/\//.test(named) ? named.replace(/\/+$/, '') : `${loc.protocol}//${named}`;
 }
 
 let shared: LiveLink | undefined;
