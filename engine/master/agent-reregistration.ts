@@ -15,7 +15,7 @@ import {
 import { type Ctx, ignore, sendAgent, trace } from './context.ts';
 import { recoverFramework } from './frameworks.ts';
 import type { AgentReregisterInput } from './inputs.ts';
-import { refusedByMaintenance } from './maintenance.ts';
+import { maintenanceRefusal } from './maintenance.ts';
 import { rescindAgentOffers } from './offers.ts';
 import { keepDeactivated } from './operator-agents.ts';
 import { withRecordedOperations } from './recorded-operations.ts';
@@ -37,13 +37,11 @@ export function reregisterAgent(ctx: Ctx, input: AgentReregisterInput): void {
     refuseAgent(ctx, agentId, input.connection, `Agent ${agentId} attempted to re-register after removal`);
     return;
   }
-  if (
-    refusedByMaintenance(ctx, agentId, input.connection, {
-      hostname: info.hostname,
-      ip: agentIp(input.ip, info.hostname),
-    })
-  )
+  const refusal = maintenanceRefusal(ctx, { hostname: info.hostname, ip: agentIp(input.ip, info.hostname) });
+  if (refusal !== undefined) {
+    refuseAgent(ctx, agentId, input.connection, refusal);
     return;
+  }
   const known = ctx.state.agents.get(agentId);
   if (known !== undefined) {
     reconnect(ctx, known, input);

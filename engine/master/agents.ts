@@ -8,7 +8,7 @@ import { removeAgent } from './agent-removal.ts';
 import { type Ctx, ignore, sendAgent, setTimer, trace } from './context.ts';
 import { nextAgentId } from './ids.ts';
 import type { AgentRegisterInput } from './inputs.ts';
-import { refusedByMaintenance } from './maintenance.ts';
+import { maintenanceRefusal } from './maintenance.ts';
 import { rescindAgentOffers } from './offers.ts';
 import type { AgentRecord } from './state.ts';
 import { completeTask, endTask, isTerminal, removeExecutor } from './tasks.ts';
@@ -136,13 +136,11 @@ export function registerAgent(ctx: Ctx, input: AgentRegisterInput): void {
     refuseAgent(ctx, '', input.connection, parsed.error);
     return;
   }
-  if (
-    refusedByMaintenance(ctx, '', input.connection, {
-      hostname: info.hostname,
-      ip: agentIp(input.ip, info.hostname),
-    })
-  )
+  const refusal = maintenanceRefusal(ctx, { hostname: info.hostname, ip: agentIp(input.ip, info.hostname) });
+  if (refusal !== undefined) {
+    refuseAgent(ctx, '', input.connection, refusal);
     return;
+  }
   const address = `${info.hostname}:${info.port ?? agent_port_default}`;
   const existing = ctx.state.agents.get(ctx.state.agentsByAddress.get(address) ?? '');
   if (existing !== undefined) {

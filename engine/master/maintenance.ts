@@ -219,24 +219,14 @@ export function stopMaintenance(ctx: Ctx, machines: readonly MachineID[]): void 
   recordMaintenance(ctx);
 }
 
-/** An agent on a DOWN machine may not (re-)register: it is told to shut down. True when refused. */
-export function refusedByMaintenance(
+/** Why an agent on a DOWN machine may not (re-)register, or undefined when it may. */
+export function maintenanceRefusal(
   ctx: Ctx,
-  agentId: string,
-  connection: string,
   agent: Pick<AgentRecord, 'hostname' | 'ip'>,
-): boolean {
+): string | undefined {
   const machines = ctx.state.maintenance.machines;
-  if (machines.size === 0 || machines.get(agentMachineKey(agent))?.mode !== 'DOWN') return false;
-  const message = `Agent ${agent.hostname} (${agent.ip}) may not register: its machine is DOWN for maintenance`;
-  ctx.out.push({
-    type: 'agent_message',
-    agent_id: agentId,
-    connection,
-    message: { type: 'shutdown', message },
-  });
-  ignore(ctx, 'agent registration', message);
-  return true;
+  if (machines.size === 0 || machines.get(agentMachineKey(agent))?.mode !== 'DOWN') return undefined;
+  return `Agent ${agent.hostname} (${agent.ip}) may not register: its machine is DOWN for maintenance`;
 }
 
 /** Restores the schedule and modes a registry held. */
