@@ -5,7 +5,10 @@
 // the manifest last with a compare-and-set on the version last read or written, so a master that
 // lost the lead cannot replace its successor's value (its parts are left behind as orphans, and the
 // next successful write removes every part its manifest does not name). A reader checks the
-// sha256, so a value cut short or mixed from two writes is reported, never recovered.
+// sha256, so a value cut short or mixed from two writes is reported, never recovered. A write the
+// session made again after a lost connection may find its own first attempt applied: a part that
+// exists already is its own (parts are named by a fresh uuid), and a manifest whose compare-and-set
+// fails is its own when the node holds exactly the manifest written (it names those fresh parts).
 import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { bad_version, no_node, node_exists, persistent, type ZkSession, zkCode } from './session.ts';
@@ -70,7 +73,11 @@ export function chunkedNode(session: ZkSession, node: string): ChunkedNode {
     await session.mkdirp(parts_dir);
     for (let at = 0, i = 0; at < data.length || i === 0; at += part_bytes_max, i++) {
       const name = `${generation}-${i}`;
-      await session.create(`${parts_dir}/${name}`, data.subarray(at, at + part_bytes_max), persistent);
+      await session
+        .create(`${parts_dir}/${name}`, data.subarray(at, at + part_bytes_max), persistent)
+        .catch((err: unknown) => {
+          if (zkCode(err) !== node_exists) throw err;
+        });
       parts.push(name);
     }
     const sha256 = createHash('sha256').update(data).digest('hex');
@@ -80,16 +87,15 @@ export function chunkedNode(session: ZkSession, node: string): ChunkedNode {
         await session.create(node, manifest, persistent);
         version = 0;
       } else {
-        const stat = await new Promise<{ version: number }>((resolve, reject) =>
-          session.client.setData(node, manifest, version, (err, s) => (err ? reject(err) : resolve(s))),
-        );
-        version = stat.version;
+        version = await session.setData(node, manifest, version);
       }
     } catch (err) {
       const code = zkCode(err);
-      if (code === bad_version || code === node_exists || code === no_node)
+      if (code !== bad_version && code !== node_exists && code !== no_node) throw err;
+      const now = await session.read(node);
+      if (now === undefined || !now.data.equals(manifest))
         throw new ConflictError('another master wrote the registry (compare-and-set failed)');
-      throw err;
+      version = now.version;
     }
     // Parts the manifest no longer names: the previous write's, and any a fenced master left.
     const keep = new Set(parts);

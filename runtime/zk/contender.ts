@@ -1,9 +1,10 @@
 // A master's candidacy in a `zk://` group: it writes its MasterInfo JSON as an EPHEMERAL_SEQUENTIAL
 // `json.info_` child, leads while its node is the lowest, and follows whoever else leads. Fencing:
-// it holds a lease renewed by probing its own node every quarter of the session timeout, and
-// leads only while the last successful probe was sent less than two thirds of the timeout ago. A
-// master frozen (SIGSTOP) or cut off past that stops leading before ZooKeeper can have ended its
-// session and let another master lead. An expired session or a vanished node ends the candidacy
+// it holds a lease renewed by probing its own node every tenth of the session timeout (and at once
+// when the session reconnects through another server), and leads only while the last successful
+// probe was sent less than 0.8 of the timeout ago. ZooKeeper heard from the session when it
+// answered that probe, so it cannot end the session, and let another master lead, before the
+// lease has lapsed. A master frozen (SIGSTOP) or cut off past that stops leading first. An expired session or a vanished node ends the candidacy
 // for good (`lost`), and the master exits as Mesos's does.
 import type { Log } from '../log.ts';
 import type { LeaderDetector } from '../master/leader.ts';
@@ -40,7 +41,7 @@ export async function createZkContender(options: ZkContenderOptions): Promise<Zk
   const servers = options.servers.join(',');
   const session = await openSession(servers, options.session_timeout_ms);
   const timeout_ms = session.session_timeout_ms;
-  const lease_ms = (timeout_ms * 2) / 3;
+  const lease_ms = timeout_ms * 0.8;
   const log = options.log;
   try {
     await session.mkdirp(options.path);
@@ -71,6 +72,7 @@ export async function createZkContender(options: ZkContenderOptions): Promise<Zk
     if (ended !== undefined) return;
     ended = reason;
     clearInterval(probe);
+    session.client.removeListener('connected', renew);
     unwatch();
     session.close();
     log.error('leadership candidacy ended', { node, reason });
@@ -78,23 +80,19 @@ export async function createZkContender(options: ZkContenderOptions): Promise<Zk
     endLost(reason);
   };
 
-  const probe = setInterval(
-    () => {
-      const sent_ms = Date.now();
-      session.exists(node).then(
-        (stat) => {
-          if (stat === undefined) end("this master's ZooKeeper node vanished");
-          else {
-            const was = leaseHeld();
-            confirmed_ms = Math.max(confirmed_ms, sent_ms);
-            if (!was) notify();
-          }
-        },
-        () => undefined,
-      );
-    },
-    Math.max(50, Math.floor(timeout_ms / 4)),
-  );
+  // One attempt per probe (no retry after a lost connection): the lease counts from its sending.
+  const renew = (): void => {
+    const sent_ms = Date.now();
+    session.client.exists(node, (err, stat) => {
+      if (err || ended !== undefined) return;
+      if (!stat) return end("this master's ZooKeeper node vanished");
+      const was = leaseHeld();
+      confirmed_ms = Math.max(confirmed_ms, sent_ms);
+      if (!was) notify();
+    });
+  };
+  const probe = setInterval(renew, Math.max(20, Math.floor(timeout_ms / 10)));
+  session.client.on('connected', renew);
   session.client.once('expired', () => end('the ZooKeeper session expired'));
 
   const unwatch = watchGroup(
@@ -135,6 +133,7 @@ export async function createZkContender(options: ZkContenderOptions): Promise<Zk
       if (ended === undefined) {
         ended = 'stopped';
         clearInterval(probe);
+        session.client.removeListener('connected', renew);
         unwatch();
         // Deleting the node lets a standby lead at once rather than after the session timeout.
         await session.remove(node).catch(() => undefined);

@@ -1,6 +1,7 @@
 // Follows the leading member of a master group: lists the children with a watch, reads the lowest
 // `json.info_` with a watch, and does both again on every change. Each pass re-arms the watches
-// before reading, so no change between two reads is missed.
+// before reading, so no change between two reads is missed. A pass that fails (the session could
+// not reconnect within its timeout) is made again when the session next connects.
 import type { Event } from 'node-zookeeper-client';
 import { leadingMember } from './group.ts';
 import type { ZkSession } from './session.ts';
@@ -40,7 +41,9 @@ export function watchGroup(
         leader: name === undefined || read === undefined ? undefined : { name, data: read.data },
       });
     } catch (err) {
-      if (!stopped) onError(err as Error);
+      if (stopped) return;
+      onError(err as Error);
+      session.client.once('connected', () => again());
     }
   }
   void session.mkdirp(path).then(

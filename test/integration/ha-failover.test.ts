@@ -36,6 +36,19 @@ function agentUpdates(fw: TestFramework): TaskStatus[] {
   );
 }
 
+/**
+ * Waits for the agent's own update of `task_id` in `state`. A reconciliation answer may say the
+ * same earlier: an update sent while the framework had not yet re-subscribed is dropped by the
+ * master, and the agent resends it after its retry interval (10 s, as Mesos's).
+ */
+async function agentUpdate(fw: TestFramework, task_id: string, state: string): Promise<void> {
+  await eventually(
+    () => agentUpdates(fw).some((s) => s.task_id.value === task_id && s.state === state),
+    30_000,
+    `${state} of ${task_id} from the agent`,
+  );
+}
+
 /** Waits for a reconciliation answer about `task_id` after `from` events; returns its state. */
 async function reconciled(fw: TestFramework, task_id: string, from: number): Promise<string> {
   let state: string | undefined;
@@ -103,9 +116,9 @@ describe('master failover with ZooKeeper', () => {
     await fw.client.reconcile();
     expect(await reconciled(fw, 'long', from)).toBe('TASK_RUNNING');
 
-    for (const id of ['t1', 't2', 't3']) await fw.update(id, 'TASK_FINISHED', 20_000);
+    for (const id of ['t1', 't2', 't3']) await agentUpdate(fw, id, 'TASK_FINISHED');
     await fw.client.kill({ value: 'long' }, agent_id);
-    await fw.update('long', 'TASK_KILLED', 20_000);
+    await agentUpdate(fw, 'long', 'TASK_KILLED');
 
     // Every task went RUNNING then terminal, in that order; an update seen twice is the same
     // update (one uuid) resent because its acknowledgement did not reach the agent.
