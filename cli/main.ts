@@ -68,6 +68,12 @@ program
   .addOption(flag('weights', 'role weights to start with when the registry holds none, e.g. prod=3,dev=1'))
   .addOption(flag('credentials', 'JSON file of principals and secrets, as Mesos writes it (mode 0600)'))
   .addOption(flag('acls', "JSON file of Mesos's ACLs: who may register, tear down, reserve, view ..."))
+  .addOption(
+    flag(
+      'rate_limits',
+      "Mesos's RateLimits JSON, or a file of it (file:///path or /path): calls a second per principal",
+    ),
+  )
   .addOption(flag('max_connections', 'most connections the master holds', '16000'))
   .addOption(flag('max_connections_per_client', 'most connections from one address (default: no limit)'))
   .addOption(flag('http_header_timeout_ms', 'time a client has to send its headers', '10000'))

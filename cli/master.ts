@@ -3,11 +3,12 @@
 // --seed, --journal <file>, --log_level, --max_completed_tasks_per_framework,
 // --max_completed_frameworks, --zk zk://h1:p1,h2:p2/path, --quorum, --zk_session_timeout,
 // --agent_reregister_timeout, --offer_timeout, --agent_ping_timeout, --max_agent_ping_timeouts,
-// --work_dir, --registry, --roles, --weights (each also from MESO_<FLAG>).
+// --work_dir, --registry, --roles, --weights, --rate_limits (each also from MESO_<FLAG>).
 
 import { type PolicyName, policyNames } from '../engine/allocator/policies.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
 import { readAclsFile } from '../runtime/master/acls.ts';
+import { readRateLimitsFlag } from '../runtime/master/rate-limits.ts';
 import { type RegistryKind, type StartMasterOptions, startMaster } from '../runtime/master/server.ts';
 import { readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseZkUrl } from '../runtime/wire/master-address.ts';
@@ -28,6 +29,7 @@ export interface MasterCommandOptions {
   readonly max_completed_frameworks?: string | number;
   readonly credentials?: string;
   readonly acls?: string;
+  readonly rate_limits?: string;
   readonly max_connections?: string | number;
   readonly max_connections_per_client?: string | number;
   readonly http_header_timeout_ms?: string | number;
@@ -174,6 +176,7 @@ export function masterOptionsOf(opts: MasterCommandOptions): StartMasterOptions 
     ...(frameworks_max === undefined ? {} : { completed_frameworks_max: frameworks_max }),
     ...authenticationOf(opts),
     ...(opts.acls === undefined ? {} : { acls: readAclsFile(opts.acls) }),
+    ...(opts.rate_limits === undefined ? {} : { rate_limits: readRateLimitsFlag(opts.rate_limits) }),
     ...connectionLimitsOf(opts),
     ...serverTlsOption(),
   };

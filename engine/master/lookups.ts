@@ -15,7 +15,7 @@ import {
 } from './maintenance-view.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { InverseOfferRecord, MasterState, OperationRecord, TaskRecord } from './state.ts';
-import type { MaintenanceSchedule } from './v1.ts';
+import type { FrameworkInfo, MaintenanceSchedule } from './v1.ts';
 import {
   type AgentView,
   agentView,
@@ -78,6 +78,10 @@ export interface MasterLookups {
   operations(): readonly OperationRecord[];
   /** An active or completed framework; O(agents + its tasks), as it gathers what it uses. */
   framework(frameworkId: string): FrameworkView | undefined;
+  /** The FrameworkInfo of a registered (not completed) framework; O(1). */
+  frameworkInfo(frameworkId: string): FrameworkInfo | undefined;
+  /** The principals of registered (not completed) frameworks; O(frameworks). */
+  frameworkPrincipals(): Set<string>;
   /** An active, unreachable or completed task (within the view's cap); O(1) amortized. */
   task(frameworkId: string, taskId: string): TaskView | undefined;
   offer(offerId: string): OfferView | undefined;
@@ -211,6 +215,16 @@ export function createLookups(state: MasterState, options: ResolvedOptions): Mas
     },
     framework(frameworkId) {
       return frameworkViewOf(state, options, frameworkId);
+    },
+    frameworkInfo(frameworkId) {
+      return state.frameworks.get(frameworkId)?.info;
+    },
+    frameworkPrincipals() {
+      const out = new Set<string>();
+      for (const framework of state.frameworks.values()) {
+        if (framework.info.principal !== undefined) out.add(framework.info.principal);
+      }
+      return out;
     },
     task(frameworkId, taskId) {
       const framework = state.frameworks.get(frameworkId) ?? state.completedFrameworks.get(frameworkId);

@@ -21,6 +21,7 @@ import type { MasterHost } from './master-host.ts';
 import { engineGauges, type MasterMetrics, type MasterStats } from './metrics.ts';
 import { handleOperatorRequest } from './operator-api.ts';
 import type { OperatorSubscribers } from './operator-stream.ts';
+import type { CallLimiter, PrincipalCounters } from './rate-limits.ts';
 import { handleSchedulerRequest } from './scheduler-api.ts';
 import { sendStatePage } from './state-json.ts';
 
@@ -45,6 +46,10 @@ export interface MasterRoutes {
   readonly authenticator: Authenticator;
   /** What each principal may do (`--acls`). */
   readonly authorizer: Authorizer;
+  /** The per-principal rate limits on framework calls (`--rate_limits`). */
+  readonly limiter?: CallLimiter;
+  /** The per-principal message counters (`frameworks/<principal>/messages_received` ...). */
+  readonly counters: PrincipalCounters;
   /** The TLS the master dials its agents with (LIBPROCESS_SSL_*), when it serves TLS. */
   readonly tls?: Tls;
 }

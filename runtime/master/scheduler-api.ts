@@ -27,6 +27,7 @@ import { checkJson, schedulerCallSchema } from './call-schema.ts';
 import type { FrameworkStreams } from './framework-streams.ts';
 import { type LeaderDetector, leaderLocation } from './leader.ts';
 import type { MasterHost } from './master-host.ts';
+import type { Admission, CallLimiter, PrincipalCounters } from './rate-limits.ts';
 
 /** What the scheduler endpoint works with. */
 export interface SchedulerApiContext {
@@ -37,6 +38,10 @@ export interface SchedulerApiContext {
   readonly recovering: () => boolean;
   readonly log: Log;
   readonly authorizer: Authorizer;
+  /** The per-principal rate limits (`--rate_limits`); none without the flag. */
+  readonly limiter?: CallLimiter;
+  /** The per-principal message counters of the metrics snapshot. */
+  readonly counters: PrincipalCounters;
 }
 
 /** An answer decided before the engine is asked: status, message and extra headers. */
@@ -218,28 +223,95 @@ export async function handleSchedulerRequest(
     return;
   }
   const call = bound.call;
+  // The framework the call comes from, if the master knows it: its calls are counted under its
+  // principal and, with --rate_limits, wait their turn.
+  const frameworkId =
+    call.type === 'SUBSCRIBE' ? call.subscribe?.framework_info?.id?.value : call.framework_id?.value;
+  const info = frameworkId === undefined ? undefined : ctx.host.master.lookups.frameworkInfo(frameworkId);
+  const counted = info?.principal;
+  if (counted !== undefined) ctx.counters.received(counted);
+  const processed = (): void => {
+    if (counted !== undefined) ctx.counters.processed(counted);
+  };
   if (call.type === 'SUBSCRIBE') {
-    // A SUBSCRIBE without a FrameworkInfo is left to the engine, which answers 400.
-    const info = call.subscribe?.framework_info;
-    const roles = info !== null && typeof info === 'object' ? frameworkRoles(info) : [];
-    const denied = roles.find((role) => !ctx.authorizer.may('register_frameworks', principal, role));
-    if (denied !== undefined) {
-      sendText(res, 403, `Not authorized to register a framework with role '${denied}'`);
-      return;
-    }
-    const accept = header(req, 'accept');
-    const media = streamMediaType(accept);
-    if (media === undefined) {
-      sendText(
-        res,
-        406,
-        `meso streams events as ${application_json} or ${application_protobuf}; the request accepts only '${accept}'`,
-      );
-      return;
-    }
-    subscribe(ctx, call, res, media);
+    // A SUBSCRIBE opens a stream: it is counted, never held (Mesos limits a framework's messages).
+    subscribeRequest(ctx, req, res, principal, call);
+    processed();
     return;
   }
+  const run = (): void => {
+    stepCall(ctx, req, res, principal, call);
+    processed();
+  };
+  if (info === undefined || ctx.limiter === undefined) {
+    run();
+    return;
+  }
+  const admission = ctx.limiter.admit(info.principal, {
+    run,
+    drop: () => sendText(res, 503, `The master stopped before the ${call.type} call's turn came; retry`),
+  });
+  if (admission.kind === 'refused') refuseOverCapacity(res, call.type, info.principal, admission);
+}
+
+/** The 429 of a call whose queue is full, with when to try again. */
+function refuseOverCapacity(
+  res: ServerResponse,
+  type: string,
+  principal: string | undefined,
+  refused: Admission & { kind: 'refused' },
+): void {
+  const whose =
+    refused.queue === 'principal'
+      ? `principal '${principal}'`
+      : principal === undefined
+        ? 'frameworks without a principal (aggregate_default_capacity)'
+        : `principal '${principal}' (no limit of its own: aggregate_default_capacity)`;
+  sendText(
+    res,
+    429,
+    `${type} dropped: ${refused.capacity} calls of ${whose} already wait their turn under --rate_limits; retry later`,
+    { 'Retry-After': String(Math.ceil(refused.retry_after_ms / 1000)) },
+  );
+}
+
+/** SUBSCRIBE: the role check of --acls, the Accept header, then the stream. */
+function subscribeRequest(
+  ctx: SchedulerApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  principal: string | undefined,
+  call: SchedulerCall & { type: 'SUBSCRIBE' },
+): void {
+  // A SUBSCRIBE without a FrameworkInfo is left to the engine, which answers 400.
+  const info = call.subscribe?.framework_info;
+  const roles = info !== null && typeof info === 'object' ? frameworkRoles(info) : [];
+  const denied = roles.find((role) => !ctx.authorizer.may('register_frameworks', principal, role));
+  if (denied !== undefined) {
+    sendText(res, 403, `Not authorized to register a framework with role '${denied}'`);
+    return;
+  }
+  const accept = header(req, 'accept');
+  const media = streamMediaType(accept);
+  if (media === undefined) {
+    sendText(
+      res,
+      406,
+      `meso streams events as ${application_json} or ${application_protobuf}; the request accepts only '${accept}'`,
+    );
+    return;
+  }
+  subscribe(ctx, call, res, media);
+}
+
+/** Any other call: one engine input, whose answer becomes the HTTP answer. */
+function stepCall(
+  ctx: SchedulerApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  principal: string | undefined,
+  call: SchedulerCall,
+): void {
   const streamId = header(req, 'mesos-stream-id');
   const unauthorized = launchDenials(ctx, principal, call);
   const result = ctx.host.step({

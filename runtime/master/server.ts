@@ -37,8 +37,10 @@ import { createMasterMetrics } from './metrics.ts';
 import { metricsSnapshot } from './metrics-snapshot.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';
 import { type Persistence, workDirPersistence } from './persistence.ts';
+import { createCallLimiter, createPrincipalCounters, type RateLimits } from './rate-limits.ts';
 import { createMemoryRegistry, type MemoryRegistry } from './registry.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
+import { createTimerHost } from './timers.ts';
 
 /** Options of `startMaster`. */
 export interface StartMasterOptions extends AuthenticationOptions, ConnectionLimits {
@@ -91,6 +93,8 @@ export interface StartMasterOptions extends AuthenticationOptions, ConnectionLim
   readonly weights?: ReadonlyArray<{ readonly role: string; readonly weight: number }>;
   /** Serve TLS (and dial agents with it), as LIBPROCESS_SSL_* configure it; plain HTTP without. */
   readonly tls?: Tls;
+  /** Per-principal rate limits on framework calls (Mesos's `--rate_limits`); none without. */
+  readonly rate_limits?: RateLimits;
 }
 
 /** The kinds of registry `--registry` names. */
@@ -188,6 +192,7 @@ export interface Settings {
   readonly roles: readonly string[] | undefined;
   readonly weights: ReadonlyArray<{ readonly role: string; readonly weight: number }> | undefined;
   readonly tls: Tls | undefined;
+  readonly rate_limits: RateLimits | undefined;
 }
 
 /** The engine's timings a Mesos operator tunes, where given. */
@@ -243,6 +248,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     roles: options.roles,
     weights: options.weights,
     tls: options.tls,
+    rate_limits: options.rate_limits,
     registry:
       options.registry ??
       (options.zk !== undefined || options.work_dir !== undefined ? 'replicated_log' : 'in_memory'),
@@ -371,6 +377,15 @@ function assemble(
     host.step({ type: 'framework_disconnected', framework_id: stream.framework_id, stream_id: stream.id });
   });
   const channel = createAgentChannel(host, log, metrics);
+  const counters = createPrincipalCounters();
+  // A principal's counters go with the last registered framework that has it, as in Mesos.
+  host.feed.on('trace', (event) => {
+    if (event.type === 'framework_removed') counters.retain(master.lookups.frameworkPrincipals());
+  });
+  const limiter =
+    s.rate_limits === undefined
+      ? undefined
+      : createCallLimiter(s.rate_limits, host.now, (fire) => createTimerHost(host.now, fire));
   host.attach({
     frameworkEvent: (e) => streams.write(e),
     closeFrameworkStream: (e) => streams.close(e),
@@ -390,9 +405,11 @@ function assemble(
     elected_time_ms: () => started_ms,
     flags: flagsOf(s),
     logging: createLoggingLevel(log, s.log_level),
-    metricsSnapshot: () => metricsSnapshot(masterStats(routes!)),
+    metricsSnapshot: () => ({ ...metricsSnapshot(masterStats(routes!)), ...counters.snapshot() }),
     authenticator: s.authenticator,
     authorizer: s.authorizer,
+    ...(limiter === undefined ? {} : { limiter }),
+    counters,
     ...(s.tls === undefined ? {} : { tls: s.tls }),
   };
   return routes;
@@ -415,6 +432,7 @@ function flagsOf(s: Settings): Record<string, string> {
     ...(s.work_dir === undefined ? {} : { work_dir: s.work_dir }),
     ...(s.roles === undefined ? {} : { roles: s.roles.join(',') }),
     ...(s.weights === undefined ? {} : { weights: s.weights.map((w) => `${w.role}=${w.weight}`).join(',') }),
+    ...(s.rate_limits === undefined ? {} : { rate_limits: JSON.stringify(s.rate_limits) }),
     registry: s.registry,
   };
 }
@@ -474,6 +492,7 @@ function upgradeRefusal(req: IncomingMessage, leader: LeaderDetector): string | 
 /** Stops acting: refuses further steps, closes the journal and ends every stream and connection. */
 export function quiesce(routes: MasterRoutes): void {
   routes.host.stop();
+  routes.limiter?.stop();
   routes.streams.closeAll();
   routes.subscribers.closeAll();
   routes.events.closeAll();
