@@ -7,7 +7,8 @@
 // --executor_reregistration_timeout_ms; the endpoints' --http_credentials, --authenticate_http_readonly,
 // --authenticate_http_readwrite and --acls; the containerizer's --isolation, --launcher, --cgroups_root,
 // --cgroups_hierarchy, --cgroups_enable_cfs, --cgroups_limit_swap, --cgroups_pids_max and
-// --switch_user; sandbox garbage collection's --gc_delay, --gc_disk_headroom, --disk_watch_interval.
+// --switch_user; sandbox garbage collection's --gc_delay, --gc_disk_headroom, --disk_watch_interval;
+// the fetcher's --frameworks_home, --fetcher_cache_dir, --fetcher_cache_size, --fetcher_stall_timeout.
 
 import { type AgentOptions, type AgentStopOptions, startAgent } from '../runtime/agent/agent.ts';
 import type { AgentHttpSecurityOptions } from '../runtime/agent/http-security.ts';
@@ -16,7 +17,7 @@ import { readAclsFile } from '../runtime/master/acls.ts';
 import { readCredentialFile, readCredentialsFile } from '../runtime/wire/credentials.ts';
 import { parseMasterAddress, parseMasterSpec } from '../runtime/wire/master-address.ts';
 import { followMaster } from '../runtime/zk/follow.ts';
-import { booleanOf, countOf, durationMsOf, fractionOf, portOf, serverTlsOption } from './flags.ts';
+import { booleanOf, bytesOf, countOf, durationMsOf, fractionOf, portOf, serverTlsOption } from './flags.ts';
 
 /** The longest timeout a timer can wait, in ms (Node fires a longer one at once). */
 const timeout_ms_max = 2_147_483_647;
@@ -48,6 +49,10 @@ export interface AgentCommandOptions {
   readonly gc_delay?: string;
   readonly gc_disk_headroom?: string | number;
   readonly disk_watch_interval?: string;
+  readonly frameworks_home?: string;
+  readonly fetcher_cache_dir?: string;
+  readonly fetcher_cache_size?: string | number;
+  readonly fetcher_stall_timeout?: string;
 }
 
 /** The containerizer and sandbox flags as startAgent options (checked; errors name the flag). */
@@ -59,6 +64,13 @@ function containerOptionsOf(opts: AgentCommandOptions): Partial<AgentOptions> {
   const gc_delay_ms = durationMsOf(opts.gc_delay, 'gc_delay');
   const disk_watch_interval_ms = durationMsOf(opts.disk_watch_interval, 'disk_watch_interval');
   const gc_disk_headroom = fractionOf(opts.gc_disk_headroom, 'gc_disk_headroom');
+  const cache_size = bytesOf(opts.fetcher_cache_size, 'fetcher_cache_size');
+  const stall_ms = durationMsOf(opts.fetcher_stall_timeout, 'fetcher_stall_timeout');
+  if (stall_ms !== undefined && !(stall_ms >= 1 && stall_ms <= timeout_ms_max)) {
+    throw new Error(
+      `--fetcher_stall_timeout must be from 1ms to ${timeout_ms_max}ms, got '${opts.fetcher_stall_timeout}'`,
+    );
+  }
   if (
     disk_watch_interval_ms !== undefined &&
     !(disk_watch_interval_ms >= 1 && disk_watch_interval_ms <= timeout_ms_max)
@@ -82,6 +94,10 @@ function containerOptionsOf(opts: AgentCommandOptions): Partial<AgentOptions> {
     ...(gc_delay_ms === undefined ? {} : { gc_delay_ms }),
     ...(disk_watch_interval_ms === undefined ? {} : { disk_watch_interval_ms }),
     ...(gc_disk_headroom === undefined ? {} : { gc_disk_headroom }),
+    ...(opts.frameworks_home === undefined ? {} : { frameworks_home: opts.frameworks_home }),
+    ...(opts.fetcher_cache_dir === undefined ? {} : { fetcher_cache_dir: opts.fetcher_cache_dir }),
+    ...(cache_size === undefined ? {} : { fetcher_cache_size_bytes: cache_size }),
+    ...(stall_ms === undefined ? {} : { fetcher_stall_timeout_ms: stall_ms }),
   };
 }
 

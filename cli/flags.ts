@@ -105,6 +105,28 @@ export function durationMsOf(value: string | number | undefined, flag: string): 
   return Number(match[1]) * unit;
 }
 
+/** Units of a byte size flag, as Mesos spells them. */
+const byte_units: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  TB: 1024 ** 4,
+};
+
+/** A byte size flag in Mesos's form (2GB, 512MB, 0B), in bytes, or an error naming the flag and the units. */
+export function bytesOf(value: string | number | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$/.exec(String(value));
+  const unit = match?.[2] === undefined ? undefined : byte_units[match[2].toUpperCase()];
+  if (match === null || unit === undefined) {
+    throw new Error(
+      `--${flag} must be a size such as 512MB or 2GB (units: ${Object.keys(byte_units).join(', ')}), got '${value}'`,
+    );
+  }
+  return Math.floor(Number(match[1]) * unit);
+}
+
 /** A fraction in [0, 1] from a flag, or an error naming the flag. */
 export function fractionOf(value: string | number | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -144,6 +144,10 @@ program
     flag('gc_disk_headroom', 'disk fraction kept free: sandboxes go sooner as the disk fills', '0.1'),
   )
   .addOption(flag('disk_watch_interval', 'how often disk usage is checked, e.g. 1mins', '1mins'))
+  .addOption(flag('frameworks_home', 'where the fetcher finds a URI given as a relative path'))
+  .addOption(flag('fetcher_cache_dir', 'where URIs fetched with cache are kept (default: <work_dir>/fetch)'))
+  .addOption(flag('fetcher_cache_size', 'space of the fetcher cache, e.g. 512MB (0B: no cache)', '2GB'))
+  .addOption(flag('fetcher_stall_timeout', 'how long a download may receive nothing, e.g. 30secs', '1mins'))
   .action((opts: AgentCommandOptions) =>
     runCommand('agent', async () => (await import('./agent.ts')).runAgentCommand(opts)),
   );

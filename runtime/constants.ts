@@ -69,6 +69,12 @@ export const executor_shutdown_grace_ms_default = 5000;
 export const executor_reregistration_timeout_ms_default = 5000;
 /** Interval of HEARTBEAT events to subscribed executors (below the 10 s clients tolerate idle). */
 export const executor_heartbeat_interval_ms_default = 5000;
+/** How long a fetcher download may receive nothing before it is given up (Mesos: --fetcher_stall_timeout, 1 min). */
+export const fetcher_stall_timeout_ms_default = 60_000;
+/** Most redirects the fetcher follows for one URI. */
+export const fetcher_redirects_max = 10;
+/** Space of the fetcher cache (Mesos: --fetcher_cache_size, 2 GB). */
+export const fetcher_cache_size_bytes_default = 2 * 1024 * 1024 * 1024;
 /** Grace period between SIGTERM and SIGKILL when none is given (Mesos's command executor: 3 s). */
 export const kill_grace_ms_default = 3000;
 /** Grace period of the kills of an agent's stop: the agent is going away and does not wait long. */

@@ -19,6 +19,7 @@ import {
   executor_registration_timeout_ms_default,
   executor_reregistration_timeout_ms_default,
   executor_shutdown_grace_ms_default,
+  fetcher_cache_size_bytes_default,
   gc_delay_ms_default,
   gc_disk_headroom_default,
   kill_grace_ms_default,
@@ -35,6 +36,7 @@ import { agentsMetaDirectory } from './checkpoint.ts';
 import { type AgentCore, type AgentSettings, sendHeldExecutorExits } from './core.ts';
 import { createExecutorHost } from './executor-host.ts';
 import { createExecutorBook, findExecutor } from './executors.ts';
+import { createFetcherCache, type FetcherCache } from './fetcher-cache.ts';
 import { createAgentServer } from './http.ts';
 import { type AgentHttpSecurityOptions, createAgentHttpSecurity } from './http-security.ts';
 import { createLauncher, type IsolationOptions } from './isolation.ts';
@@ -97,6 +99,14 @@ export interface AgentOptions {
   readonly executor_shutdown_grace_ms?: number;
   readonly executor_heartbeat_interval_ms?: number;
   readonly executor_environment?: Readonly<Record<string, string>>;
+  /** --frameworks_home: where the fetcher finds a URI given as a relative path. */
+  readonly frameworks_home?: string;
+  /** --fetcher_cache_dir (default `<work_dir>/fetch`): where URIs asked with `cache` are kept. */
+  readonly fetcher_cache_dir?: string;
+  /** --fetcher_cache_size (default 2 GB; 0 turns the cache off). */
+  readonly fetcher_cache_size_bytes?: number;
+  /** --fetcher_stall_timeout: how long a download may receive nothing (default 1 min). */
+  readonly fetcher_stall_timeout_ms?: number;
   /** Called when the master tells the agent to shut down (after the agent has stopped). */
   readonly on_shutdown?: (message: string) => void;
 }
@@ -167,7 +177,7 @@ function checkpointAgentId(work_dir: string, agent_id: string): void {
 }
 
 /** The settings with their defaults. */
-function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
+function settingsOf(options: AgentOptions, work_dir: string, cache: FetcherCache | undefined): AgentSettings {
   const base: Record<string, string> = {};
   for (const name of inherited_variables) {
     const value = process.env[name];
@@ -192,6 +202,14 @@ function settingsOf(options: AgentOptions, work_dir: string): AgentSettings {
     executor_heartbeat_interval_ms:
       options.executor_heartbeat_interval_ms ?? executor_heartbeat_interval_ms_default,
     executor_environment: options.executor_environment ?? base,
+    fetcher: {
+      ...(options.frameworks_home === undefined ? {} : { frameworks_home: resolve(options.frameworks_home) }),
+      ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
+      ...(options.fetcher_stall_timeout_ms === undefined
+        ? {}
+        : { stall_timeout_ms: options.fetcher_stall_timeout_ms }),
+      ...(cache === undefined ? {} : { cache }),
+    },
   };
 }
 
@@ -249,7 +267,12 @@ async function listen(server: Server, settings: AgentSettings): Promise<void> {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const work_dir = resolve(options.work_dir);
   await mkdir(work_dir, { recursive: true });
-  const settings = settingsOf(options, work_dir);
+  const cache_size = options.fetcher_cache_size_bytes ?? fetcher_cache_size_bytes_default;
+  const cache =
+    cache_size > 0
+      ? await createFetcherCache(resolve(options.fetcher_cache_dir ?? join(work_dir, 'fetch')), cache_size)
+      : undefined;
+  const settings = settingsOf(options, work_dir, cache);
   if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65_535) {
     throw new Error(`agent port must be 0-65535, got ${settings.port}`);
   }

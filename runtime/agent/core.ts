@@ -8,6 +8,7 @@ import { unsent_executor_exits_max } from '../constants.ts';
 import type { ExecutorExitedMessage } from '../wire/agent-protocol.ts';
 import type { CommandTask } from './command-executor.ts';
 import type { ExecutorBook } from './executors.ts';
+import type { FetcherSettings } from './fetcher.ts';
 import type { Launcher } from './launcher.ts';
 import type { AgentLog, MasterLink } from './registration.ts';
 import type { SandboxGc } from './sandbox-gc.ts';
@@ -31,6 +32,8 @@ export interface AgentSettings {
   readonly executor_reregistration_timeout_ms: number;
   /** Variables every executor and command starts with (PATH ...). */
   readonly executor_environment: Readonly<Record<string, string>>;
+  /** How CommandInfo.uris are fetched into sandboxes (cache, trusted authorities, frameworks_home). */
+  readonly fetcher: FetcherSettings;
 }
 
 /** The agent's state, shared by its parts. */

@@ -7,7 +7,7 @@ import { checkpointContainer, checkpointWork } from './checkpoint.ts';
 import { launchCommand } from './command-executor.ts';
 import { type AgentCore, requireAgentId, track } from './core.ts';
 import { type AgentExecutor, type AgentFramework, executorEnvironment, newTask } from './executors.ts';
-import { containerSpecOf, environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
+import { containerSpecOf, environmentOf, fetchInto, newExecutorFor, refuse } from './launch-setup.ts';
 import type { LaunchedContainer } from './launcher.ts';
 import { executorTerminated, lostState } from './lifecycle.ts';
 import { createSandbox } from './sandbox.ts';
@@ -92,16 +92,25 @@ async function startCustomExecutor(
     const directory = await createSandbox(core.settings.work_dir, ids);
     const volume_error = volumeLinkError(core.settings.work_dir, directory, executor.info.resources);
     if (volume_error !== undefined) throw new Error(volume_error);
+    const spec = containerSpecOf(core, framework, {
+      resources: [executor.info.resources, ...[...executor.queued.values()].map((t) => t.info.resources)],
+      command,
+      name: executor.info.name || executor.executor_id,
+      container: executor.info.container,
+    });
+    const fetch_error = await fetchInto(core, directory, command, spec.user);
+    if (fetch_error !== undefined) {
+      executorTerminated(core, executor, undefined, {
+        message: fetch_error,
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+      });
+      return;
+    }
     container = await core.settings.launcher.launch({
       sandbox_dir: directory,
       command: launchCommand(command),
       env: executorEnvironment(environmentOf(core, framework, executor, directory), command),
-      container: containerSpecOf(core, framework, {
-        resources: [executor.info.resources, ...[...executor.queued.values()].map((t) => t.info.resources)],
-        command,
-        name: executor.info.name || executor.executor_id,
-        container: executor.info.container,
-      }),
+      container: spec,
     });
   } catch (error) {
     executorTerminated(core, executor, undefined, {

@@ -1,7 +1,7 @@
 // What every launch starts from: a new executor record (its container id and sandbox directory; a
 // recovered executor's record is built the same way), the environment an executor and the commands
 // the agent runs for it start with, and the refusal of a task the agent cannot run, which ends at
-// once, reported by the agent.
+// once, reported by the agent; and the fetch of a command's URIs into its sandbox before it starts.
 import { randomUUID } from 'node:crypto';
 import type { CommandInfo, ExecutorInfo } from '../../engine/master/v1.ts';
 import type { Resource } from '../../engine/resources.ts';
@@ -9,6 +9,7 @@ import { normalize, type Resources, scalarValue } from '../../engine/resources.t
 import type { CommandTaskReport } from './command-executor.ts';
 import { type AgentCore, agentEndpoint, requireAgentId } from './core.ts';
 import type { AgentExecutor, AgentFramework, AgentTask, ExecutorKind } from './executors.ts';
+import { fetchUris } from './fetcher.ts';
 import type { ContainerSpec } from './launcher.ts';
 import { sandboxDirectory } from './sandbox.ts';
 import { reportTask } from './task-statuses.ts';
@@ -145,4 +146,23 @@ export function containerSpecOf(
     mem_mb: scalarValue(resources, 'mem'),
     hostname: typeof hostname === 'string' && hostname !== '' ? hostname : parts.name,
   };
+}
+
+/** Fetches a command's URIs into a sandbox; the failure's message (naming the URI), if it failed. */
+export async function fetchInto(
+  core: AgentCore,
+  sandbox_dir: string,
+  command: CommandInfo,
+  user: string | undefined,
+): Promise<string | undefined> {
+  const uris = command.uris ?? [];
+  if (uris.length === 0) return undefined;
+  try {
+    await fetchUris({ sandbox_dir, uris, ...(user === undefined ? {} : { user }) }, core.settings.fetcher);
+    return undefined;
+  } catch (error) {
+    const message = (error as Error).message;
+    core.log.warn('fetching a URI failed', { sandbox_dir, error: message });
+    return message.startsWith('Failed to fetch') ? message : `Failed to fetch: ${message}`;
+  }
 }

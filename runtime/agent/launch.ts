@@ -22,7 +22,7 @@ import {
   newTask,
 } from './executors.ts';
 import { runOnCustomExecutor } from './launch-custom.ts';
-import { containerSpecOf, environmentOf, newExecutorFor, refuse } from './launch-setup.ts';
+import { containerSpecOf, environmentOf, fetchInto, newExecutorFor, refuse } from './launch-setup.ts';
 import { groupEnd, lostState } from './lifecycle.ts';
 import { createSandbox } from './sandbox.ts';
 import { completeExecutorIfDone, reportTask } from './task-statuses.ts';
@@ -150,12 +150,29 @@ async function runAgentTask(
     onEnd?.('TASK_FAILED');
     return;
   }
+  const command = task.info.command ?? {};
+  const container = containerSpecOf(core, framework, {
+    resources: [task.info.resources],
+    command,
+    name: task.info.name || task_id,
+    container: task.info.container,
+  });
+  const fetch_error = await fetchInto(core, directory, command, container.user);
+  if (fetch_error !== undefined) {
+    reportTask(core, task, {
+      state: 'TASK_FAILED',
+      message: fetch_error,
+      reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+      source: 'SOURCE_AGENT',
+    });
+    onEnd?.('TASK_FAILED');
+    return;
+  }
   if (task.kill_requested || core.stopping) {
     report({ state: 'TASK_KILLED', message: 'Task was killed before it started' });
     onEnd?.('TASK_KILLED');
     return;
   }
-  const command = task.info.command ?? {};
   const runner = runCommandTask({
     launcher: core.settings.launcher,
     sandbox_dir: directory,
@@ -165,12 +182,7 @@ async function runAgentTask(
     killing_state: hasCapability(framework.info, 'TASK_KILLING_STATE'),
     report,
     exit_status_file: exitStatusFile(core, executor, task_id),
-    container: containerSpecOf(core, framework, {
-      resources: [task.info.resources],
-      command,
-      name: task.info.name || task_id,
-      container: task.info.container,
-    }),
+    container,
     on_launch: (record) => checkpointContainer(core, executor, task_id, record),
     ...(task.info.health_check === undefined ? {} : { health_check: task.info.health_check }),
     ...(task.info.check === undefined ? {} : { check: task.info.check }),
