@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { trace_header } from '../../../engine/events.ts';
 import { resolveSimConfig } from '../../../sim/config.ts';
@@ -180,6 +181,75 @@ describe('reading a trace', () => {
       256,
     ]);
     expect(out.whole).toBeUndefined();
+  });
+
+  it('picks what JSON.parse reads, whatever the order of the keys, the spacing, the escapes and the numbers', () => {
+    const id = fc.oneof(fc.stringMatching(/^[A-Za-z0-9%-]{0,20}$/), fc.string({ maxLength: 12 }));
+    const num = fc.oneof(
+      fc.integer({ min: -1e6, max: 1e15 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(0.1, 2.5, 1e21, 123456789.12345679, 0.30000000000000004),
+    );
+    const resources = fc.record(
+      { cpus: num, mem: num, disk: num, gpus: num, ports: fc.constant('[31000-32000]') },
+      { requiredKeys: [] },
+    );
+    const event = fc.oneof(
+      fc.record({
+        type: fc.constantFrom('offer_made', 'offer_accepted', 'offer_declined', 'offer_rescinded'),
+        offer_id: id,
+        framework_id: id,
+        agent_id: id,
+        refuse_seconds: num,
+        resources,
+        time_ms: num,
+        seq: fc.nat(),
+      }),
+      fc.record({
+        type: fc.constantFrom('task_launched', 'task_status'),
+        task_id: id,
+        framework_id: id,
+        agent_id: id,
+        state: fc.constantFrom('TASK_RUNNING', 'TASK_FINISHED', 'TASK "odd"'),
+        resources,
+        time_ms: num,
+        source: id,
+      }),
+      fc.record({ type: fc.constant('allocation_cycle'), time_ms: num, offers_made: fc.nat() }),
+    );
+    const fields = (o: ReturnType<typeof eventFields>) => {
+      const offer = o.type.startsWith('offer');
+      return {
+        type: o.type,
+        time_ms: o.time_ms,
+        framework_id: o.type === 'allocation_cycle' ? '' : o.framework_id,
+        agent_id: o.type === 'allocation_cycle' ? '' : o.agent_id,
+        id: o.type === 'allocation_cycle' ? '' : offer ? o.offer_id : o.task_id,
+        state: o.type === 'task_status' ? o.state : '',
+        refuse_seconds: o.type === 'offer_declined' ? o.refuse_seconds : 0,
+        resources: o.type === 'offer_made' || o.type === 'task_launched' ? [...o.resources] : [],
+      };
+    };
+    fc.assert(
+      fc.property(event, fc.boolean(), fc.nat(), (e, spaced, seed) => {
+        const entries = Object.entries(e);
+        // A different order of the keys for each seed (type included).
+        for (let i = entries.length - 1; i > 0; i--) {
+          const j = (seed + i * 7919) % (i + 1);
+          [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+        }
+        const sp = spaced ? ' ' : '';
+        const line = `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sp}${JSON.stringify(v)}`).join(`,${sp}`)}}`;
+        const picked = eventFields();
+        const parsed = eventFields();
+        expect(readLine(line, 0, line.length, 2, picked)).toBe('event');
+        // The same line through JSON.parse: a leading backslash-free key the picker cannot match.
+        expect(readLine(line.replace(/^\{/, '{"\\u0061":0,'), 0, line.length + 11, 2, parsed)).toBe('event');
+        expect(parsed.whole).toBeDefined();
+        expect(fields(picked)).toEqual(fields(parsed));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps a long trace in bounded buckets, counts summing to the events', async () => {

@@ -80,6 +80,8 @@ export class TraceAggregate {
   private readonly agent_resources = new Map<string, Float64Array>();
   private readonly live_offers = new Map<string, LiveOffer>();
   private readonly live_tasks = new Map<string, LiveTask>();
+  /** Resource vectors of offers and tasks that have ended, reused for the next ones. */
+  private readonly spare: Float64Array[] = [];
   events = 0;
   /** Events of types this viewer does not know, by type. */
   readonly unknown = new Map<string, number>();
@@ -187,7 +189,7 @@ export class TraceAggregate {
   private offerMade(b: number, e: EventFields): void {
     if (this.live_offers.has(e.offer_id)) return;
     const fw = this.framework(e.framework_id);
-    const res = Float64Array.from(e.resources);
+    const res = this.copy(e.resources);
     this.live_offers.set(e.offer_id, { fw, res });
     fw.flow.add(b, 0, 1);
     this.offers_out.now[0]!++;
@@ -208,13 +210,22 @@ export class TraceAggregate {
     }
     this.offers_out.now[0]!--;
     addTo(this.offered.now, offer.res, -1);
+    this.spare.push(offer.res);
+  }
+
+  /** A copy of `res`, in a spare vector when there is one. */
+  private copy(res: Float64Array): Float64Array {
+    const v = this.spare.pop();
+    if (v === undefined) return Float64Array.from(res);
+    v.set(res);
+    return v;
   }
 
   private taskLaunched(b: number, e: EventFields): void {
     const id = `${e.framework_id} ${e.task_id}`;
     if (this.live_tasks.has(id)) return;
     const fw = this.framework(e.framework_id);
-    const res = Float64Array.from(e.resources);
+    const res = this.copy(e.resources);
     this.live_tasks.set(id, { fw, res, launched_ms: e.time_ms, running: false });
     fw.flow.add(b, 5, 1);
     addTo(fw.alloc.now, res, 1);
@@ -239,6 +250,7 @@ export class TraceAggregate {
     this.tasks.now[task.running ? 1 : 0]!--;
     addTo(task.fw.alloc.now, task.res, -1);
     addTo(this.allocated.now, task.res, -1);
+    this.spare.push(task.res);
     task.fw.flow.add(b, e.state === 'TASK_FINISHED' ? 6 : 7, 1);
     const seconds = Math.max(0, e.time_ms - task.launched_ms) / 1000;
     const bin = seconds > 0 ? Math.floor(Math.log2(seconds)) + 4 : 0;

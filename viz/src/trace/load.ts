@@ -42,9 +42,25 @@ export async function loadTrace(
       const { done, value } = await reader.read();
       if (done) break;
       bytes += value.byteLength;
-      const text = carry + decoder.decode(value, { stream: true });
+      const text = decoder.decode(value, { stream: true });
+      let end = text.indexOf('\n');
+      if (end < 0) {
+        carry += text;
+        continue;
+      }
+      // The line begun in the chunk before is finished on its own, so the chunk is never copied
+      // onto the end of it.
       let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      if (carry !== '') {
+        const first = carry + text.slice(0, end);
+        carry = '';
+        line++;
+        if (readLine(first, 0, first.length, line, out) === 'event') aggregate.fold(out);
+        start = end + 1;
+        end = text.indexOf('\n', start);
+        if (line % progress_lines === 0) onProgress({ bytes, lines: line });
+      }
+      for (; end >= 0; end = text.indexOf('\n', start)) {
         line++;
         if (readLine(text, start, end, line, out) === 'event') aggregate.fold(out);
         start = end + 1;

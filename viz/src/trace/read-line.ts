@@ -1,8 +1,10 @@
 // Reading one line of a trace (NDJSON: the header of engine/events.ts, then one event a line). The
 // events that make up nearly all of a large trace (offers, task launches and statuses, allocation
-// cycles) have their few fields picked out by key from the text, without building an object; the
-// rest go through JSON.parse. The picking is sound for what meso writes: a key's quotes cannot occur
-// unescaped inside a JSON string, and a value holding an escape falls back to JSON.parse.
+// cycles) have their few fields picked out by key from the text, without building an object: the
+// type matched in place, each key looked for just past the one before (the order meso writes them
+// in), numbers read digit by digit, and ids seen again reused rather than sliced afresh. The rest go
+// through JSON.parse, as does any line holding a backslash: without one, a key's quoted text cannot
+// occur inside a string, so what is picked is what JSON.parse would read.
 import { trace_header } from '../../../engine/events.ts';
 
 /** A line that cannot be read, and why; `line` counts from 1. */
@@ -53,8 +55,94 @@ export function eventFields(): EventFields {
   };
 }
 
-const picked = new Set(['offer_made', 'offer_accepted', 'offer_declined', 'offer_rescinded']);
-for (const type of ['task_launched', 'task_status', 'allocation_cycle']) picked.add(type);
+/** The frequent types, read without JSON.parse; each line's type is matched against these in place. */
+const picked_types = [
+  'offer_made',
+  'offer_accepted',
+  'offer_declined',
+  'offer_rescinded',
+  'task_launched',
+  'task_status',
+  'allocation_cycle',
+] as const;
+
+// Strings seen again and again (agent and framework ids, states; a task's id on each of its lines)
+// are kept in a small table and reused instead of sliced afresh. A slot holds the last string that
+// hashed there; a hit is checked against the text in place.
+const intern_bits = 12;
+const interned: string[] = new Array<string>(1 << intern_bits).fill('');
+
+function internedSlice(text: string, from: number, to: number): string {
+  const n = to - from;
+  if (n === 0) return '';
+  let h = n;
+  h = (h * 31 + text.charCodeAt(to - 1)) | 0;
+  h = (h * 31 + text.charCodeAt(from + (n >> 1))) | 0;
+  if (n > 2) h = (h * 31 + text.charCodeAt(to - 2)) | 0;
+  if (n > 3) h = (h * 31 + text.charCodeAt(to - 3)) | 0;
+  h = (h ^ (h >>> intern_bits)) & ((1 << intern_bits) - 1);
+  const known = interned[h]!;
+  if (known.length === n && text.startsWith(known, from)) return known;
+  const value = text.slice(from, to);
+  interned[h] = value;
+  return value;
+}
+
+const pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The number at `from`, read in place; NaN when the value there is not a plain number ended by ','
+ * '}' or ' '. Up to 15 digits it is the integer of its digits divided by an exact power of ten, one
+ * correctly rounded division, so it equals what Number() and JSON.parse give; longer numbers and
+ * exponents go through Number().
+ */
+function numberAt(text: string, from: number, end: number): number {
+  let i = from;
+  const negative = text.charCodeAt(i) === 45; // '-'
+  if (negative) i++;
+  let value = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0) {
+      fraction = 0; // '.'
+    } else break;
+  }
+  const c = text.charCodeAt(i);
+  if (c === 101 || c === 69 || digits > 15) {
+    // 'e', 'E', or more digits than a double holds exactly: Number() reads it.
+    let close = i;
+    while (close < end) {
+      const d = text.charCodeAt(close);
+      if (d === 44 || d === 125 || d === 32) break;
+      close++;
+    }
+    return Number(text.slice(from, close));
+  }
+  if (digits === 0 || fraction === 0 || !(c === 44 || c === 125 || c === 32)) return Number.NaN;
+  if (fraction > 0) value /= pow10[fraction]!;
+  return negative ? -value : value;
+}
+
+/** The next backslash at or after the line being read, cached per text so each is searched for once. */
+let escape_text = '';
+let escape_from = 0;
+let escape_at = -1;
+
+function nextEscape(text: string, from: number): number {
+  if (text !== escape_text || from < escape_from || escape_at < from) {
+    escape_text = text;
+    escape_from = from;
+    const at = text.indexOf('\\', from);
+    escape_at = at < 0 ? Number.POSITIVE_INFINITY : at;
+  }
+  return escape_at;
+}
 
 const key = (name: string): string => `"${name}":`;
 const keys = {
@@ -68,61 +156,101 @@ const keys = {
   refuse_seconds: key('refuse_seconds'),
   resources: resource_names.map(key),
 };
+const type_first = `{${keys.type}"`;
 
-/** A picked string value that needs JSON.parse (absent, not a string, or escaped). */
-const unpickable = '\u0000';
+/** Where the value of the last key found begins. */
+let found = 0;
 
-/** The string after `"name":` within [from, end), or `unpickable`. */
-function pickString(text: string, needle: string, from: number, end: number): string {
-  const i = text.indexOf(needle, from);
-  if (i < 0 || i >= end) return unpickable;
-  const open = i + needle.length;
-  if (text.charCodeAt(open) !== 34) return unpickable;
-  const close = text.indexOf('"', open + 1);
-  if (close < 0 || close >= end) return unpickable;
-  const value = text.slice(open + 1, close);
-  return value.includes('\\') ? unpickable : value;
+/**
+ * Whether `needle` (a key) is in the line, looked for after `from` first (meso writes its keys in
+ * one order, so each is found just past the one before) and then from the line's start; the value
+ * then begins at `found`. In a line without a backslash a key's quoted text occurs only as that key.
+ */
+function findKey(text: string, needle: string, start: number, from: number, end: number): boolean {
+  let i = text.indexOf(needle, from);
+  if (i < 0 || i >= end) {
+    if (from === start) return false;
+    i = text.indexOf(needle, start);
+    if (i < 0 || i >= end) return false;
+  }
+  found = i + needle.length;
+  return true;
 }
 
-/** The number after `"name":` within [from, end), NaN when absent or not a number. */
-function pickNumber(text: string, needle: string, from: number, end: number): number {
-  const i = text.indexOf(needle, from);
-  if (i < 0 || i >= end) return Number.NaN;
-  const open = i + needle.length;
-  let close = open;
-  while (close < end) {
-    const c = text.charCodeAt(close);
-    if (c === 44 || c === 125 || c === 32) break; // ',' '}' ' '
-    close++;
+/** The string value at `found` (reused when seen lately), or undefined when it is not a string. */
+function stringAtFound(text: string, end: number): string | undefined {
+  const open = found;
+  if (text.charCodeAt(open) !== 34) return undefined;
+  const close = text.indexOf('"', open + 1);
+  if (close < 0 || close >= end) return undefined;
+  found = close + 1;
+  return internedSlice(text, open + 1, close);
+}
+
+/** The picked type of the line and where its value ends, or undefined for the rest. */
+function typeOf(text: string, start: number, end: number): string | undefined {
+  let open: number;
+  if (text.startsWith(type_first, start)) open = start + type_first.length;
+  else {
+    const k = text.indexOf(keys.type, start);
+    if (k < 0 || k >= end || text.charCodeAt(k + keys.type.length) !== 34) return undefined;
+    open = k + keys.type.length + 1;
   }
-  return close === open ? Number.NaN : Number(text.slice(open, close));
+  for (const type of picked_types) {
+    if (text.startsWith(type, open) && text.charCodeAt(open + type.length) === 34) {
+      found = open + type.length + 1;
+      return type;
+    }
+  }
+  return undefined;
 }
 
 /** Picks a frequent event's fields into `out`; false when the line needs JSON.parse. */
-function pickEvent(text: string, start: number, end: number, type: string, out: EventFields): boolean {
-  out.time_ms = pickNumber(text, keys.time_ms, start, end);
-  if (!Number.isFinite(out.time_ms)) return false;
-  out.whole = undefined;
-  out.type = type;
-  if (type === 'allocation_cycle') return true;
-  out.framework_id = pickString(text, keys.framework_id, start, end);
-  out.agent_id = pickString(text, keys.agent_id, start, end);
-  const id = type.startsWith('offer') ? keys.offer_id : keys.task_id;
-  const value = pickString(text, id, start, end);
-  if (out.framework_id === unpickable || out.agent_id === unpickable || value === unpickable) return false;
-  if (type.startsWith('offer')) out.offer_id = value;
-  else out.task_id = value;
+function pickEvent(text: string, start: number, end: number, out: EventFields): boolean {
+  if (nextEscape(text, start) < end) return false;
+  const type = typeOf(text, start, end);
+  if (type === undefined) return false;
+  if (type === 'allocation_cycle') {
+    if (!findKey(text, keys.time_ms, start, found, end)) return false;
+    out.time_ms = numberAt(text, found, end);
+    if (!Number.isFinite(out.time_ms)) return false;
+    out.type = type;
+    out.whole = undefined;
+    return true;
+  }
+  const offer = type.charCodeAt(0) === 111; // 'o'
+  if (!findKey(text, offer ? keys.offer_id : keys.task_id, start, found, end)) return false;
+  const id = stringAtFound(text, end);
+  if (id === undefined || !findKey(text, keys.framework_id, start, found, end)) return false;
+  const framework_id = stringAtFound(text, end);
+  if (framework_id === undefined || !findKey(text, keys.agent_id, start, found, end)) return false;
+  const agent_id = stringAtFound(text, end);
+  if (agent_id === undefined) return false;
   if (type === 'task_status') {
-    out.state = pickString(text, keys.state, start, end);
-    if (out.state === unpickable) return false;
+    if (!findKey(text, keys.state, start, found, end)) return false;
+    const state = stringAtFound(text, end);
+    if (state === undefined) return false;
+    out.state = state;
   } else if (type === 'offer_declined') {
-    out.refuse_seconds = pickNumber(text, keys.refuse_seconds, start, end);
+    out.refuse_seconds = findKey(text, keys.refuse_seconds, start, found, end)
+      ? numberAt(text, found, end)
+      : Number.NaN;
   } else if (type === 'offer_made' || type === 'task_launched') {
     for (let r = 0; r < resource_names.length; r++) {
-      const v = pickNumber(text, keys.resources[r]!, start, end);
+      const v = findKey(text, keys.resources[r]!, start, found, end) ? numberAt(text, found, end) : 0;
       out.resources[r] = Number.isFinite(v) ? v : 0;
     }
   }
+  if (!findKey(text, keys.time_ms, start, found, end)) return false;
+  const time_ms = numberAt(text, found, end);
+  if (!Number.isFinite(time_ms)) return false;
+  out.type = type;
+  out.time_ms = time_ms;
+  out.framework_id = framework_id;
+  out.agent_id = agent_id;
+  if (offer) out.offer_id = id;
+  else out.task_id = id;
+  out.whole = undefined;
   return true;
 }
 
@@ -146,11 +274,7 @@ export function readLine(
       'is not a JSON object: a trace is NDJSON, one event a line (engine/events.ts)',
     );
   }
-  const t = text.indexOf(keys.type, start);
-  if (t >= 0 && t < end) {
-    const type = pickString(text, keys.type, t, end);
-    if (picked.has(type) && pickEvent(text, start, end, type, out)) return 'event';
-  }
+  if (pickEvent(text, start, end, out)) return 'event';
   return readWhole(text.slice(start, end), number, out);
 }
 
