@@ -20,7 +20,10 @@ export interface ClientRecord {
   readonly allocation: Record<string, number>;
   /** Number of `allocated` calls, the second key of the DRF order (never decreases). */
   count: number;
-  /** What the client holds on each agent, to check what it gives back (values, never mutated). */
+  /**
+   * What the client holds on each agent, to check what it gives back (values, never mutated); empty
+   * when the ledger does not track agents.
+   */
   readonly agents: Map<string, Quantities>;
 }
 
@@ -77,9 +80,19 @@ function shortfall(held: Quantities, amounts: Quantities): string | undefined {
 export class ClientLedger {
   /** Clients in registration order (a removed and re-added client goes last). */
   readonly clients = new Map<string, ClientRecord>();
+  /**
+   * Whether each client's holdings are recorded per agent, to check what it gives back. A caller
+   * that keeps its own per-agent books and checks them (the hierarchical allocator) turns it off, so
+   * an allocation does not also update a map keyed by agent id.
+   */
+  private readonly trackAgents: boolean;
   private totalAmounts: Quantities = {};
   private readonly agentTotals = new Map<string, Record<string, number>>();
   private readonly weights = new Map<string, number>();
+
+  constructor(trackAgents = true) {
+    this.trackAgents = trackAgents;
+  }
 
   /** The pool shares are measured against; replaced, never mutated, when it changes. */
   get total(): Quantities {
@@ -132,10 +145,12 @@ export class ClientLedger {
   allocatedTo(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
     const client = record.path;
     checkAmounts(client, agentId, amounts);
-    // Quantities are values: the first holding on an agent keeps the caller's object, uncopied, which
-    // is the common case (one offer per agent and client) and allocates nothing.
-    const held = record.agents.get(agentId);
-    record.agents.set(agentId, held === undefined ? amounts : addQuantities(held, amounts));
+    if (this.trackAgents) {
+      // Quantities are values: the first holding on an agent keeps the caller's object, uncopied,
+      // which is the common case (one offer per agent and client) and allocates nothing.
+      const held = record.agents.get(agentId);
+      record.agents.set(agentId, held === undefined ? amounts : addQuantities(held, amounts));
+    }
     addInto(record.allocation, amounts);
     record.count++;
     return record;
@@ -149,6 +164,11 @@ export class ClientLedger {
   /** `unallocated` for a client whose record the caller already holds. */
   unallocatedFrom(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
     const client = record.path;
+    if (!this.trackAgents) {
+      checkAmounts(client, agentId, amounts);
+      subtractFrom(record.allocation, amounts);
+      return record;
+    }
     const exact = record.agents.get(agentId);
     if (exact === amounts) {
       // All the client holds there goes back, as the very object it came as (checked then).
@@ -202,11 +222,13 @@ export class ClientLedger {
 
 /** A sorter over a ledger: everything but the order, which each policy supplies. */
 export abstract class LedgerSorter implements Sorter {
-  protected readonly ledger = new ClientLedger();
+  protected readonly ledger: ClientLedger;
   protected readonly shareOf: ShareFunction;
 
-  constructor(shareOf: ShareFunction) {
+  /** `trackAgents` as ClientLedger's: false leaves checking what a client gives back to the caller. */
+  constructor(shareOf: ShareFunction, trackAgents = true) {
     this.shareOf = shareOf;
+    this.ledger = new ClientLedger(trackAgents);
   }
 
   add(client: string): void {

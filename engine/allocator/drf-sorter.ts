@@ -24,6 +24,12 @@ import { type FiledNode, FilingKeys, SiblingList } from './sibling-list.ts';
 export interface DrfSorterOptions {
   /** How a client's share is measured (default: dominant share). */
   readonly share?: ShareFunction;
+  /**
+   * Whether to record what each client holds on each agent and throw when it gives back more than it
+   * holds there (default true). The hierarchical allocator, whose books check every return against
+   * the holding it comes from, turns it off.
+   */
+  readonly trackAgents?: boolean;
 }
 
 interface DrfNode extends FiledNode {
@@ -73,7 +79,7 @@ export class DrfSorter extends LedgerSorter {
   private readonly stale: DrfNode[] = [];
 
   constructor(options: DrfSorterOptions = {}) {
-    super(options.share ?? dominantShare);
+    super(options.share ?? dominantShare, options.trackAgents ?? true);
     this.root = this.makeNode('', undefined, undefined);
   }
 

@@ -8,8 +8,9 @@ export class FifoSorter extends LedgerSorter {
   /** The last order computed, or undefined once a client came, went or changed activity. */
   private order: readonly string[] | undefined;
 
-  constructor() {
-    super(dominantShare);
+  /** `trackAgents` as in ClientLedger (default true). */
+  constructor(trackAgents = true) {
+    super(dominantShare, trackAgents);
   }
 
   override add(client: string): void {

@@ -53,24 +53,32 @@ export function createAllocator(options: AllocatorOptions): Allocator {
   });
 }
 
+// The allocator's books hold what each framework holds on each agent and check every return against
+// that holding, so its sorters need not record it per agent again (`trackAgents: false`).
+const drf = (): DrfSorter => new DrfSorter({ trackAgents: false });
+
 function makePolicy(options: AllocatorOptions): AllocationPolicy {
   switch (options.policy) {
     case 'drf':
-      return { name: 'drf', roleSorter: () => new DrfSorter(), frameworkSorter: () => new DrfSorter() };
+      return { name: 'drf', roleSorter: drf, frameworkSorter: drf };
     case 'asset':
       return {
         name: 'asset',
-        roleSorter: () => new DrfSorter({ share: assetShare }),
-        frameworkSorter: () => new DrfSorter({ share: assetShare }),
+        roleSorter: () => new DrfSorter({ share: assetShare, trackAgents: false }),
+        frameworkSorter: () => new DrfSorter({ share: assetShare, trackAgents: false }),
       };
     case 'fifo':
-      return { name: 'fifo', roleSorter: () => new FifoSorter(), frameworkSorter: () => new FifoSorter() };
+      return {
+        name: 'fifo',
+        roleSorter: () => new FifoSorter(false),
+        frameworkSorter: () => new FifoSorter(false),
+      };
     case 'random': {
       const rng = options.rng;
       return {
         name: 'random',
-        roleSorter: () => new RandomSorter(rng.fork('roles')),
-        frameworkSorter: (role) => new RandomSorter(rng.fork(`frameworks/${role}`)),
+        roleSorter: () => new RandomSorter(rng.fork('roles'), false),
+        frameworkSorter: (role) => new RandomSorter(rng.fork(`frameworks/${role}`), false),
       };
     }
     case 'slots':
@@ -100,8 +108,8 @@ function slotsPolicy(slot: Quantities): AllocationPolicy {
     Math.max(0, ...names.map((n) => Math.ceil(milli(q[n] ?? 0) / milli(slot[n]!))));
   return {
     name: 'slots',
-    roleSorter: () => new DrfSorter(),
-    frameworkSorter: () => new DrfSorter(),
+    roleSorter: drf,
+    frameworkSorter: drf,
     measureTotal: (total: Resources) => ({ slots: wholeSlots(toQuantities(total)) }),
     measureHeld: (held: Resources) => ({ slots: occupiedSlots(toQuantities(held)) }),
     cut: (offerable: Resources) => {
@@ -125,8 +133,8 @@ function staticPolicy(partitions: Partitions | undefined): AllocationPolicy {
       : (partitions[agentId] ?? partitions[agent.hostname]);
   return {
     name: 'static',
-    roleSorter: () => new DrfSorter(),
-    frameworkSorter: () => new DrfSorter(),
+    roleSorter: drf,
+    frameworkSorter: drf,
     admits: (frameworkId, role, agentId, agent) => {
       const owner = ownerOf(agentId, agent);
       return owner !== undefined && (owner === frameworkId || isRoleWithin(role, owner));

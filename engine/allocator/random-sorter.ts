@@ -17,8 +17,9 @@ interface Drawn {
 export class RandomSorter extends LedgerSorter {
   private readonly rng: Rng;
 
-  constructor(rng: Rng) {
-    super(dominantShare);
+  /** `trackAgents` as in ClientLedger (default true). */
+  constructor(rng: Rng, trackAgents = true) {
+    super(dominantShare, trackAgents);
     this.rng = rng;
   }
 
