@@ -27,6 +27,12 @@ export const acl_actions = {
   view_executors: 'users',
   access_sandboxes: 'users',
   get_endpoints: 'paths',
+  // Maintenance: Mesos gives these no object but machines, to be given as ANY or NONE.
+  update_maintenance_schedules: 'machines',
+  get_maintenance_schedules: 'machines',
+  start_maintenances: 'machines',
+  stop_maintenances: 'machines',
+  get_maintenance_statuses: 'machines',
 } as const;
 
 export type AclAction = keyof typeof acl_actions;

@@ -72,6 +72,12 @@ function needs(input: MasterInput, lookups: MasterLookups): Array<[AclAction, st
       }
       return [];
     }
+    case 'operator_update_maintenance_schedule':
+      return [['update_maintenance_schedules', undefined]];
+    case 'operator_start_maintenance':
+      return [['start_maintenances', undefined]];
+    case 'operator_stop_maintenance':
+      return [['stop_maintenances', undefined]];
     default:
       return [];
   }

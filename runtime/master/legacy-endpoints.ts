@@ -3,11 +3,14 @@
 // /master/slaves, /master/frameworks, /master/tasks, /master/roles, /master/flags, /flags,
 // /version, GET /quota, GET /weights) and writes (/master/reserve, /master/unreserve,
 // /master/create-volumes, /master/destroy-volumes, /master/teardown as form posts; POST and DELETE
-// /quota, PUT /weights as JSON). The writes become the same engine inputs as their v1 calls.
+// /quota, PUT /weights as JSON), and maintenance (GET and POST /master/maintenance/schedule, GET
+// /master/maintenance/status, POST /master/machine/down and /master/machine/up, each also without
+// /master, as Mesos serves them). The writes become the same engine inputs as their v1 calls.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson, sendText } from '../http-util.ts';
 import { parseBoundedJson } from '../wire/json.ts';
-import { answerWrite, deniedWrite } from './operator-api.ts';
+import { requestPrincipal } from './authentication.ts';
+import { answerWrite, deniedWrite, maintenanceReadDenial } from './operator-api.ts';
 import { quotaStatus, roleRows } from './operator-reads.ts';
 import { writeInputs } from './operator-writes.ts';
 import { summaryJson } from './resources-json.ts';
@@ -38,7 +41,28 @@ export const legacy_paths: ReadonlyMap<string, readonly string[]> = new Map([
   ['/master/create-volumes', ['POST']],
   ['/master/destroy-volumes', ['POST']],
   ['/master/teardown', ['POST']],
+  ...(['', '/master'] as const).flatMap(
+    (prefix): Array<[string, readonly string[]]> => [
+      [`${prefix}/maintenance/schedule`, ['GET', 'POST']],
+      [`${prefix}/maintenance/status`, ['GET']],
+      [`${prefix}/machine/down`, ['POST']],
+      [`${prefix}/machine/up`, ['POST']],
+    ],
+  ),
 ]);
+
+/** The v1 write each maintenance path's JSON body stands for: its call type and body field. */
+const maintenance_writes: Readonly<Record<string, readonly [string, string, string]>> = {
+  '/maintenance/schedule': ['UPDATE_MAINTENANCE_SCHEDULE', 'update_maintenance_schedule', 'schedule'],
+  '/machine/down': ['START_MAINTENANCE', 'start_maintenance', 'machines'],
+  '/machine/up': ['STOP_MAINTENANCE', 'stop_maintenance', 'machines'],
+};
+
+/** A maintenance path without its `/master` prefix, if it is one. */
+function maintenancePath(path: string): string | undefined {
+  const bare = path.startsWith('/master/') ? path.slice('/master'.length) : path;
+  return bare.startsWith('/maintenance/') || bare.startsWith('/machine/') ? bare : undefined;
+}
 
 /** The legacy path a request names (`/quota/<role>` is `/quota`), if it is one. */
 export function legacyPath(path: string): string | undefined {
@@ -180,6 +204,11 @@ async function jsonCall(req: IncomingMessage, path: string): Promise<Json | { er
   }
   const body = await jsonBody(req);
   if (body !== null && typeof body === 'object' && 'error' in body) return body as { error: string };
+  const maintenance = maintenance_writes[maintenancePath(path) ?? ''];
+  if (maintenance !== undefined) {
+    const [type, field, name] = maintenance;
+    return { type, [field]: { [name]: body } };
+  }
   if (path.endsWith('/weights')) return { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: body } };
   return { type: 'SET_QUOTA', set_quota: { quota_request: body } };
 }
@@ -192,7 +221,12 @@ async function legacyWrite(
   path: string,
 ): Promise<void> {
   let call: Json | { error: string };
-  if (req.method === 'POST' && path.startsWith('/master/') && !path.endsWith('/quota')) {
+  const form_post =
+    req.method === 'POST' &&
+    path.startsWith('/master/') &&
+    !path.endsWith('/quota') &&
+    maintenancePath(path) === undefined;
+  if (form_post) {
     const form = await formOf(req);
     if ('status' in form) {
       sendText(res, form.status, form.error);
@@ -222,8 +256,24 @@ async function legacyWrite(
 }
 
 /** Answers a legacy read. */
-function legacyRead(routes: MasterRoutes, res: ServerResponse, path: string, query: URLSearchParams): void {
+function legacyRead(
+  routes: MasterRoutes,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+): void {
   const master = routes.host.master;
+  const maintenance = maintenancePath(path);
+  if (maintenance !== undefined) {
+    const type =
+      maintenance === '/maintenance/status' ? 'GET_MAINTENANCE_STATUS' : 'GET_MAINTENANCE_SCHEDULE';
+    const denial = maintenanceReadDenial(routes.authorizer, requestPrincipal(req), type);
+    if (denial !== undefined) sendText(res, 403, denial);
+    else if (type === 'GET_MAINTENANCE_STATUS') sendJson(res, 200, master.lookups.maintenanceStatus());
+    else sendJson(res, 200, master.lookups.maintenanceSchedule());
+    return;
+  }
   switch (path) {
     case '/metrics/snapshot':
       sendJson(res, 200, routes.metricsSnapshot());
@@ -287,7 +337,7 @@ export async function handleLegacy(
   }
   if (method === 'GET') {
     req.resume();
-    legacyRead(routes, res, path, new URL(req.url ?? '/', 'http://master').searchParams);
+    legacyRead(routes, req, res, path, new URL(req.url ?? '/', 'http://master').searchParams);
     return;
   }
   await legacyWrite(routes, req, res, path);

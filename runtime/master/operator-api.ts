@@ -1,13 +1,15 @@
 // POST /api/v1: the v1 operator API of the master. Reads (GET_*) answer 200 with
 // `{type, <lowercase type>: {...}}`; SUBSCRIBE opens an event stream; writes (TEARDOWN, weights,
-// quota, reservations, volumes, agents deactivated, drained or gone) become engine inputs and
-// answer 200, or 202 for resource operations, as Mesos's do; SET_LOGGING_LEVEL is the host's. The common checks (leadership, method, media types, body) come first, in
-// the scheduler API's order.
+// quota, reservations, volumes, agents deactivated, drained or gone, the maintenance schedule and
+// machines taken down or up) become engine inputs and answer 200, or 202 for resource operations,
+// as Mesos's do; SET_LOGGING_LEVEL is the host's. The common checks (leadership, method, media
+// types, body) come first, in the scheduler API's order.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MasterInput } from '../../engine/master/inputs.ts';
 import { accepts, application_json, header, sendEmpty, sendJson, sendText } from '../http-util.ts';
 import type { Log } from '../log.ts';
 import { type LoggingLevel, parseSetLoggingLevel } from '../logging-level.ts';
+import type { AclAction } from './acls.ts';
 import { requestPrincipal } from './authentication.ts';
 import type { Authorizer } from './authorization.ts';
 import type { LeaderDetector } from './leader.ts';
@@ -59,14 +61,23 @@ export function deniedWrite(
   return false;
 }
 
-/** The maintenance calls, until meso keeps maintenance schedules. */
-const maintenance_calls: ReadonlySet<string> = new Set([
-  'GET_MAINTENANCE_STATUS',
-  'GET_MAINTENANCE_SCHEDULE',
-  'UPDATE_MAINTENANCE_SCHEDULE',
-  'START_MAINTENANCE',
-  'STOP_MAINTENANCE',
-]);
+/** The ACL action each maintenance read needs (Mesos's get_maintenance_schedules and _statuses). */
+const maintenance_reads: Readonly<Record<string, AclAction>> = {
+  GET_MAINTENANCE_SCHEDULE: 'get_maintenance_schedules',
+  GET_MAINTENANCE_STATUS: 'get_maintenance_statuses',
+};
+
+/** Why the caller may not make a maintenance read, if it is one the ACLs refuse it. */
+export function maintenanceReadDenial(
+  authorizer: Authorizer,
+  principal: string | undefined,
+  type: string,
+): string | undefined {
+  const action = maintenance_reads[type];
+  if (action === undefined || authorizer.may(action, principal)) return undefined;
+  const who = principal === undefined ? 'an anonymous caller' : `principal '${principal}'`;
+  return `Not authorized: ${who} may not ${action.replace(/_/g, ' ')}`;
+}
 
 /** The body of a read call, or undefined when `type` is not a read. */
 function readResponse(
@@ -110,6 +121,10 @@ function readResponse(
       return getWeights(master.lookups.weights());
     case 'GET_QUOTA':
       return getQuota(master.lookups);
+    case 'GET_MAINTENANCE_SCHEDULE':
+      return { schedule: master.lookups.maintenanceSchedule() };
+    case 'GET_MAINTENANCE_STATUS':
+      return { status: master.lookups.maintenanceStatus() };
     default:
       return undefined;
   }
@@ -194,6 +209,11 @@ export async function handleOperatorRequest(
     ctx.subscribers.subscribe(res);
     return;
   }
+  const denial = maintenanceReadDenial(ctx.authorizer, requestPrincipal(req), call.type);
+  if (denial !== undefined) {
+    sendText(res, 403, denial);
+    return;
+  }
   const body = readResponse(ctx, call.type, requestPrincipal(req));
   if (body !== undefined) {
     sendJson(res, 200, { type: call.type, [call.type.toLowerCase()]: body });
@@ -205,10 +225,6 @@ export async function handleOperatorRequest(
     if ('error' in write) sendText(res, 400, write.error);
     else if (!deniedWrite(ctx, req, res, write.inputs))
       answerWrite(ctx.host, res, write.inputs, accepted_calls.has(call.type) ? 202 : 200);
-    return;
-  }
-  if (maintenance_calls.has(call.type)) {
-    sendText(res, 501, `Operator call ${call.type} is not served yet: meso has no maintenance schedules`);
     return;
   }
   sendText(res, 400, `Failed to validate master::Call: unknown call type '${call.type}'`);

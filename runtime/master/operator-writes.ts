@@ -1,12 +1,13 @@
 // The operator calls that change the master (master.proto's Call bodies), read into engine inputs:
 // TEARDOWN, UPDATE_WEIGHTS, RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES,
 // DESTROY_VOLUMES, GROW_VOLUME, SHRINK_VOLUME, DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT,
-// MARK_AGENT_GONE, UPDATE_QUOTA and the older SET_QUOTA and REMOVE_QUOTA. Only the shape is
+// MARK_AGENT_GONE, UPDATE_QUOTA and the older SET_QUOTA and REMOVE_QUOTA, and the maintenance
+// calls UPDATE_MAINTENANCE_SCHEDULE, START_MAINTENANCE and STOP_MAINTENANCE. Only the shape is
 // checked here (a missing agent id, a list that is not one); the engine checks the rest and answers
 // 400 or 409 with its reason.
 import type { Quota } from '../../engine/allocator/allocator.ts';
 import type { MasterInput } from '../../engine/master/inputs.ts';
-import type { Operation } from '../../engine/master/v1.ts';
+import type { MachineID, MaintenanceSchedule, Operation } from '../../engine/master/v1.ts';
 import type { Quantities } from '../../engine/quantities.ts';
 import type { Resource } from '../../engine/resources.ts';
 
@@ -164,6 +165,29 @@ function onAgent(
   return { inputs: [{ type, agent_id: agent }] };
 }
 
+/** UPDATE_MAINTENANCE_SCHEDULE: the schedule replaces the current one (the engine checks its shape and content). */
+function updateMaintenanceSchedule(call: Json): WriteInputs {
+  const schedule = bodyOf(call, 'update_maintenance_schedule')?.schedule;
+  if (schedule === undefined)
+    return { error: "Expecting 'update_maintenance_schedule.schedule' to be present" };
+  return {
+    inputs: [
+      { type: 'operator_update_maintenance_schedule', schedule: schedule as unknown as MaintenanceSchedule },
+    ],
+  };
+}
+
+/** START_MAINTENANCE and STOP_MAINTENANCE: a list of machines (the engine checks each). */
+function maintenanceOf(
+  call: Json,
+  field: 'start_maintenance' | 'stop_maintenance',
+  type: 'operator_start_maintenance' | 'operator_stop_maintenance',
+): WriteInputs {
+  const machines = bodyOf(call, field)?.machines;
+  if (machines === undefined) return { error: `Expecting '${field}.machines' to be a list of machines` };
+  return { inputs: [{ type, machines: machines as MachineID[] }] };
+}
+
 /** The engine inputs of a write call, undefined when `call.type` is not a write. */
 export function writeInputs(call: Json): WriteInputs | undefined {
   switch (call.type) {
@@ -217,6 +241,12 @@ export function writeInputs(call: Json): WriteInputs | undefined {
       return onAgent(call, 'mark_agent_gone', 'operator_mark_agent_gone');
     case 'UPDATE_QUOTA':
       return updateQuota(call);
+    case 'UPDATE_MAINTENANCE_SCHEDULE':
+      return updateMaintenanceSchedule(call);
+    case 'START_MAINTENANCE':
+      return maintenanceOf(call, 'start_maintenance', 'operator_start_maintenance');
+    case 'STOP_MAINTENANCE':
+      return maintenanceOf(call, 'stop_maintenance', 'operator_stop_maintenance');
     case 'SET_QUOTA':
       return setQuota(call);
     case 'REMOVE_QUOTA': {

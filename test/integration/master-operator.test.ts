@@ -205,7 +205,7 @@ describe('POST /api/v1', () => {
   it('refuses what it does not serve with the right codes', async () => {
     const m = await live.start();
     expect((await rawRequest(m.port, { method: 'GET', path: '/api/v1' })).status).toBe(405);
-    expect((await postJson(m.port, '/api/v1', { type: 'START_MAINTENANCE' })).status).toBe(501);
+    expect((await postJson(m.port, '/api/v1', { type: 'START_MAINTENANCE' })).status).toBe(400);
     expect((await postJson(m.port, '/api/v1', { type: 'GET_NOTHING' })).status).toBe(400);
     expect((await postJson(m.port, '/api/v1', { type: 7 })).status).toBe(400);
     const proto = await rawRequest(m.port, {
