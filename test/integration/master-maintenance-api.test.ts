@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAcls } from '../../runtime/master/acls.ts';
 import { basicAuthorization } from '../../runtime/wire/credentials.ts';
 import { LiveMaster } from './live-master.ts';
-import { connectAgent, type Json, postJson, rawRequest, registerAgent } from './master-client.ts';
+import { connectAgent, type Json, postJson, rawRequest } from './master-client.ts';
 
 const live = new LiveMaster(31);
 afterEach(() => live.cleanup());
