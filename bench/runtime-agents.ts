@@ -2,7 +2,8 @@
 // channel (runtime/wire/agent-protocol.ts), with no containerizer behind it. Its executors finish
 // tasks at once: on run_task an agent sends TASK_RUNNING and then (when the pool is finishing
 // tasks) TASK_FINISHED, each with a fresh uuid; it answers pings with pongs and kills with
-// TASK_KILLED, and takes acknowledgements without resending anything.
+// TASK_KILLED, and takes acknowledgements without resending anything. An agent can flap: its
+// connection closes and a new one re-registers with the agent's id (bench/soak.ts).
 import WebSocket from 'ws';
 import { agent_channel_path } from '../runtime/wire/agent-protocol.ts';
 
@@ -24,6 +25,8 @@ export interface AgentPool {
   /** What the executors do with tasks from now on. */
   fate: TaskFate;
   counts(): AgentCounts;
+  /** Closes agent `index`'s connection and re-registers it with its id on a new one. */
+  flap(index: number): Promise<void>;
   /** Closes every connection; resolves once all are closed (or cut after `timeout_ms`). */
   close(timeout_ms?: number): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function startAgentPool(options: AgentPoolOptions): Promise<AgentPo
   function onMessage(agent: Agent, m: any, registered: (id: string) => void): void {
     switch (m.type) {
       case 'registered':
+      case 'reregistered':
         agent.id = m.agent_id.value;
         registered(agent.id!);
         return;
@@ -119,16 +123,14 @@ export async function startAgentPool(options: AgentPoolOptions): Promise<AgentPo
     }
   }
 
-  function connect(index: number): Promise<void> {
+  /** Connects agent `index` and registers it, or re-registers it as `id`. */
+  function connect(index: number, id?: string, timeout_ms = deadline - Date.now()): Promise<void> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-      const agent: Agent = { ws, id: undefined };
-      agents.push(agent);
+      const agent: Agent = { ws, id };
+      agents[index] = agent;
       let done = false;
-      const timer = setTimeout(
-        () => fail(new Error(`agent ${index} not registered in time`)),
-        deadline - Date.now(),
-      );
+      const timer = setTimeout(() => fail(new Error(`agent ${index} not registered in time`)), timeout_ms);
       function fail(err: Error): void {
         if (done) return;
         done = true;
@@ -145,12 +147,14 @@ export async function startAgentPool(options: AgentPoolOptions): Promise<AgentPo
       );
       ws.on('error', (err) => fail(err));
       ws.on('close', () => fail(new Error(`agent ${index} closed before registering`)));
+      const agent_info = { hostname: `bench-agent-${index}`, port: 5051, resources: options.resources };
       ws.on('open', () =>
         ws.send(
-          JSON.stringify({
-            type: 'register',
-            agent_info: { hostname: `bench-agent-${index}`, port: 5051, resources: options.resources },
-          }),
+          JSON.stringify(
+            id === undefined
+              ? { type: 'register', agent_info }
+              : { type: 'reregister', agent_info: { ...agent_info, id: { value: id } } },
+          ),
         ),
       );
     });
@@ -195,6 +199,15 @@ export async function startAgentPool(options: AgentPoolOptions): Promise<AgentPo
       pool.fate = f;
     },
     counts: () => ({ ...counts }),
+    async flap(index) {
+      const agent = agents[index];
+      if (agent?.id === undefined) throw new Error(`agent ${index} is not registered`);
+      await new Promise<void>((resolve) => {
+        agent.ws.once('close', () => resolve());
+        agent.ws.close(1000, 'flap');
+      });
+      await connect(index, agent.id, options.timeout_ms ?? 120_000);
+    },
     close: closeAll,
   };
 }

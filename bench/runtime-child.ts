@@ -12,15 +12,29 @@ export interface ChildMaster {
   readonly port: number;
   readonly child: ChildProcess;
   readonly profileDir: string | undefined;
+  /** Hears the lines the master prints after its first (printed on stderr when none listens). */
+  readonly lines: Set<(line: string) => void>;
+}
+
+/** More for the child master: node flags and flags of bench/runtime-master.ts. */
+export interface ChildMasterExtra {
+  readonly nodeArgs?: readonly string[];
+  readonly masterArgs?: readonly string[];
 }
 
 /** Starts the benchmark's master in a child process; resolves once it listens. */
-export function startChildMaster(repo: string, completedMax: number, profile: boolean): Promise<ChildMaster> {
+export function startChildMaster(
+  repo: string,
+  completedMax: number,
+  profile: boolean,
+  more: ChildMasterExtra = {},
+): Promise<ChildMaster> {
   const profileDir = profile ? mkdtempSync(join(os.tmpdir(), 'meso-bench-prof-')) : undefined;
   // MESO_BENCH_MASTER_FLAGS adds node flags for the master alone (`--trace-gc`, `--max-old-space-size=...`).
   const extra = (process.env.MESO_BENCH_MASTER_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const nodeArgs = [
     ...extra,
+    ...(more.nodeArgs ?? []),
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
   ];
   const child = spawn(
@@ -32,9 +46,11 @@ export function startChildMaster(repo: string, completedMax: number, profile: bo
       join(repo, 'bench', 'runtime-master.ts'),
       '--completed-tasks-max',
       String(completedMax),
+      ...(more.masterArgs ?? []),
     ],
     { cwd: repo, stdio: ['pipe', 'pipe', 'inherit'] },
   );
+  const lines = new Set<(line: string) => void>();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -53,7 +69,9 @@ export function startChildMaster(repo: string, completedMax: number, profile: bo
           started = true;
           clearTimeout(timer);
           const { url } = JSON.parse(line) as { url: string };
-          resolve({ url, port: Number(new URL(url).port), child, profileDir });
+          resolve({ url, port: Number(new URL(url).port), child, profileDir, lines });
+        } else if (lines.size > 0) {
+          for (const listener of lines) listener(line);
         } else {
           process.stderr.write(`master: ${line}\n`);
         }

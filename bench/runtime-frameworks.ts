@@ -310,6 +310,18 @@ export class BenchFramework {
     this.#call({ type: 'SUPPRESS', framework_id: { value: this.frameworkId }, suppress: { roles: [] } });
   }
 
+  /** Tears the framework down (TEARDOWN); resolves once answered, with the stream and calls closed. */
+  teardown(): Promise<void> {
+    return new Promise((resolve) => {
+      const call = JSON.stringify({ type: 'TEARDOWN', framework_id: { value: this.frameworkId } });
+      this.#calls.post(call, { 'Mesos-Stream-Id': this.#streamId }, (err, answer) => {
+        if (err !== undefined || answer!.status !== 202) this.failures++;
+        this.close();
+        resolve();
+      });
+    });
+  }
+
   /** Posts one call; `answered` runs when it was answered 202. */
   #call(call: unknown, answered?: () => void): void {
     if (this.#closed) return;

@@ -2,9 +2,12 @@
 // heap and profile are its own): a live master on 127.0.0.1 and a free port, logging only
 // warnings. It writes one JSON line `{"url": ..., "pid": ...}` on stdout once it listens, and stops
 // cleanly on SIGTERM or SIGINT (so that `node --cpu-prof` writes its profile on the way out), or
-// when its stdin closes (the benchmark that started it has gone).
+// when its stdin closes (the benchmark that started it has gone). A line `memory` on its stdin is
+// answered by one line `{"memory": {...}}` of process.memoryUsage(), after a full garbage collection
+// when node runs with --expose-gc.
 //
 //   node --import tsx bench/runtime-master.ts [--allocation-interval-ms N] [--completed-tasks-max N]
+//     [--completed-frameworks-max N]
 import { parseArgs } from 'node:util';
 import { startMaster } from '../runtime/master/server.ts';
 
@@ -21,10 +24,12 @@ const { values } = parseArgs({
   options: {
     'allocation-interval-ms': { type: 'string' },
     'completed-tasks-max': { type: 'string' },
+    'completed-frameworks-max': { type: 'string' },
   },
 });
 const allocation = positiveInteger(values['allocation-interval-ms'], 'allocation-interval-ms');
 const completed = positiveInteger(values['completed-tasks-max'], 'completed-tasks-max');
+const frameworks = positiveInteger(values['completed-frameworks-max'], 'completed-frameworks-max');
 
 const master = await startMaster({
   ip: '127.0.0.1',
@@ -33,6 +38,7 @@ const master = await startMaster({
   seed: 'bench-runtime',
   ...(allocation === undefined ? {} : { allocation_interval_ms: allocation }),
   ...(completed === undefined ? {} : { completed_tasks_per_framework_max: completed }),
+  ...(frameworks === undefined ? {} : { completed_frameworks_max: frameworks }),
 });
 process.stdout.write(`${JSON.stringify({ url: master.url, pid: process.pid })}\n`);
 
@@ -49,4 +55,15 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);
+let input = '';
+process.stdin.on('data', (chunk: Buffer) => {
+  input += chunk.toString();
+  for (let newline = input.indexOf('\n'); newline >= 0; newline = input.indexOf('\n')) {
+    const command = input.slice(0, newline).trim();
+    input = input.slice(newline + 1);
+    if (command !== 'memory') continue;
+    (globalThis as { gc?: () => void }).gc?.();
+    process.stdout.write(`${JSON.stringify({ memory: process.memoryUsage() })}\n`);
+  }
+});
 process.stdin.resume();
