@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   fetchUris,
 } from '../../runtime/agent/fetcher.ts';
 import { createFetcherCache } from '../../runtime/agent/fetcher-cache.ts';
+import { makeTestCa } from '../integration/tls-fixture.ts';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -255,6 +257,30 @@ describe('the fetcher', () => {
     expect((await failure(sandbox, [{ value: `${server.url}/` }])).message).toContain(
       'no file name can be taken from it: give the URI an output_file',
     );
+  });
+
+  it("downloads over https trusting the agent's CA, and fails naming the URI without it", async () => {
+    const { sandbox } = await setUp();
+    const ca = makeTestCa();
+    try {
+      const server = createHttpsServer(
+        { cert: readFileSync(ca.server_cert), key: readFileSync(ca.server_key) },
+        (_req, res) => res.end('secret\n'),
+      );
+      servers.push(server);
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/s.txt`;
+      await fetch(sandbox, [{ value: url }], { ca: [readFileSync(ca.ca)] });
+      expect(readFileSync(join(sandbox, 's.txt'), 'utf8')).toBe('secret\n');
+      const error = await failure(sandbox, [{ value: url, output_file: 'again.txt' }]);
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Failed to fetch '${url.replace(/[.]/g, '\\.')}': 127\\.0\\.0\\.1:[0-9]+: UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
+        ),
+      );
+    } finally {
+      ca.remove();
+    }
   });
 
   it('downloads an archive and extracts it', async () => {
