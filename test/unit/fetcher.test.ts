@@ -115,6 +115,22 @@ describe('the fetcher', () => {
     expect(await readdir(sandbox)).not.toContain('top.txt');
   });
 
+  it.skipIf(process.getuid?.() !== 0)(
+    "makes what it fetched the task user's when the task runs as another user",
+    async () => {
+      const { src, sandbox } = await setUp();
+      execFileSync('tar', ['-C', join(src, 'content'), '-cf', join(src, 'bundle.tar'), '.']);
+      await fetchUris(
+        { sandbox_dir: sandbox, uris: [{ value: join(src, 'bundle.tar') }], user: 'nobody' },
+        {},
+      );
+      const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+      for (const path of ['bundle.tar', 'top.txt', 'sub', join('sub', 'deep.txt'), 'stderr']) {
+        expect(statSync(join(sandbox, path)).uid, path).toBe(nobody);
+      }
+    },
+  );
+
   const tar_kinds: Array<[string, string]> = [
     ['.tar', '-cf'],
     ['.tar.gz', '-czf'],
