@@ -35,6 +35,11 @@ export const agent_first_byte_timeout_ms = 60_000;
 /** How long the agent's HTTP server keeps an idle keep-alive connection open. */
 export const agent_http_keep_alive_timeout_ms = 5000;
 /** First registration backoff (Mesos: --registration_backoff_factor, 1 s). */
+/**
+ * How soon the live master offers to a framework that subscribes or an agent that registers (Mesos's
+ * allocator allocates on adding either); joins within it share one allocation cycle.
+ */
+export const join_allocation_delay_ms = 20;
 export const registration_backoff_ms_min_default = 1000;
 /** Longest registration backoff (Mesos: 1 min). */
 export const registration_backoff_ms_max_default = 60_000;

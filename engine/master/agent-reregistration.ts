@@ -16,7 +16,7 @@ import { type Ctx, ignore, sendAgent, trace } from './context.ts';
 import { recoverFramework } from './frameworks.ts';
 import type { AgentReregisterInput } from './inputs.ts';
 import { maintenanceRefusal } from './maintenance.ts';
-import { rescindAgentOffers } from './offers.ts';
+import { allocateSoon, rescindAgentOffers } from './offers.ts';
 import { keepDeactivated } from './operator-agents.ts';
 import { withRecordedOperations } from './recorded-operations.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './state.ts';
@@ -139,6 +139,7 @@ function moveAddress(
 /** Tells the agent it is back, traces it, and restarts its health checks. */
 function finish(ctx: Ctx, agent: AgentRecord): void {
   sendAgent(ctx, agent, { type: 'reregistered', agent_id: { value: agent.id } });
+  allocateSoon(ctx);
   trace(ctx, {
     type: 'agent_added',
     agent_id: agent.id,

@@ -9,7 +9,7 @@ import { type Ctx, ignore, sendAgent, setTimer, trace } from './context.ts';
 import { nextAgentId } from './ids.ts';
 import type { AgentRegisterInput } from './inputs.ts';
 import { maintenanceRefusal } from './maintenance.ts';
-import { rescindAgentOffers } from './offers.ts';
+import { allocateSoon, rescindAgentOffers } from './offers.ts';
 import type { AgentRecord } from './state.ts';
 import { completeTask, endTask, isTerminal, removeExecutor } from './tasks.ts';
 import { agentPingTimer } from './timers.ts';
@@ -167,6 +167,7 @@ export function registerAgent(ctx: Ctx, input: AgentRegisterInput): void {
   ctx.allocator.addAgent(id, allocatorAgent(agent), agent.total, new Map());
   ctx.out.push({ type: 'registry', op: 'agent_admitted', agent_id: id, agent_info: agent.info });
   sendAgent(ctx, agent, { type: 'registered', agent_id: { value: id } });
+  allocateSoon(ctx);
   trace(ctx, {
     type: 'agent_added',
     agent_id: id,

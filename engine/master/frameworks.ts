@@ -13,7 +13,7 @@ import {
   trace,
 } from './context.ts';
 import { nextFrameworkId } from './ids.ts';
-import { rescindFrameworkOffers } from './offers.ts';
+import { allocateSoon, rescindFrameworkOffers } from './offers.ts';
 import type { CompletedFramework } from './options.ts';
 import type { SubscribeCall } from './scheduler-api.ts';
 import type { FrameworkRecord, TaskRecord } from './state.ts';
@@ -129,6 +129,7 @@ function addFramework(
   ctx.out.push({ type: 'registry', op: 'framework_added', framework_id: id, framework_info: framework.info });
   trace(ctx, { type: 'framework_added', framework_id: id, name: info.name, roles: framework.roles, how });
   startStream(ctx, framework);
+  allocateSoon(ctx);
 }
 
 /** Puts back a completed framework from a host's history (shown, and its id may not subscribe again). */
@@ -204,6 +205,7 @@ function failover(ctx: Ctx, framework: FrameworkRecord, info: FrameworkInfo, str
     how: 'resubscribed',
   });
   startStream(ctx, framework);
+  allocateSoon(ctx);
 }
 
 /** SUBSCRIBED, an immediate HEARTBEAT, and the heartbeat timer. */

@@ -26,6 +26,8 @@ export interface JournalHeader {
     readonly policy: string;
     readonly seed: string;
     readonly allocation_interval_ms: number;
+    /** How soon a join is offered (engine option joinAllocationDelayMs); absent: only the interval. */
+    readonly join_allocation_delay_ms?: number;
     readonly heartbeat_interval_seconds: number;
     /** Caps on completed history; journals written before they were recorded lack them (defaults apply). */
     readonly completed_tasks_per_framework_max?: number;

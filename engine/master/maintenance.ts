@@ -5,7 +5,7 @@
 // schedule or machine list answers 400 and changes nothing. Modes change only when asked: the
 // unavailability passing does nothing by itself.
 import { removeAgent } from './agent-removal.ts';
-import { type Ctx, callError, ignore, sendAgent } from './context.ts';
+import { type Ctx, callError, sendAgent } from './context.ts';
 import { resetAgentMaintenance } from './inverse-offers.ts';
 import { agentMachineKey, machineKey } from './machines.ts';
 import { rescindAgentOffers } from './offers.ts';

@@ -49,6 +49,18 @@ export function agentAllocated(ctx: Ctx, agent: AgentRecord): Resources {
   return sum;
 }
 
+/**
+ * A framework subscribed or an agent registered: with `joinAllocationDelayMs` the next cycle is
+ * brought forward to within that delay (never later than it was due).
+ */
+export function allocateSoon(ctx: Ctx): void {
+  const delay_ms = ctx.options.joinAllocationDelayMs;
+  const due = ctx.state.timers.get(allocationTimer);
+  if (delay_ms === undefined || due === undefined) return;
+  const at = ctx.now + delay_ms;
+  if (at < due) setTimer(ctx, allocationTimer, at);
+}
+
 /** Runs one allocation cycle: offers to frameworks, then re-arms the allocation timer. */
 export function allocationTick(ctx: Ctx): void {
   setTimer(ctx, allocationTimer, ctx.now + ctx.options.allocationIntervalMs);

@@ -59,6 +59,13 @@ export interface MasterOptions {
   readonly port?: number;
   readonly version?: string;
   readonly allocationIntervalMs?: number;
+  /**
+   * When given, a framework that subscribes and an agent that registers are offered at the next
+   * cycle within this many ms rather than at the interval, as Mesos's allocator allocates when it
+   * adds a framework or an agent (batched: joins within the delay share one cycle). Absent: only
+   * the interval allocates (the simulator's model).
+   */
+  readonly joinAllocationDelayMs?: number;
   readonly agentPingTimeoutMs?: number;
   readonly agentPingMissesMax?: number;
   /** What a failed health check does to an agent: remove it, or mark it unreachable (Mesos). */
@@ -87,6 +94,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly version: string;
   readonly allocationIntervalMs: number;
+  readonly joinAllocationDelayMs: number | undefined;
   readonly agentPingTimeoutMs: number;
   readonly agentPingMissesMax: number;
   readonly agentFailure: 'remove' | 'unreachable';
@@ -121,6 +129,7 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     port: options.port ?? 5050,
     version: options.version ?? master_version,
     allocationIntervalMs: options.allocationIntervalMs ?? allocation_interval_ms,
+    joinAllocationDelayMs: options.joinAllocationDelayMs,
     agentPingTimeoutMs: options.agentPingTimeoutMs ?? agent_ping_timeout_ms,
     agentPingMissesMax: options.agentPingMissesMax ?? agent_ping_misses_max,
     agentFailure: options.agentFailure ?? 'unreachable',
@@ -149,6 +158,9 @@ export function resolveOptions(options: MasterOptions): ResolvedOptions {
     ['offerTimeoutMs', resolved.offerTimeoutMs],
     ['completedTasksPerFrameworkMax', resolved.completedTasksPerFrameworkMax],
     ['completedFrameworksMax', resolved.completedFrameworksMax],
+    ...(resolved.joinAllocationDelayMs === undefined
+      ? []
+      : [['joinAllocationDelayMs', resolved.joinAllocationDelayMs] as [string, number]]),
   ];
   for (const [name, value] of nonNegative) {
     if (!(Number.isFinite(value) && value >= 0))

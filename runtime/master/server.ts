@@ -16,6 +16,7 @@ import {
 import { createMaster } from '../../engine/master/master.ts';
 import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { createRng } from '../../engine/rng.ts';
+import { join_allocation_delay_ms } from '../constants.ts';
 import { createLog, type Log, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
@@ -324,6 +325,7 @@ function assemble(
     ip: s.ip,
     port: s.port,
     allocationIntervalMs: s.allocation_interval_ms,
+    joinAllocationDelayMs: join_allocation_delay_ms,
     heartbeatIntervalSeconds: s.heartbeat_interval_seconds,
     completedTasksPerFrameworkMax: s.completed_tasks_per_framework_max,
     completedFrameworksMax: s.completed_frameworks_max,
@@ -344,6 +346,7 @@ function assemble(
             policy,
             seed,
             allocation_interval_ms,
+            join_allocation_delay_ms,
             heartbeat_interval_seconds,
             completed_tasks_per_framework_max,
             completed_frameworks_max,

@@ -22,6 +22,9 @@ export function replayOptionsOf(header: JournalHeader, policy?: PolicyName): Mas
     ip: h.ip,
     port: h.port,
     allocationIntervalMs: h.allocation_interval_ms,
+    ...(h.join_allocation_delay_ms === undefined
+      ? {}
+      : { joinAllocationDelayMs: h.join_allocation_delay_ms }),
     heartbeatIntervalSeconds: h.heartbeat_interval_seconds,
     ...(h.completed_tasks_per_framework_max === undefined
       ? {}
