@@ -1,11 +1,11 @@
 // The scheduler session under the scheduler client: a framework's connection to the v1 scheduler
 // API over node:http. It subscribes (as a new framework, or again with its framework id after any
 // disconnection), follows a standby master's 307 to the leader, retries 503s and unreachable
-// masters with backoff, reads the RecordIO event stream (split at any byte), keeps the
-// Mesos-Stream-Id for its calls, and treats a stream silent for `heartbeat_misses_max` heartbeat
-// intervals as dead: it drops it and subscribes again. Events come out as 'event' emissions and
-// through `events()`, an async iterator. Calls that may outlive a leader are sent again to the next.
-
+// masters with backoff (cut short when a new leader is detected), reads the RecordIO event stream
+// (split at any byte), keeps the Mesos-Stream-Id for its calls, and treats a stream silent for
+// `heartbeat_misses_max` heartbeat intervals as dead: it drops it and subscribes again. Events come
+// out as 'event' emissions and through `events()`, an async iterator. Calls that may outlive a
+// leader are sent again to the next.
 import { EventEmitter } from 'node:events';
 import type { FrameworkCall, SchedulerEvent, SubscribeCall } from '../../engine/master/scheduler-api.ts';
 import type { FrameworkInfo } from '../../engine/master/v1.ts';
@@ -62,6 +62,8 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
     >
   >;
   readonly #closing = new AbortController();
+  /** Ends the backoff wait between attempts early: a new leader was detected. */
+  #leader_changed = new AbortController();
   readonly #queues = new Set<EventQueue<SchedulerEvent>>();
   #master_index = 0;
   #framework_id: string | undefined;
@@ -84,8 +86,10 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
     this.#masters = masters;
     this.#detector = detector;
     this.#owned_detector = owned;
-    // A new leader: a stream still open to the old one is given up, to subscribe to the new.
+    // A new leader: a stream still open to the old one is given up, to subscribe to the new, and
+    // a wait before the next attempt ends at once (the backoff was for the master gone).
     this.#unfollow = detector?.onChange(() => {
+      this.#leader_changed.abort();
       const leader = detector.leader();
       const now = this.#target === undefined ? undefined : hostPortOf(this.#target);
       if (leader !== undefined && now !== undefined && hostPortOfMaster(leader) !== now) {
@@ -247,6 +251,10 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
         failures = 0;
         this.emit('disconnected', end.reason);
       }
+      if (this.#leader_changed.signal.aborted) {
+        failures = 0;
+        this.#leader_changed = new AbortController();
+      }
       const delay_ms = backoffDelayMs(
         failures++,
         this.#settings.backoff_ms_min,
@@ -254,7 +262,7 @@ export class SchedulerSession extends EventEmitter<SchedulerClientEventMap> {
       );
       this.#log.info('scheduler client: subscribing again', { reason: end.reason, delay_ms });
       this.emit('retrying', { master, reason: end.reason, delay_ms });
-      await sleepUnless(delay_ms, this.#closing.signal);
+      await sleepUnless(delay_ms, AbortSignal.any([this.#closing.signal, this.#leader_changed.signal]));
     }
     this.#finish();
   }

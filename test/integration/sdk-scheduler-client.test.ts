@@ -145,6 +145,40 @@ describe('the scheduler client against scripted masters', () => {
     expect(refused).toMatchObject({ status: 400, call_type: 'ACCEPT', body: 'Offer O9 is no longer valid' });
   });
 
+  it('ends its backoff when its detector names a new leader, and subscribes to it at once', async () => {
+    // The first master answers 503 (recovering); the client waits before trying again, by a
+    // backoff drawn below a minute. The new leader must be tried when named, not after that wait.
+    const recovering = await fakeMaster((_req, res) => {
+      res.writeHead(503);
+      res.end('No leading master is known; retry later');
+    });
+    const leader = await fakeMaster((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'stream-9' });
+      res.write(encodeRecord(subscribed('F-9')));
+    });
+    let leading = { ip: '127.0.0.1', hostname: '127.0.0.1', port: recovering.port };
+    const listeners = new Set<() => void>();
+    const detector = {
+      leader: () => leading,
+      onChange(listener: () => void) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const c = client('unused', { master: detector, backoff_ms_min: 60_000, backoff_ms_max: 60_000 });
+    // A wait of at least 5 s (most draws are): only the detector's news can end it within 2 s.
+    const waits: number[] = [];
+    c.on('retrying', ({ delay_ms }: { delay_ms: number }) => waits.push(delay_ms));
+    await eventually(() => (waits.at(-1) ?? 0) >= 5000, 10_000, 'a long backoff');
+    const attempts = recovering.received.length;
+    expect(attempts).toBeGreaterThan(0);
+    leading = { ip: '127.0.0.1', hostname: '127.0.0.1', port: leader.port };
+    for (const listener of listeners) listener();
+    await eventually(() => c.subscription !== undefined, 2000, 'a subscription to the new leader');
+    expect(c.subscription?.master).toBe(`127.0.0.1:${leader.port}`);
+    expect(recovering.received.length).toBe(attempts);
+  });
+
   it('sends an acknowledgement lost with its master again to the next leader, but not a decline', async () => {
     const streamed = (id: string) => (req: Received, res: ServerResponse) => {
       if (req.body.type === 'SUBSCRIBE') {
