@@ -16,7 +16,6 @@
 //
 // Output: a progress bar on stderr (a terminal only), then a summary; with --json, only JSON lines.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';

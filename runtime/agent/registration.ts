@@ -20,7 +20,6 @@ import { backoffDelayMs } from '../wire/backoff.ts';
 import { basicAuthorization, type Credential } from '../wire/credentials.ts';
 import { parseBoundedJson } from '../wire/json.ts';
 import { type MasterDetector, parseMasterAddress } from '../wire/master-address.ts';
-import type { MasterAddress } from '../wire/master-info.ts';
 import { clientConnectionOptions, schemeOf, type Tls } from '../wire/tls.ts';
 
 export type { MasterDetector } from '../wire/master-address.ts';
