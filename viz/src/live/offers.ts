@@ -279,9 +279,12 @@ export const offers_view: View = {
           ? ''
           : `Held ${Math.max(0, Math.round((now - paused_at) / 1000))} s behind the master`;
     };
+    // A held picture ends with the newest whole second: the second still being written would go on
+    // filling while paused (the stream is in the master's time order, so earlier ones are complete).
+    const lastWhole = (): number => Math.floor(stream.now() / bucket_ms) * bucket_ms - 1;
     pause.addEventListener('click', () => {
       if (paused_at === undefined) {
-        paused_at = stream.now();
+        paused_at = lastWhole();
         pause.textContent = 'Resume';
         pause.setAttribute('aria-pressed', 'true');
         step.removeAttribute('disabled');
@@ -295,7 +298,7 @@ export const offers_view: View = {
     });
     step.addEventListener('click', () => {
       if (paused_at === undefined) return;
-      paused_at = Math.min(stream.now(), paused_at + bucket_ms);
+      paused_at = Math.min(lastWhole(), paused_at + bucket_ms);
       draw();
     });
     window_select.addEventListener('change', draw);
