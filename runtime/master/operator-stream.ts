@@ -3,7 +3,9 @@
 // FRAMEWORK_ADDED, FRAMEWORK_UPDATED, FRAMEWORK_REMOVED) and a HEARTBEAT every interval. Each
 // trace event is turned into its operator event as it is performed, right after the step that made
 // it, reading only the task, agent or framework it names through the engine's lookups (never the
-// whole state), and encoded once for all subscribers.
+// whole state), and encoded once for all subscribers. A subscriber that leaves more than
+// `stream_buffer_bytes_max` unread is dropped, the snapshot it was sent first not counted while it is
+// still going out.
 import type { ServerResponse } from 'node:http';
 import type { TraceEvent } from '../../engine/events.ts';
 import type { MasterLookups } from '../../engine/master/lookups.ts';
@@ -111,13 +113,18 @@ export function createOperatorSubscribers(
   heartbeat_interval_seconds: number,
 ): OperatorSubscribers {
   const subscribers = new Set<ServerResponse>();
+  /**
+   * The snapshot of a subscriber still being written: it is allowed beyond the bound on unread
+   * bytes (a large cluster's state alone passes it), until it has gone out.
+   */
+  const snapshots = new WeakMap<ServerResponse, number>();
   let heartbeat: NodeJS.Timeout | undefined;
 
   /** Writes one encoded record to one subscriber, dropping a subscriber that does not read. */
   function send(res: ServerResponse, record: Buffer): void {
     if (res.writableEnded || res.destroyed) return;
     res.write(record);
-    if (res.writableLength > stream_buffer_bytes_max) {
+    if (res.writableLength > stream_buffer_bytes_max + (snapshots.get(res) ?? 0)) {
       log.warn('operator stream dropped: the client is not reading', { unread_bytes: res.writableLength });
       res.destroy();
     }
@@ -149,13 +156,13 @@ export function createOperatorSubscribers(
         subscribers.delete(res);
         if (subscribers.size === 0) stopHeartbeats();
       });
-      send(
-        res,
-        encodeRecord({
-          type: 'SUBSCRIBED',
-          subscribed: { get_state: getState(host.master.state()), heartbeat_interval_seconds },
-        }),
-      );
+      const snapshot = encodeRecord({
+        type: 'SUBSCRIBED',
+        subscribed: { get_state: getState(host.master.state()), heartbeat_interval_seconds },
+      });
+      snapshots.set(res, snapshot.length);
+      res.once('drain', () => snapshots.delete(res));
+      send(res, snapshot);
       send(res, encodeRecord({ type: 'HEARTBEAT' }));
       if (heartbeat === undefined) {
         heartbeat = setInterval(() => broadcast({ type: 'HEARTBEAT' }), heartbeat_interval_seconds * 1000);
