@@ -193,6 +193,19 @@ const page_probe = `
       }
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-opened', 'data-open_ms'] });
+  // Defined here, not in the benchmark's evaluate calls: tsx names the functions it compiles with a
+  // helper (__name) the page does not have.
+  window.__benchScroll = (n, px) => new Promise((resolve) => {
+    const box = document.querySelector('.vlist');
+    const times = [];
+    const tick = (t) => {
+      times.push(t);
+      if (times.length > n) { resolve(times); return; }
+      box.scrollTop += px;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   window.__benchFrames = (on) => {
     const b = window.__bench;
     if (!on) { const f = b.frames; b.frames = null; return f; }
@@ -215,6 +228,7 @@ declare global {
   interface Window {
     __bench: Probe;
     __benchFrames(on: boolean): number[] | null;
+    __benchScroll(frames: number, px_per_frame: number): Promise<number[]>;
   }
 }
 
@@ -483,26 +497,9 @@ async function until(page: Page, selector: string, text: string): Promise<number
   return (await handle.jsonValue()) as number;
 }
 
-/** Scrolls the page's virtual list by `rows_per_frame` rows a frame for `frames` frames. */
+/** Scrolls the page's virtual list by `px_per_frame` pixels a frame for `frames` frames; the frame times. */
 async function scrollList(page: Page, frames: number, px_per_frame: number): Promise<number[]> {
-  return page.evaluate(
-    ([n, px]) =>
-      new Promise<number[]>((resolve) => {
-        const box = document.querySelector('.vlist') as HTMLElement;
-        const times: number[] = [];
-        const tick = (t: number): void => {
-          times.push(t);
-          if (times.length > n!) {
-            resolve(times);
-            return;
-          }
-          box.scrollTop += px!;
-          requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      }),
-    [frames, px_per_frame],
-  );
+  return page.evaluate(([n, px]) => window.__benchScroll(n!, px!), [frames, px_per_frame]);
 }
 
 /** Opens one live view on the full cluster in a fresh page; the figures of its first render and scroll. */
@@ -573,19 +570,22 @@ async function liveBench(): Promise<void> {
     // A page watches the tasks view while the frameworks launch.
     const watcher = await newPage(browser);
     await watcher.goto(`${m.url}/#/tasks`);
+    // Subscribed (the count reads 0 before the page has the state, too).
+    await watcher.locator('#status[data-link="connected"]').waitFor({ timeout: 600_000 });
     await until(watcher, '.toolbar .muted', '0');
     const watch_from = await watcher.evaluate(() => performance.now());
-    for (let i = 0; i < frameworkCount; i++)
-      frameworks.push(new BenchFramework(m.port, `bench-viz-fw-${i}`, task_shape));
-    await Promise.all(frameworks.map((f) => f.subscribe()));
+    // Each framework's budget is set before it subscribes: offers come right after SUBSCRIBED, and a
+    // greedy framework with no budget yet would fill the cluster.
     const share = Math.ceil(taskCount / frameworkCount);
-    const filling = performance.now();
-    for (const f of frameworks) {
+    for (let i = 0; i < frameworkCount; i++) {
+      const f = new BenchFramework(m.port, `bench-viz-fw-${i}`, task_shape);
       f.mode = 'greedy';
       f.holding = true;
       f.setBudget(share);
-      f.refill();
+      frameworks.push(f);
     }
+    const filling = performance.now();
+    await Promise.all(frameworks.map((f) => f.subscribe()));
     const running = () => frameworks.reduce((n, f) => n + f.running, 0);
     const full = await waitFor(() => running() >= share * frameworkCount, 600_000);
     const fill_s = (performance.now() - filling) / 1000;
