@@ -86,6 +86,11 @@ export class ClientLedger {
    * an allocation does not also update a map keyed by agent id.
    */
   private readonly trackAgents: boolean;
+  /**
+   * The amounts last found good. Quantities are values, never mutated, and the allocation loop passes
+   * the same object for every agent of a shape, so each is checked once rather than on every call.
+   */
+  private checked: Quantities | undefined;
   private totalAmounts: Quantities = {};
   private readonly agentTotals = new Map<string, Record<string, number>>();
   private readonly weights = new Map<string, number>();
@@ -144,7 +149,7 @@ export class ClientLedger {
   /** `allocated` for a client whose record the caller already holds (saves a lookup per allocation). */
   allocatedTo(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
     const client = record.path;
-    checkAmounts(client, agentId, amounts);
+    this.check(client, agentId, amounts);
     if (this.trackAgents) {
       // Quantities are values: the first holding on an agent keeps the caller's object, uncopied,
       // which is the common case (one offer per agent and client) and allocates nothing.
@@ -165,7 +170,7 @@ export class ClientLedger {
   unallocatedFrom(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
     const client = record.path;
     if (!this.trackAgents) {
-      checkAmounts(client, agentId, amounts);
+      this.check(client, agentId, amounts);
       subtractFrom(record.allocation, amounts);
       return record;
     }
@@ -189,6 +194,13 @@ export class ClientLedger {
     else record.agents.set(agentId, left);
     subtractFrom(record.allocation, amounts);
     return record;
+  }
+
+  /** checkAmounts, once for the same amounts passed again. */
+  private check(client: string, agentId: string, amounts: Quantities): void {
+    if (amounts === this.checked) return;
+    checkAmounts(client, agentId, amounts);
+    this.checked = amounts;
   }
 
   /** Adds an agent's quantities to the pool. */

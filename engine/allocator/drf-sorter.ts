@@ -77,6 +77,11 @@ export class DrfSorter extends LedgerSorter {
    * framework declining hundreds of offers at once makes, cost one refile rather than one each.
    */
   private readonly stale: DrfNode[] = [];
+  /**
+   * The leaf `find` last accepted or `leafOf` last looked up: the allocation loop finds a client and
+   * then tells the sorter what it was allocated, so the second lookup by id is mostly this one.
+   */
+  private lastLeaf: DrfNode | undefined;
 
   constructor(options: DrfSorterOptions = {}) {
     super(options.share ?? dominantShare, options.trackAgents ?? true);
@@ -112,6 +117,7 @@ export class DrfSorter extends LedgerSorter {
     this.checkIdle();
     this.refileStale();
     const leaf = this.leafOf(client);
+    this.lastLeaf = undefined;
     if (leaf.active > 0) this.changeActive(leaf, -1);
     const record = this.ledger.remove(client);
     const home = leaf.parent!;
@@ -223,11 +229,14 @@ export class DrfSorter extends LedgerSorter {
     const list = node.ordered;
     for (let i = 0; i < list.length; i++) {
       const child = list.at(i);
-      const found = child.isLeaf
-        ? accept(child.path)
-          ? child.path
-          : undefined
-        : this.findBelow(child, accept);
+      if (child.isLeaf) {
+        if (accept(child.path)) {
+          this.lastLeaf = child;
+          return child.path;
+        }
+        continue;
+      }
+      const found = this.findBelow(child, accept);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -270,9 +279,17 @@ export class DrfSorter extends LedgerSorter {
   }
 
   private leafOf(client: string): DrfNode {
+    const last = this.lastLeaf;
+    if (last !== undefined && last.path === client) return last;
     const leaf = this.leaves.get(client);
     if (leaf === undefined) throw new Error(`sorter: unknown client '${client}'`);
+    this.lastLeaf = leaf;
     return leaf;
+  }
+
+  /** True when some client is active: exactly when `find` would find one, without walking. */
+  hasActive(): boolean {
+    return this.root.active > 0;
   }
 
   private keyShareOf(node: DrfNode): number {
@@ -290,6 +307,8 @@ export class DrfSorter extends LedgerSorter {
         list.removeAt(list.indexOf(node));
       } else {
         const keys = this.keys;
+        // An only child's key is not kept current (refileOne): file it before comparing against it.
+        if (list.length === 1) this.fileKey(list.at(0));
         const share = this.keyShareOf(node);
         keys.share[node.id] = share;
         keys.count[node.id] = node.count;
@@ -310,6 +329,8 @@ export class DrfSorter extends LedgerSorter {
   /** Refiles the queued leaves and their ancestors, one after another, each against stored keys. */
   private refileStale(): void {
     const stale = this.stale;
+    // Setting an array's length is a call into the runtime: not when there is nothing to clear.
+    if (stale.length === 0) return;
     for (let i = 0; i < stale.length; i++) {
       const leaf = stale[i]!;
       leaf.stale = false;
@@ -330,26 +351,34 @@ export class DrfSorter extends LedgerSorter {
   /** Moves a listed node to where its current key files it in its parent's list. */
   private refileOne(node: DrfNode): void {
     const list = node.parent!.ordered;
+    // An only child (the leaf of a client without sub-roles, the only role) has nowhere to move and
+    // no sibling to compare with, so its key is filed only when a sibling joins (changeActive).
+    if (list.length === 1) return;
     const keys = this.keys;
     const id = node.id;
     const share = this.keyShareOf(node);
     const count = node.count;
-    if (list.length === 1 || (share === keys.share[id] && count === keys.count[id])) {
-      // An only child (the leaf of a client without sub-roles) has nowhere to move.
-      keys.share[id] = share;
-      keys.count[id] = count;
-      return;
-    }
+    if (share === keys.share[id] && count === keys.count[id]) return;
     const from = list.indexOf(node);
     // The list is still sorted with the node under its old key: entries before the new key's
-    // bound, other than the node itself, go before it.
-    const bound = list.lowerBound(share, count, keys.rank[id]!);
+    // bound, other than the node itself, go before it. The node just allocated to most often goes
+    // last, which one comparison with the last entry tells without a search.
+    const rank = keys.rank[id]!;
+    const bound = keys.before(list.idAt(list.length - 1), share, count, rank)
+      ? list.length
+      : list.lowerBound(share, count, rank);
     const to = from < bound ? bound - 1 : bound;
     keys.share[id] = share;
     keys.count[id] = count;
     if (to === from) return;
     list.move(from, to);
     this.orderValid = false;
+  }
+
+  /** Files the node's current key (share and count) in the keys. */
+  private fileKey(node: DrfNode): void {
+    this.keys.share[node.id] = this.keyShareOf(node);
+    this.keys.count[node.id] = node.count;
   }
 
   /** Recomputes every key and re-sorts every list after the total changed. */

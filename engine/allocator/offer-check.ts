@@ -43,7 +43,8 @@ export class OfferCheck {
 
 /** True when the sorter has an active client; `order` is its order if it was drawn with `sort()`. */
 export function hasActiveClient(sorter: Sorter, order: readonly string[] | undefined): boolean {
-  return order !== undefined ? order.length > 0 : sorter.find!(anyClient) !== undefined;
+  if (order !== undefined) return order.length > 0;
+  return sorter.hasActive !== undefined ? sorter.hasActive() : sorter.find!(anyClient) !== undefined;
 }
 
 /** The first client, in the sorter's order, that `accept` takes: from the drawn order, or found in place. */

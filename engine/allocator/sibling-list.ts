@@ -117,6 +117,11 @@ export class SiblingList<T extends FiledNode> {
     return this.nodes[this.ids[index]!]!;
   }
 
+  /** The id of the node at `index`. */
+  idAt(index: number): number {
+    return this.ids[index]!;
+  }
+
   /** The first index whose node's key does not order before (share, count, rank). */
   lowerBound(share: number, count: number, rank: number): number {
     const ids = this.ids;
@@ -135,6 +140,8 @@ export class SiblingList<T extends FiledNode> {
   indexOf(node: T): number {
     const keys = this.keys;
     const id = node.id;
+    // The node an allocation loop refiles is most often the first (the least served).
+    if (this.length > 0 && this.ids[0] === id) return 0;
     const at = this.lowerBound(keys.share[id]!, keys.count[id]!, keys.rank[id]!);
     if (at >= this.length || this.ids[at] !== id) {
       throw new Error(`sorter: '${node.path}' is not where its key files it`);

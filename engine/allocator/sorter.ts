@@ -31,6 +31,8 @@ export interface Sorter {
    * a new order on each `sort()` leaves it out, and callers call `sort()` once instead.
    */
   find?(accept: (client: string) => boolean): string | undefined;
+  /** True when some client is active (`find` would find one); optional, for sorters that know it at once. */
+  hasActive?(): boolean;
   /** The client's (weighted) share as this policy measures it. */
   share(client: string): number;
   /** What the client holds in total. */
