@@ -77,6 +77,8 @@ export class DrfSorter extends LedgerSorter {
    * framework declining hundreds of offers at once makes, cost one refile rather than one each.
    */
   private readonly stale: DrfNode[] = [];
+  /** Number of leaves waiting in `stale` (entries past it are left over, not cleared). */
+  private staleCount = 0;
   /**
    * The leaf `find` last accepted or `leafOf` last looked up: the allocation loop finds a client and
    * then tells the sorter what it was allocated, so the second lookup by id is mostly this one.
@@ -323,20 +325,19 @@ export class DrfSorter extends LedgerSorter {
   private markStale(leaf: DrfNode): void {
     if (leaf.stale || this.sharesDirty) return;
     leaf.stale = true;
-    this.stale.push(leaf);
+    this.stale[this.staleCount++] = leaf;
   }
 
   /** Refiles the queued leaves and their ancestors, one after another, each against stored keys. */
   private refileStale(): void {
+    // A count rather than the array's length: setting a length is a call into the runtime.
     const stale = this.stale;
-    // Setting an array's length is a call into the runtime: not when there is nothing to clear.
-    if (stale.length === 0) return;
-    for (let i = 0; i < stale.length; i++) {
+    for (let i = 0; i < this.staleCount; i++) {
       const leaf = stale[i]!;
       leaf.stale = false;
       this.refile(leaf);
     }
-    stale.length = 0;
+    this.staleCount = 0;
   }
 
   /** Refiles `target` and its ancestors, whose keys may have changed, each within its parent's list. */
@@ -398,8 +399,9 @@ export class DrfSorter extends LedgerSorter {
       node.ordered.fill(listed.sort(byKey));
     };
     visit(this.root);
-    for (const leaf of this.stale) leaf.stale = false;
+    for (let i = 0; i < this.staleCount; i++) this.stale[i]!.stale = false;
     this.stale.length = 0;
+    this.staleCount = 0;
     this.sharesDirty = false;
     this.orderValid = false;
   }
