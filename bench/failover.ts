@@ -14,6 +14,7 @@
 //   npm run bench:failover -- --agents 100 --sessions 2     one size, one timeout
 //   npm run bench:failover -- --stops kill                  only kill -9 (kill, term, or kill,term)
 //   npm run bench:failover -- --json                        one JSON line per run
+// MESO_BENCH_PROF=DIR profiles both masters (node --cpu-prof; written when they stop).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,7 @@ async function startMaster(zk: ZooKeeperEnsemble, path: string, session_s: numbe
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.MESO_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESO_BENCH_PROF}`] : []),
       join(repo, 'bin', 'meso.js'),
       'master',
       '--ip=127.0.0.1',
@@ -93,7 +95,10 @@ async function startMaster(zk: ZooKeeperEnsemble, path: string, session_s: numbe
       '--agent_reregister_timeout=60secs',
       '--log_level=warn',
     ],
-    { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: repo,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -266,6 +271,9 @@ async function runOnce(
     await Promise.all(frameworks.map((f) => f.client.close().catch(() => undefined)));
     await pool.stop();
     await detector.stop();
+    for (const m of masters) if (m.child.exitCode === null) m.child.kill('SIGTERM');
+    // A stopped master writes its profile (MESO_BENCH_PROF); one that hangs is killed after 5 s.
+    await Promise.race([Promise.all(masters.map((m) => m.exited)), new Promise((r) => setTimeout(r, 5000))]);
     for (const m of masters) if (m.child.exitCode === null) m.child.kill('SIGKILL');
     await Promise.all(masters.map((m) => m.exited));
   }

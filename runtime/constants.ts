@@ -35,6 +35,8 @@ export const agent_first_byte_timeout_ms = 60_000;
 /** How long the agent's HTTP server keeps an idle keep-alive connection open. */
 export const agent_http_keep_alive_timeout_ms = 5000;
 /** First registration backoff (Mesos: --registration_backoff_factor, 1 s). */
+/** Depth of the master's accept queue (Node's default is 511; the kernel caps it at somaxconn). */
+export const listen_backlog = 65_535;
 /**
  * How soon the live master offers to a framework that subscribes or an agent that registers (Mesos's
  * allocator allocates on adding either); joins within it share one allocation cycle.

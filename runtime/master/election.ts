@@ -154,7 +154,7 @@ function zkPersistence(store: ZkRegistryStore, zk: ZkGroup, lost: Promise<string
   });
   return {
     where: `zk ${zk.path}/registry`,
-    persist: (registry) => store.save(registry.snapshot()),
+    persist: (registry) => store.save(() => registry.snapshot()),
     historyChanged(history) {
       latest = history;
       behind.schedule();

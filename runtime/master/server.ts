@@ -16,7 +16,7 @@ import {
 import { createMaster } from '../../engine/master/master.ts';
 import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { createRng } from '../../engine/rng.ts';
-import { join_allocation_delay_ms } from '../constants.ts';
+import { join_allocation_delay_ms, listen_backlog } from '../constants.ts';
 import { createLog, type Log, type LogLevel } from '../log.ts';
 import { createLoggingLevel } from '../logging-level.ts';
 import { agent_channel_path } from '../wire/agent-protocol.ts';
@@ -161,7 +161,10 @@ function listen(server: Server, ip: string, port: number): Promise<number> {
       else reject(err);
     };
     server.once('error', fail);
-    server.listen(port, ip, () => {
+    // A deep accept queue: after a failover every agent dials the new leader in the same instant,
+    // and connections beyond the queue are dropped by the kernel and retried by TCP only after 1 s,
+    // then 3 s, 7 s ... (the kernel caps the depth at net.core.somaxconn).
+    server.listen({ port, host: ip, backlog: listen_backlog }, () => {
       server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });

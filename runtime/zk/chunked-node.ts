@@ -10,8 +10,11 @@
 // exists already is its own (parts are named by a fresh uuid), and a manifest whose compare-and-set
 // fails is its own when the node holds exactly the manifest written (it names those fresh parts).
 import { createHash, randomUUID } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import { bad_version, no_node, node_exists, persistent, type ZkSession, zkCode } from './session.ts';
+
+const gzipAsync = promisify(gzip);
 
 /** The largest part written: well below ZooKeeper's 1 MB node limit. */
 export const part_bytes_max = 512 * 1024;
@@ -67,7 +70,8 @@ export function chunkedNode(session: ZkSession, node: string): ChunkedNode {
   }
 
   async function write(value: unknown): Promise<void> {
-    const data = gzipSync(JSON.stringify(value));
+    // Compressed off the event loop: the master goes on serving while a large registry is written.
+    const data = await gzipAsync(JSON.stringify(value));
     const generation = randomUUID();
     const parts: string[] = [];
     await session.mkdirp(parts_dir);

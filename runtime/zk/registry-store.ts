@@ -3,7 +3,9 @@
 // shows, each a chunked node (chunked-node.ts: any size, compare-and-set on its manifest), so that
 // a master that lost the lead without noticing cannot overwrite its successor's registry: its
 // write fails, and it stops. Writes are coalesced per node: while one is in flight, later values
-// wait, and only the newest is written; `flushed` resolves when every value asked for is written.
+// wait, and only the newest is written; `flushed` resolves when every value asked for is written. A
+// value may be given as a function, called only when its write begins: a burst of changes (a
+// thousand agents re-registering with a new leader) then costs one snapshot a write, not one each.
 import type { CompletedHistory, RegistrySnapshot } from '../../engine/master/options.ts';
 import { type ChunkedNode, ConflictError, chunkedNode } from './chunked-node.ts';
 import type { ZkSession } from './session.ts';
@@ -13,7 +15,7 @@ export interface ZkRegistryStore {
   /** Reads the snapshot with its history (undefined when none was written yet). */
   load(): Promise<RegistrySnapshot | undefined>;
   /** Writes `snapshot` (without its history) after the writes before it. */
-  save(snapshot: RegistrySnapshot): void;
+  save(snapshot: RegistrySnapshot | (() => RegistrySnapshot)): void;
   /** Writes the history after the history writes before it. */
   saveHistory(history: CompletedHistory): void;
   /** Resolves once every write asked for so far is done. */
@@ -22,14 +24,14 @@ export interface ZkRegistryStore {
 
 /** Newest-value-wins writes to one node. */
 function coalesced(node: ChunkedNode, onFailure: (reason: string) => void) {
-  let pending: { value: unknown } | undefined;
+  let pending: { value: () => unknown } | undefined;
   let writing: Promise<void> | undefined;
   async function drain(): Promise<void> {
     while (pending !== undefined) {
       const next = pending.value;
       pending = undefined;
       try {
-        await node.write(next);
+        await node.write(next());
       } catch (err) {
         onFailure(
           err instanceof ConflictError
@@ -41,7 +43,7 @@ function coalesced(node: ChunkedNode, onFailure: (reason: string) => void) {
     writing = undefined;
   }
   return {
-    save(value: unknown): void {
+    save(value: () => unknown): void {
       pending = { value };
       writing ??= drain();
     },
@@ -67,10 +69,12 @@ export function createZkRegistryStore(
       return { ...snapshot, ...(kept === undefined ? {} : { history: kept }) };
     },
     save(snapshot) {
-      const { history: _, ...rest } = snapshot;
-      registryWrites.save(rest);
+      registryWrites.save(() => {
+        const { history: _, ...rest } = typeof snapshot === 'function' ? snapshot() : snapshot;
+        return rest;
+      });
     },
-    saveHistory: (value) => historyWrites.save(value),
+    saveHistory: (value) => historyWrites.save(() => value),
     flushed: async () => {
       await registryWrites.flushed();
       await historyWrites.flushed();
