@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { AgentMessageEffect } from '../../engine/master/effects.ts';
+import type { AgentMessageEffect, MasterEffect } from '../../engine/master/effects.ts';
 import { agent_channel_close_wait_ms, agent_message_bytes_max } from '../constants.ts';
 import type { Log } from '../log.ts';
 import { agentInputOf, type MasterToAgentMessage, parseAgentMessage } from '../wire/agent-protocol.ts';
@@ -58,8 +58,6 @@ export function createAgentChannel(
   const connections = new Map<string, Connection>();
   /** The connection each agent is reached on. */
   const agentConnections = new Map<string, string>();
-  /** The principal each agent id was registered by: no one else may re-register as it. */
-  const agentPrincipals = new Map<string, string | undefined>();
   let counter = 0;
   let closing = false;
   /** Connections corked in this turn of the event loop. */
@@ -115,7 +113,10 @@ export function createAgentChannel(
     }
     if (message.type === 'reregister') {
       const id = message.agent_info.id?.value;
-      if (id !== undefined && agentPrincipals.has(id) && agentPrincipals.get(id) !== conn.principal) {
+      // The binding lives in the host's registry, persisted with the agent and recovered from it by
+      // a restarted master or a new leader: no one else may re-register as the agent.
+      const bound = id === undefined ? undefined : host.registry.principalOf(id);
+      if (bound !== undefined && bound !== conn.principal) {
         refuse(conn, `agent ${id} is registered by another principal; refusing to re-register it`);
         conn.ws.close(1008, 'agent id bound to another principal');
         return;
@@ -123,7 +124,7 @@ export function createAgentChannel(
     }
     if (message.type === 'register' || message.type === 'reregister')
       conn.hostname = message.agent_info.hostname;
-    const result = host.step(converted.input);
+    const result = host.step(converted.input, (effects) => bindPrincipals(conn, effects));
     if (result.failure !== undefined) send(conn, { type: 'error', message: 'internal error in the master' });
   }
 
@@ -136,6 +137,20 @@ export function createAgentChannel(
     host.step({ type: 'agent_disconnected', agent_id: agentId });
   }
 
+  /**
+   * Binds the agent this connection's step (re-)registered to the connection's principal, in the
+   * registry, before the step's registry effects are persisted: the binding is on disk (or in
+   * ZooKeeper) before the agent hears it is registered.
+   */
+  function bindPrincipals(conn: Connection, effects: readonly MasterEffect[]): void {
+    for (const effect of effects) {
+      if (effect.type !== 'agent_message' || effect.connection !== conn.token) continue;
+      const message = effect.message;
+      if (message.type === 'registered' || message.type === 'reregistered')
+        host.registry.bindPrincipal(message.agent_id.value, conn.principal);
+    }
+  }
+
   /** The connection now belongs to `agentId`; an older connection of the same agent no longer does. */
   function bind(conn: Connection, agentId: string, how: string): void {
     const previous = agentConnections.get(agentId);
@@ -145,7 +160,6 @@ export function createAgentChannel(
     }
     conn.agent_id = agentId;
     agentConnections.set(agentId, conn.token);
-    agentPrincipals.set(agentId, conn.principal);
     log.info(`agent ${how}`, {
       agent_id: agentId,
       hostname: conn.hostname,

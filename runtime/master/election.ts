@@ -5,12 +5,12 @@
 // lease lapsed, or another master wrote the registry) it stops acting at once and for good, and
 // `lost` says why: the command exits then, as a Mesos master does.
 import type { Server } from 'node:http';
-import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { createZkContender, type ZkContender } from '../zk/contender.ts';
 import { createZkRegistryStore, type ZkRegistryStore } from '../zk/registry-store.ts';
 import type { MasterHistory } from './history.ts';
 import type { LeaderDetector } from './leader.ts';
 import { type Persistence, writeBehind } from './persistence.ts';
+import type { HostRegistrySnapshot } from './registry.ts';
 import type { MasterRoutes } from './routes.ts';
 import type { RunningMaster, Settings } from './server.ts';
 
@@ -19,10 +19,10 @@ export interface ElectionParts {
   assemble(
     s: Settings,
     leader: LeaderDetector,
-    recovered: RegistrySnapshot | undefined,
+    recovered: HostRegistrySnapshot | undefined,
     persistence?: Persistence,
   ): MasterRoutes;
-  begin(routes: MasterRoutes, s: Settings, recovered: RegistrySnapshot | undefined): void;
+  begin(routes: MasterRoutes, s: Settings, recovered: HostRegistrySnapshot | undefined): void;
   serve(server: Server, current: () => MasterRoutes): void;
   quiesce(routes: MasterRoutes): void;
 }

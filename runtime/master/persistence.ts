@@ -3,11 +3,10 @@
 // behind (within history_write_delay_ms of a change, and when the master stops). The standalone
 // kind keeps both under --work_dir (registry-file.ts); a ZooKeeper leader keeps them in ZooKeeper
 // (election.ts, ../zk/registry-store.ts).
-import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { history_write_delay_ms } from '../constants.ts';
 import type { Log } from '../log.ts';
 import type { MasterHistory } from './history.ts';
-import type { MemoryRegistry } from './registry.ts';
+import type { HostRegistrySnapshot, MemoryRegistry } from './registry.ts';
 import { createFileRegistryStore } from './registry-file.ts';
 
 /** What the host calls to keep the registry and the history. */
@@ -50,7 +49,7 @@ export function writeBehind(write: () => void | Promise<void>, delay_ms = histor
 export function workDirPersistence(
   work_dir: string,
   log: Log,
-): { persistence: Persistence; recovered: RegistrySnapshot | undefined } {
+): { persistence: Persistence; recovered: HostRegistrySnapshot | undefined } {
   const store = createFileRegistryStore(work_dir);
   const recovered = store.load();
   let fail: (reason: string) => void = () => undefined;

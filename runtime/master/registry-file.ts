@@ -7,7 +7,8 @@
 // same way but written behind: within history_write_delay_ms of a change, and when the master stops.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompletedHistory, RegistrySnapshot } from '../../engine/master/options.ts';
+import type { CompletedHistory } from '../../engine/master/options.ts';
+import type { HostRegistrySnapshot } from './registry.ts';
 import { CorruptFileError, readSealed, writeSealed } from './sealed-file.ts';
 
 /** The format named in the registry file's header. */
@@ -20,9 +21,9 @@ export interface FileRegistryStore {
   readonly path: string;
   readonly history_path: string;
   /** The snapshot on disk with its history, undefined when none was written; throws naming a corrupt file. */
-  load(): RegistrySnapshot | undefined;
+  load(): HostRegistrySnapshot | undefined;
   /** Writes `snapshot` (without its history) durably before returning. */
-  save(snapshot: RegistrySnapshot): void;
+  save(snapshot: HostRegistrySnapshot): void;
   /** Writes the completed history durably before returning. */
   saveHistory(history: CompletedHistory): void;
 }
@@ -51,7 +52,7 @@ export function createFileRegistryStore(work_dir: string): FileRegistryStore {
     path,
     history_path,
     load() {
-      const snapshot = objectIn(path, registry_file_format) as RegistrySnapshot | undefined;
+      const snapshot = objectIn(path, registry_file_format) as HostRegistrySnapshot | undefined;
       const history = objectIn(history_path, history_file_format) as CompletedHistory | undefined;
       if (snapshot === undefined && history === undefined) return undefined;
       return { ...snapshot, ...(history === undefined ? {} : { history }) };

@@ -14,7 +14,6 @@ import {
   heartbeat_interval_seconds as default_heartbeat_interval_seconds,
 } from '../../engine/constants.ts';
 import { createMaster } from '../../engine/master/master.ts';
-import type { RegistrySnapshot } from '../../engine/master/options.ts';
 import { createRng } from '../../engine/rng.ts';
 import { join_allocation_delay_ms, listen_backlog } from '../constants.ts';
 import { createLog, type Log, type LogLevel } from '../log.ts';
@@ -39,7 +38,7 @@ import { metricsSnapshot } from './metrics-snapshot.ts';
 import { createOperatorSubscribers } from './operator-stream.ts';
 import { type Persistence, workDirPersistence } from './persistence.ts';
 import { createCallLimiter, createPrincipalCounters, type RateLimits } from './rate-limits.ts';
-import { createMemoryRegistry, type MemoryRegistry } from './registry.ts';
+import { createMemoryRegistry, type HostRegistrySnapshot, type MemoryRegistry } from './registry.ts';
 import { type MasterRoutes, masterStats, routeRequest } from './routes.ts';
 import { createTimerHost } from './timers.ts';
 
@@ -294,7 +293,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
  * Starts the engine master of `routes`; then, when the registry held no weights, applies the
  * `--weights` flag through the engine (checked, journaled and persisted as an operator's update).
  */
-function begin(routes: MasterRoutes, s: Settings, recovered: RegistrySnapshot | undefined): void {
+function begin(routes: MasterRoutes, s: Settings, recovered: HostRegistrySnapshot | undefined): void {
   routes.host.step({ type: 'start' });
   if (s.weights === undefined || (recovered?.weights?.length ?? 0) > 0) return;
   const result = routes.host.step({ type: 'operator_update_weights', weights: s.weights });
@@ -306,7 +305,7 @@ function begin(routes: MasterRoutes, s: Settings, recovered: RegistrySnapshot | 
 function assemble(
   s: Settings,
   leader: LeaderDetector,
-  recovered: RegistrySnapshot | undefined,
+  recovered: HostRegistrySnapshot | undefined,
   persistence?: Persistence,
 ): MasterRoutes {
   const log = s.log;

@@ -6,16 +6,17 @@
 // wait, and only the newest is written; `flushed` resolves when every value asked for is written. A
 // value may be given as a function, called only when its write begins: a burst of changes (a
 // thousand agents re-registering with a new leader) then costs one snapshot a write, not one each.
-import type { CompletedHistory, RegistrySnapshot } from '../../engine/master/options.ts';
+import type { CompletedHistory } from '../../engine/master/options.ts';
+import type { HostRegistrySnapshot } from '../master/registry.ts';
 import { type ChunkedNode, ConflictError, chunkedNode } from './chunked-node.ts';
 import type { ZkSession } from './session.ts';
 
 /** A registry kept in ZooKeeper. */
 export interface ZkRegistryStore {
   /** Reads the snapshot with its history (undefined when none was written yet). */
-  load(): Promise<RegistrySnapshot | undefined>;
+  load(): Promise<HostRegistrySnapshot | undefined>;
   /** Writes `snapshot` (without its history) after the writes before it. */
-  save(snapshot: RegistrySnapshot | (() => RegistrySnapshot)): void;
+  save(snapshot: HostRegistrySnapshot | (() => HostRegistrySnapshot)): void;
   /** Writes the history after the history writes before it. */
   saveHistory(history: CompletedHistory): void;
   /** Resolves once every write asked for so far is done. */
@@ -63,7 +64,7 @@ export function createZkRegistryStore(
   const historyWrites = coalesced(history, onConflict);
   return {
     async load() {
-      const snapshot = (await registry.read()) as RegistrySnapshot | undefined;
+      const snapshot = (await registry.read()) as HostRegistrySnapshot | undefined;
       const kept = (await history.read()) as CompletedHistory | undefined;
       if (snapshot === undefined && kept === undefined) return undefined;
       return { ...snapshot, ...(kept === undefined ? {} : { history: kept }) };
