@@ -17,8 +17,14 @@
 // `r ID` there and closes it before the exec; with READY_IN_CHILD 1 the forked child does so itself.
 // When the agent goes (the pipe to the forker closes), the forker exits and leaves the containers
 // running, as the agent's own children would be: a restarted agent finds them by their cgroups.
+// When the forker goes while the agent runs (killed, or it crashed), every fork not yet ready fails
+// naming the forker (its child, if there was one, is killed and the launcher removes its cgroup);
+// containers already running go on, each watched through /proc until its first process ends; the
+// next fork starts a new forker.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { cgroup_watch_poll_ms } from '../constants.ts';
 import type { ExitResult } from './launcher.ts';
 
 const forker_script = String.raw`
@@ -130,6 +136,8 @@ export interface ContainerForker {
    * (then `exited` tells how); rejects when it could not be set up (nothing of it runs then).
    */
   fork(id: string, request: ForkRequest): Promise<ForkedProcess>;
+  /** The pid of the forker while one runs. */
+  pid(): number | undefined;
 }
 
 const hex = (text: string): string => Buffer.from(text, 'utf8').toString('hex');
@@ -139,6 +147,35 @@ const unhex = (text: string): string => Buffer.from(text, 'hex').toString('utf8'
 const signal_names = new Map<number, string>();
 for (const [name, number] of Object.entries(constants.signals)) {
   if (!signal_names.has(number)) signal_names.set(number, name);
+}
+
+/** The state and start time of a process (fields 3 and 22 of /proc/PID/stat); undefined once gone. */
+async function processStat(pid: number): Promise<{ state: string; start: string } | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', start: fields[19] ?? '' };
+}
+
+/**
+ * Calls `ended` once process `pid` (no longer the forker's child, so nobody here can wait for it)
+ * has ended: gone from /proc, a zombie, or its pid taken by a process started later. The watch
+ * keeps the agent alive while `held` says so.
+ */
+function watchUntilEnded(pid: number, held: () => boolean, ended: () => void): void {
+  let start: string | undefined;
+  const check = (): void => {
+    void processStat(pid).then((stat) => {
+      start ??= stat?.start;
+      if (stat === undefined || stat.state === 'Z' || stat.start !== start) {
+        ended();
+        return;
+      }
+      const timer = setTimeout(check, cgroup_watch_poll_ms);
+      if (!held()) timer.unref();
+    });
+  };
+  check();
 }
 
 /** What the agent holds of a fork until its first process ends. */
@@ -153,6 +190,15 @@ interface Fork {
   /** Still keeps the agent alive. */
   held: boolean;
   exited: Promise<ExitResult>;
+}
+
+/** Sends SIGKILL to `pid`, which may have ended already. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // It ended meanwhile.
+  }
 }
 
 /** A forker run by the given perl. */
@@ -226,24 +272,45 @@ export function createContainerForker(perl: string): ContainerForker {
       }
     });
     started.stdin?.on('error', () => {});
-    started.on('error', () => {});
-    started.once('exit', (code, signal) => {
+    let over = false;
+    const gone = (how: string): void => {
+      if (over) return;
+      over = true;
       if (child === started) child = undefined;
-      // What it still held can no longer be told: those launches fail, and a first process
-      // already running ends for the agent as unknown (its cgroup still holds what is left of it).
+      // A fork not yet ready fails (its child, forked or not, is killed: the launcher then removes
+      // the cgroup it may have joined). A first process already running goes on, watched through
+      // /proc; how it ended is then unknown here (the exit-status wrapper's record tells it).
       for (const [id, fork] of forks) {
         forks.delete(id);
-        fork.error ??= new Error(`the container forker ended (${signal ?? code})`);
-        settle(fork);
-        unhold(fork);
-        fork.ended({ signal: 'UNKNOWN' });
+        if (!fork.settled) {
+          fork.error ??= new Error(`the container forker (pid ${started.pid ?? 'none'}) ${how}`);
+          if (fork.pid !== undefined) killQuietly(fork.pid);
+          settle(fork);
+          unhold(fork);
+          fork.ended({ signal: 'UNKNOWN' });
+          continue;
+        }
+        const pid = fork.pid!;
+        watchUntilEnded(
+          pid,
+          () => fork.held,
+          () => {
+            unhold(fork);
+            fork.ended({ signal: 'UNKNOWN' });
+          },
+        );
       }
-    });
+    };
+    started.on('error', (error) => gone(`could not run: ${error.message}`));
+    started.once('exit', (code, signal) =>
+      gone(signal !== null ? `was killed by ${signal}` : `exited with code ${code}`),
+    );
     return started;
   };
 
   return {
     nextId: () => `${next++}`,
+    pid: () => child?.pid,
     readyLine: (id) => `r ${hex(id)}`,
     fork(id, request) {
       child ??= start();

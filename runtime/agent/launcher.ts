@@ -101,4 +101,6 @@ export interface Launcher {
    * (orphans nothing manages any more); answers what it destroyed.
    */
   destroyOrphans?(known: readonly ContainerRecord[]): Promise<string[]>;
+  /** The pid of the process that forks containers, while one runs (the linux launcher's forker). */
+  forkerPid?(): number | undefined;
 }

@@ -397,6 +397,7 @@ export function createLinuxLauncher(options: LinuxLauncherOptions): Launcher {
     isolation: options.isolation,
     launch,
     recover,
+    forkerPid: () => forker?.pid(),
     async destroyOrphans(known) {
       const named = new Set(known.map((record) => record.cgroup).filter((name) => name !== undefined));
       const orphans = (await cgroups.list()).filter((name) => !named.has(name));
