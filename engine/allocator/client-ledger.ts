@@ -148,17 +148,24 @@ export class ClientLedger {
 
   /** `allocated` for a client whose record the caller already holds (saves a lookup per allocation). */
   allocatedTo(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
-    const client = record.path;
-    this.check(client, agentId, amounts);
+    this.countAllocated(record, agentId, amounts);
+    addInto(record.allocation, amounts);
+    return record;
+  }
+
+  /**
+   * `allocatedTo` except summing into `record.allocation`: for a sorter that keeps the sums itself
+   * (the DRF sorter, in slot vectors). Checks the amounts, records them on the agent, counts the call.
+   */
+  countAllocated(record: ClientRecord, agentId: string, amounts: Quantities): void {
+    this.check(record.path, agentId, amounts);
     if (this.trackAgents) {
       // Quantities are values: the first holding on an agent keeps the caller's object, uncopied,
       // which is the common case (one offer per agent and client) and allocates nothing.
       const held = record.agents.get(agentId);
       record.agents.set(agentId, held === undefined ? amounts : addQuantities(held, amounts));
     }
-    addInto(record.allocation, amounts);
     record.count++;
-    return record;
   }
 
   /** Records resources given back on an agent; throws if the client holds less there. */
@@ -168,18 +175,23 @@ export class ClientLedger {
 
   /** `unallocated` for a client whose record the caller already holds. */
   unallocatedFrom(record: ClientRecord, agentId: string, amounts: Quantities): ClientRecord {
+    this.countUnallocated(record, agentId, amounts);
+    subtractFrom(record.allocation, amounts);
+    return record;
+  }
+
+  /** `unallocatedFrom` except subtracting from `record.allocation` (see countAllocated). */
+  countUnallocated(record: ClientRecord, agentId: string, amounts: Quantities): void {
     const client = record.path;
     if (!this.trackAgents) {
       this.check(client, agentId, amounts);
-      subtractFrom(record.allocation, amounts);
-      return record;
+      return;
     }
     const exact = record.agents.get(agentId);
     if (exact === amounts) {
       // All the client holds there goes back, as the very object it came as (checked then).
       record.agents.delete(agentId);
-      subtractFrom(record.allocation, amounts);
-      return record;
+      return;
     }
     checkAmounts(client, agentId, amounts);
     const held = exact ?? {};
@@ -192,8 +204,6 @@ export class ClientLedger {
     const left = subtractQuantities(held, amounts);
     if (isEmptyQuantities(left)) record.agents.delete(agentId);
     else record.agents.set(agentId, left);
-    subtractFrom(record.allocation, amounts);
-    return record;
   }
 
   /** checkAmounts, once for the same amounts passed again. */

@@ -13,11 +13,15 @@
 // Each path has an inner node and each client a leaf below the inner node of its own path, so a
 // flat client `f` is the inner node `f` with one leaf. This orders exactly as Mesos's tree, where a
 // client is a leaf unless it also has sub-roles and then a virtual leaf: a lone leaf and its inner
-// node share path, weight, allocation and count. While the leaf is its inner node's only child, the
-// inner node uses the leaf's allocation object itself, so an allocation sums once instead of twice.
+// node share path, weight, allocation and count.
+//
+// What each node holds is a vector over the resource names the sorter has met (amount-slots.ts), so
+// an allocation adds a few numbers per node and a share is a loop over them; the sorter keeps these
+// sums itself, and the ledger's records only count calls (and, when asked, check them per agent).
 import type { Quantities } from '../quantities.ts';
-import { addInto, type ClientRecord, LedgerSorter, subtractFrom } from './client-ledger.ts';
-import { dominantShare, type ShareFunction } from './share.ts';
+import { AmountSlots, growVector, type SlotVector } from './amount-slots.ts';
+import { type ClientRecord, LedgerSorter } from './client-ledger.ts';
+import { assetShare, dominantShare, type ShareFunction } from './share.ts';
 import { type FiledNode, FilingKeys, SiblingList } from './sibling-list.ts';
 
 /** Options of a DRF sorter. */
@@ -41,11 +45,8 @@ interface DrfNode extends FiledNode {
   readonly ordered: SiblingList<DrfNode>;
   /** The client of a leaf, undefined for inner nodes. */
   readonly record: ClientRecord | undefined;
-  /**
-   * What the subtree holds. A leaf's is its client's record's, which the ledger updates; an inner node
-   * created for a client's leaf shares that object until it gets another child.
-   */
-  allocation: Record<string, number>;
+  /** What the subtree holds, over the sorter's resource slots. */
+  readonly amounts: SlotVector;
   count: number;
   /** Number of active clients in the subtree. */
   active: number;
@@ -84,9 +85,24 @@ export class DrfSorter extends LedgerSorter {
    * then tells the sorter what it was allocated, so the second lookup by id is mostly this one.
    */
   private lastLeaf: DrfNode | undefined;
+  /** The resource names met, as slots of the nodes' amounts and of the total. */
+  private readonly slots: AmountSlots;
+  /** The ledger's total over the slots. */
+  private total: Float64Array;
+  /** How shares are measured on slots: the two share functions meso has, or any other on records. */
+  private readonly shareKind: 'dominant' | 'asset' | 'other';
 
   constructor(options: DrfSorterOptions = {}) {
     super(options.share ?? dominantShare, options.trackAgents ?? true);
+    this.slots = new AmountSlots((capacity) => {
+      for (const node of this.nodes) growVector(node.amounts, capacity);
+      const total = new Float64Array(capacity);
+      total.set(this.total);
+      this.total = total;
+    });
+    this.total = new Float64Array(this.slots.capacity);
+    this.shareKind =
+      this.shareOf === dominantShare ? 'dominant' : this.shareOf === assetShare ? 'asset' : 'other';
     this.root = this.makeNode('', undefined, undefined);
   }
 
@@ -100,7 +116,6 @@ export class DrfSorter extends LedgerSorter {
       path = path === '' ? segment : `${path}/${segment}`;
       let node = parent.children.get(segment);
       if (node === undefined) {
-        this.unshareAllocation(parent);
         node = this.makeNode(path, parent, undefined);
         parent.children.set(segment, node);
         this.inners.set(path, node);
@@ -108,8 +123,6 @@ export class DrfSorter extends LedgerSorter {
       parent = node;
     }
     const leaf = this.makeNode(client, parent, record);
-    // An inner node made just now for this leaf holds nothing else (the record is new and empty).
-    if (parent.children.size === 0) parent.allocation = record.allocation;
     parent.children.set('', leaf);
     this.leaves.set(client, leaf);
     this.changeActive(leaf, 1);
@@ -124,7 +137,7 @@ export class DrfSorter extends LedgerSorter {
     const record = this.ledger.remove(client);
     const home = leaf.parent!;
     for (let node = home; node !== this.root; node = node.parent!) {
-      if (node.allocation !== record.allocation) subtractFrom(node.allocation, record.allocation);
+      this.slots.subtractVector(node.amounts, leaf.amounts);
       node.count -= record.count;
     }
     this.refile(home);
@@ -171,10 +184,12 @@ export class DrfSorter extends LedgerSorter {
   override allocated(client: string, agentId: string, quantities: Quantities): void {
     this.checkIdle();
     const leaf = this.leafOf(client);
-    const own = this.ledger.allocatedTo(leaf.record!, agentId, quantities).allocation;
+    this.ledger.countAllocated(leaf.record!, agentId, quantities);
+    const slots = this.slots;
+    slots.add(leaf.amounts, quantities);
     leaf.count++;
     for (let node = leaf.parent!; node !== this.root; node = node.parent!) {
-      if (node.allocation !== own) addInto(node.allocation, quantities);
+      slots.add(node.amounts, quantities);
       node.count++;
     }
     this.markStale(leaf);
@@ -183,9 +198,11 @@ export class DrfSorter extends LedgerSorter {
   override unallocated(client: string, agentId: string, quantities: Quantities): void {
     this.checkIdle();
     const leaf = this.leafOf(client);
-    const own = this.ledger.unallocatedFrom(leaf.record!, agentId, quantities).allocation;
+    this.ledger.countUnallocated(leaf.record!, agentId, quantities);
+    const slots = this.slots;
+    slots.subtract(leaf.amounts, quantities);
     for (let node = leaf.parent!; node !== this.root; node = node.parent!) {
-      if (node.allocation !== own) subtractFrom(node.allocation, quantities);
+      slots.subtract(node.amounts, quantities);
     }
     this.markStale(leaf);
   }
@@ -193,12 +210,14 @@ export class DrfSorter extends LedgerSorter {
   override addTotal(agentId: string, quantities: Quantities): void {
     this.checkIdle();
     super.addTotal(agentId, quantities);
+    this.refreshTotal();
     this.sharesDirty = true;
   }
 
   override removeTotal(agentId: string, quantities: Quantities): void {
     this.checkIdle();
     super.removeTotal(agentId, quantities);
+    this.refreshTotal();
     this.sharesDirty = true;
   }
 
@@ -258,7 +277,7 @@ export class DrfSorter extends LedgerSorter {
       children: new Map(),
       ordered: new SiblingList(this.nodes, this.keys),
       record,
-      allocation: record?.allocation ?? {},
+      amounts: this.slots.vector(),
       count: 0,
       active: 0,
       weight: this.ledger.weight(path),
@@ -269,10 +288,28 @@ export class DrfSorter extends LedgerSorter {
     return node;
   }
 
-  /** Gives an inner node that shares its leaf's allocation an object of its own (it gets a sub-role). */
-  private unshareAllocation(node: DrfNode): void {
-    const leaf = node.children.get('');
-    if (leaf !== undefined && node.allocation === leaf.allocation) node.allocation = { ...leaf.allocation };
+  /** The ledger's total read into the slot vector (totals change when agents come and go). */
+  private refreshTotal(): void {
+    const total = this.ledger.total;
+    for (const name in total) this.slots.slot(name);
+    const vector = new Float64Array(this.slots.capacity);
+    for (const name in total) vector[this.slots.slot(name)] = total[name] ?? 0;
+    this.total = vector;
+  }
+
+  /** The share of what a node holds, as the sorter's share function measures it on a record. */
+  private shareOfAmounts(amounts: SlotVector): number {
+    if (this.shareKind === 'dominant') return this.slots.dominant(amounts, this.total);
+    if (this.shareKind === 'asset') return this.slots.asset(amounts, this.total);
+    return this.shareOf(this.slots.record(amounts), this.ledger.total);
+  }
+
+  override share(client: string): number {
+    return this.shareOfAmounts(this.leafOf(client).amounts) / this.ledger.weight(client);
+  }
+
+  override allocation(client: string): Quantities {
+    return this.slots.record(this.leafOf(client).amounts);
   }
 
   private dropNode(node: DrfNode): void {
@@ -295,7 +332,7 @@ export class DrfSorter extends LedgerSorter {
   }
 
   private keyShareOf(node: DrfNode): number {
-    return this.shareOf(node.allocation, this.ledger.total) / node.weight;
+    return this.shareOfAmounts(node.amounts) / node.weight;
   }
 
   /** Adds `delta` active clients to a leaf and its ancestors, filing nodes that gain or lose all. */
