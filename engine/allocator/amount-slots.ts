@@ -14,12 +14,6 @@ export interface SlotVector {
   seqs: Float64Array;
 }
 
-/** One Quantities object read as slots: its names' slots and amounts, in its own name order. */
-interface Converted {
-  readonly slots: Int32Array;
-  readonly values: Float64Array;
-}
-
 /** The names one sorter has met, by slot, and the last quantities it read as slots. */
 export class AmountSlots {
   readonly names: string[] = [];
@@ -30,8 +24,14 @@ export class AmountSlots {
   byName: Int32Array = new Int32Array(0);
   /** Count of names coming into vectors, for the order of names in built records. */
   private seq = 0;
+  /**
+   * The last quantities read as slots: their names' slots and amounts in their own name order, the
+   * first `lastCount` entries of two buffers reused for every read (nothing is allocated per call).
+   */
   private lastAmounts: Quantities | undefined;
-  private last: Converted = { slots: new Int32Array(0), values: new Float64Array(0) };
+  private lastSlots = new Int32Array(8);
+  private lastValues = new Float64Array(8);
+  private lastCount = 0;
   /** Called with the new capacity when it grows, so owners grow their vectors. */
   private readonly onGrow: (capacity: number) => void;
 
@@ -60,30 +60,40 @@ export class AmountSlots {
     return slot;
   }
 
-  /** The amounts as slots; the same object read last time is not read again (quantities are values). */
-  private convert(amounts: Quantities): Converted {
-    if (amounts === this.lastAmounts) return this.last;
+  /**
+   * Reads the amounts into the last-read buffers; the same object read last time is not read again
+   * (quantities are values, never mutated). Returns the number of names.
+   */
+  private convert(amounts: Quantities): number {
+    if (amounts === this.lastAmounts) return this.lastCount;
+    this.lastAmounts = undefined;
     let n = 0;
-    for (const _ in amounts) n++;
-    const slots = new Int32Array(n);
-    const values = new Float64Array(n);
-    let i = 0;
     for (const name in amounts) {
-      slots[i] = this.slot(name);
-      values[i] = amounts[name] ?? 0;
-      i++;
+      if (n === this.lastSlots.length) {
+        const slots = new Int32Array(2 * n);
+        slots.set(this.lastSlots);
+        this.lastSlots = slots;
+        const values = new Float64Array(2 * n);
+        values.set(this.lastValues);
+        this.lastValues = values;
+      }
+      this.lastSlots[n] = this.slot(name);
+      this.lastValues[n] = amounts[name] ?? 0;
+      n++;
     }
-    this.last = { slots, values };
+    this.lastCount = n;
     this.lastAmounts = amounts;
-    return this.last;
+    return n;
   }
 
   /** Adds `amounts` into the vector, as addInto does into a record. */
   add(target: SlotVector, amounts: Quantities): void {
-    const { slots, values } = this.convert(amounts);
+    const n = this.convert(amounts);
+    const slots = this.lastSlots;
+    const values = this.lastValues;
     const vals = target.vals;
     const seqs = target.seqs;
-    for (let i = 0; i < slots.length; i++) {
+    for (let i = 0; i < n; i++) {
       const s = slots[i]!;
       vals[s] = roundScalar(vals[s]! + values[i]!);
       if (seqs[s] === 0) seqs[s] = ++this.seq;
@@ -92,8 +102,8 @@ export class AmountSlots {
 
   /** Subtracts `amounts` from the vector, as subtractFrom does from a record (zero or less is gone). */
   subtract(target: SlotVector, amounts: Quantities): void {
-    const { slots, values } = this.convert(amounts);
-    this.subtractSlots(target, slots, values);
+    const n = this.convert(amounts);
+    this.subtractSlots(target, this.lastSlots, this.lastValues, n);
   }
 
   /** Subtracts one vector's present amounts from another, as subtractFrom(target, record of `from`). */
@@ -101,13 +111,13 @@ export class AmountSlots {
     const order = presentInOrder(from);
     const slots = Int32Array.from(order);
     const values = Float64Array.from(order, (s) => from.vals[s]!);
-    this.subtractSlots(target, slots, values);
+    this.subtractSlots(target, slots, values, slots.length);
   }
 
-  private subtractSlots(target: SlotVector, slots: Int32Array, values: Float64Array): void {
+  private subtractSlots(target: SlotVector, slots: Int32Array, values: Float64Array, n: number): void {
     const vals = target.vals;
     const seqs = target.seqs;
-    for (let i = 0; i < slots.length; i++) {
+    for (let i = 0; i < n; i++) {
       const s = slots[i]!;
       const left = roundScalar(vals[s]! - values[i]!);
       // A name absent is 0 and amounts are at least 0, so only a present name is left above 0.

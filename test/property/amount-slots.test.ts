@@ -9,9 +9,9 @@ import type { Quantities } from '../../engine/quantities.ts';
 // (fixed-point), the same names present in the same order when read back as a record, and the same
 // dominant and asset shares against a total.
 
-const names = ['cpus', 'mem', 'disk', 'gpus', 'a.b', 'z', 'B', '10'];
+const names = ['cpus', 'mem', 'disk', 'gpus', 'a.b', 'z', 'B', '10', 'n1', 'n2', 'n3', 'n4'];
 const amountsArb: fc.Arbitrary<Quantities> = fc
-  .uniqueArray(fc.constantFrom(...names), { maxLength: 5 })
+  .uniqueArray(fc.constantFrom(...names), { maxLength: 10 })
   .chain((keys) =>
     fc
       .tuple(
