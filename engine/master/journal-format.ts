@@ -34,6 +34,15 @@ export interface JournalHeader {
     readonly completed_frameworks_max?: number;
     /** The roles frameworks may subscribe in (`--roles`); absent when any. */
     readonly roles?: readonly string[];
+    /** The timings the master was given (`--offer_timeout` ...); absent ones took their defaults. */
+    readonly timing?: {
+      readonly agent_reregister_timeout_ms?: number;
+      readonly offer_timeout_ms?: number;
+      readonly agent_ping_timeout_ms?: number;
+      readonly max_agent_ping_timeouts?: number;
+    };
+    /** Whether the master emitted history effects (it kept a registry); absent: it did not. */
+    readonly history_effects?: boolean;
   };
   /** The registry this run's master was built from (a restart, an election); absent when it started empty. */
   readonly recovered?: RegistrySnapshot;

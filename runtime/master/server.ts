@@ -353,6 +353,8 @@ function assemble(
             completed_tasks_per_framework_max,
             completed_frameworks_max,
             ...(s.roles === undefined ? {} : { roles: s.roles }),
+            ...(Object.values(t).every((v) => v === undefined) ? {} : { timing: t }),
+            ...(persistence === undefined ? {} : { history_effects: true }),
           },
           ...(recovered === undefined ? {} : { recovered }),
         });

@@ -11,7 +11,7 @@ import { createMaster, type Master } from '../../engine/master/master.ts';
 import type { MasterOptions } from '../../engine/master/options.ts';
 import { createRng } from '../../engine/rng.ts';
 
-/** The engine master options a journal's header names (or `policy` in place of its own); caps an older header lacks take their defaults. */
+/** The engine master options a journal's header names (or `policy` in place of its own); what an older header lacks takes its default. */
 export function replayOptionsOf(header: JournalHeader, policy?: PolicyName): MasterOptions {
   const h = header.master;
   return {
@@ -34,6 +34,17 @@ export function replayOptionsOf(header: JournalHeader, policy?: PolicyName): Mas
       : { completedFrameworksMax: h.completed_frameworks_max }),
     ...(header.recovered === undefined ? {} : { recovered: header.recovered }),
     ...(h.roles === undefined ? {} : { roles: h.roles }),
+    ...(h.timing?.agent_reregister_timeout_ms === undefined
+      ? {}
+      : { agentReregisterTimeoutMs: h.timing.agent_reregister_timeout_ms }),
+    ...(h.timing?.offer_timeout_ms === undefined ? {} : { offerTimeoutMs: h.timing.offer_timeout_ms }),
+    ...(h.timing?.agent_ping_timeout_ms === undefined
+      ? {}
+      : { agentPingTimeoutMs: h.timing.agent_ping_timeout_ms }),
+    ...(h.timing?.max_agent_ping_timeouts === undefined
+      ? {}
+      : { agentPingMissesMax: h.timing.max_agent_ping_timeouts }),
+    ...(h.history_effects === true ? { historyEffects: true } : {}),
   };
 }
 

@@ -92,6 +92,28 @@ describe('meso replay', () => {
     expect(printed).toContain('web: share (mean)');
   });
 
+  it('replays a master run with its own timings: an offer held past --offer_timeout is rescinded again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meso-replay-'));
+    dirs.push(dir);
+    const journal = join(dir, 'master.ndjson');
+    const m = await live.start({ journal, offer_timeout_ms: 200, agent_ping_timeout_ms: 60_000 });
+    const liveTrace: TraceEvent[] = [];
+    m.feed.on('trace', (event) => liveTrace.push(event));
+    await live.agent('agent-a', 'cpus:4;mem:4096');
+    const holder = await live.framework('holder');
+    await holder.stream.events.next((e) => e.type === 'OFFERS');
+    await holder.stream.events.next((e) => e.type === 'RESCIND');
+    await live.stop();
+    expect(JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]!).master.timing).toEqual({
+      offer_timeout_ms: 200,
+      agent_ping_timeout_ms: 60_000,
+    });
+    const out = join(dir, 'replay');
+    expect(runReplayCommand(journal, { out, stdout: () => undefined })).toBe(0);
+    expect(liveTrace.some((e) => e.type === 'offer_rescinded')).toBe(true);
+    expect(readFileSync(join(out, 'trace.ndjson'), 'utf8')).toBe(traceText(liveTrace));
+  });
+
   it('refuses an unknown policy and a journal that is not one, naming what was wrong', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meso-replay-'));
     dirs.push(dir);
