@@ -4,8 +4,12 @@
 // show. It prints the master's URL and runs until SIGINT or SIGTERM, then stops everything: the
 // demo framework tears down, the agents kill what they run (the work of checkpointing frameworks
 // too: unlike a `meso agent` process, a local cluster owns its agents and leaves nothing behind),
-// the master stops. With --zk it runs several masters in a ZooKeeper group (local-ha.ts).
-import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+// the master stops. With --zk it runs several masters in a ZooKeeper group (local-ha.ts). With
+// --authenticate it writes a credentials file of random secrets (mode 0600) into its work_dir and
+// runs authenticated throughout: the master requires credentials of frameworks, agents and every
+// HTTP caller, and its agents and demo framework present their own.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { agent_ports_default } from '../engine/constants.ts';
@@ -15,8 +19,11 @@ import { createTaskLauncher } from '../engine/scheduling/task-launcher.ts';
 import { type RunningAgent, startAgent } from '../runtime/agent/agent.ts';
 import { offerableDiskMb, offerableMemoryMb } from '../runtime/agent/resources.ts';
 import { type LogLevel, log_levels } from '../runtime/log.ts';
+import { readAclsFile } from '../runtime/master/acls.ts';
+import { readRateLimitsFlag } from '../runtime/master/rate-limits.ts';
 import type { RunningMaster } from '../runtime/master/server.ts';
 import { type LiveFramework, runLiveFramework } from '../runtime/sdk/live-framework.ts';
+import type { Credential } from '../runtime/wire/credentials.ts';
 import type { ZkMasterDetector } from '../runtime/zk/detector.ts';
 import { followMaster } from '../runtime/zk/follow.ts';
 import { countOf, portOf, serverTlsOption, untilStopSignal } from './flags.ts';
@@ -42,6 +49,11 @@ export interface LocalCommandOptions extends LocalHaOptions {
   readonly log_level?: string;
   readonly max_completed_tasks_per_framework?: string | number;
   readonly max_completed_frameworks?: string | number;
+  /** Generate credentials and require them of frameworks, agents and HTTP callers. */
+  readonly authenticate?: boolean;
+  /** The master's --acls file and --rate_limits, passed on to it. */
+  readonly acls?: string;
+  readonly rate_limits?: string;
 }
 
 /** A running local cluster. */
@@ -53,8 +65,41 @@ export interface LocalCluster {
   readonly agents: readonly RunningAgent[];
   readonly demo: LiveFramework | undefined;
   readonly work_dir: string;
+  /** With --authenticate: the credentials file (in work_dir) and the principals in it. */
+  readonly credentials: LocalCredentials | undefined;
   /** Stops the demo, the agents and the master, and removes a temp work_dir. */
   stop(): Promise<void>;
+}
+
+/** The credentials a local cluster made for itself with --authenticate. */
+export interface LocalCredentials {
+  /** The file holding them, in Mesos's JSON credentials format, mode 0600. */
+  readonly file: string;
+  readonly agents: readonly Credential[];
+  readonly demo: Credential;
+  /** For people and tools calling the master's endpoints. */
+  readonly operator: Credential;
+}
+
+/** A fresh random secret. */
+function secret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Makes a credential for each agent, the demo framework and an operator and writes them, 0600. */
+async function writeLocalCredentials(work_dir: string, agents: number): Promise<LocalCredentials> {
+  const file = join(work_dir, 'credentials.json');
+  const credentials: LocalCredentials = {
+    file,
+    agents: Array.from({ length: agents }, (_, i) => ({ principal: `agent-${i + 1}`, secret: secret() })),
+    demo: { principal: 'demo', secret: secret() },
+    operator: { principal: 'operator', secret: secret() },
+  };
+  const all = [...credentials.agents, credentials.demo, credentials.operator];
+  // A file of an earlier run goes first, so the new one is created 0600 and never was otherwise.
+  await rm(file, { force: true });
+  await writeFile(file, `${JSON.stringify({ credentials: all }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return credentials;
 }
 
 /** The demo framework: a task launcher that keeps at most a few short tasks running. */
@@ -103,6 +148,11 @@ function settingsOf(opts: LocalCommandOptions) {
     demo: opts.demo !== false,
     log_level: (opts.log_level ?? 'warn') as LogLevel,
     ...(opts.resources === undefined ? {} : { resources: opts.resources }),
+    authenticate: opts.authenticate === true,
+    security: {
+      ...(opts.acls === undefined ? {} : { acls: readAclsFile(opts.acls) }),
+      ...(opts.rate_limits === undefined ? {} : { rate_limits: readRateLimitsFlag(opts.rate_limits) }),
+    },
     // Masters and agents serve TLS, and everyone dials it, as LIBPROCESS_SSL_* say.
     tls: serverTlsOption(),
     caps: {
@@ -171,12 +221,30 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
   const work_dir = temporary ? await mkdtemp(join(tmpdir(), 'meso-local-')) : resolve(opts.work_dir!);
   await mkdir(work_dir, { recursive: true });
   const { ip, log_level } = settings;
+  const credentials = settings.authenticate
+    ? await writeLocalCredentials(work_dir, settings.agents).catch(async (error: unknown) => {
+        if (temporary) await rm(work_dir, { recursive: true, force: true });
+        throw error;
+      })
+    : undefined;
+  const authentication =
+    credentials === undefined
+      ? {}
+      : {
+          credentials: [...credentials.agents, credentials.demo, credentials.operator],
+          authenticate_frameworks: true,
+          authenticate_agents: true,
+          authenticate_http_readonly: true,
+          authenticate_http_readwrite: true,
+        };
   const group = await startLocalMasters(opts, {
     ip,
     port: settings.port,
     log_level,
     ...settings.caps,
     ...settings.tls,
+    ...settings.security,
+    ...authentication,
   }).catch(async (error: unknown) => {
     if (temporary) await rm(work_dir, { recursive: true, force: true });
     throw error;
@@ -201,6 +269,7 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
         log_level,
         registration_backoff_ms_min: 100,
         ...settings.tls,
+        ...(credentials === undefined ? {} : { credential: credentials.agents[i]! }),
         resources: machine === undefined ? settings.resources : machineShare(machine, settings.agents, i),
       }),
     ),
@@ -221,7 +290,10 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
     ? runLiveFramework({
         master: group.address,
         logic: demoFrameworkLogic(),
-        client: { tls: settings.tls.tls ?? false },
+        client: {
+          tls: settings.tls.tls ?? false,
+          ...(credentials === undefined ? {} : { credential: credentials.demo }),
+        },
       })
     : undefined;
   let stopping: Promise<void> | undefined;
@@ -244,6 +316,7 @@ export async function startLocalCluster(opts: LocalCommandOptions): Promise<Loca
     agents,
     demo,
     work_dir,
+    credentials,
     stop() {
       stopping ??= stop();
       return stopping;
@@ -263,6 +336,11 @@ export async function runLocalCommand(opts: LocalCommandOptions): Promise<number
   }
   out(`meso local: master ${leader.url} with ${cluster.agents.length} agents`);
   out(`meso local: state at ${leader.url}/master/state; work_dir ${cluster.work_dir}`);
+  if (cluster.credentials !== undefined) {
+    const { file, operator } = cluster.credentials;
+    out(`meso local: authentication on; principals and secrets in ${file} (mode 0600)`);
+    out(`meso local: call the master as principal '${operator.principal}' with its secret from that file`);
+  }
   if (cluster.demo !== undefined) out('meso local: a demo framework keeps a few short tasks running');
   out('meso local: Ctrl-C stops everything');
   await untilStopSignal();

@@ -170,6 +170,14 @@ program
   )
   .option('--demo', 'run the demo framework (the default)')
   .option('--no-demo', 'run no demo framework')
+  .option(
+    '--authenticate',
+    'generate credentials (mode 0600, in the work_dir) and require them of frameworks, agents and HTTP',
+  )
+  .addOption(flag('acls', "the master's ACLs: a file of Mesos's ACL JSON"))
+  .addOption(
+    flag('rate_limits', "the master's RateLimits JSON, or a file of it: calls a second per principal"),
+  )
   .action((opts: LocalCommandOptions) =>
     runCommand('local', async () => (await import('./local.ts')).runLocalCommand(opts)),
   );

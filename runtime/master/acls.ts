@@ -95,7 +95,13 @@ export function parseAcls(text: string, what = 'acls'): Acls {
 
 /** Reads `--acls=FILE`. */
 export function readAclsFile(path: string): Acls {
-  return parseAcls(readFileSync(path, 'utf8'), `--acls ${path}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`--acls file ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseAcls(text, `--acls ${path}`);
 }
 
 /** Whether a rule's entity applies to the request's (Mesos's `matches`). */

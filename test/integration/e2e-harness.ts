@@ -75,10 +75,10 @@ export async function eventually(
   }
 }
 
-/** GETs a JSON endpoint on 127.0.0.1. */
-export function getJson(port: number, path: string): Promise<Json> {
+/** GETs a JSON endpoint on 127.0.0.1 (with `headers`, e.g. authorization, when given). */
+export function getJson(port: number, path: string, headers: Record<string, string> = {}): Promise<Json> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
