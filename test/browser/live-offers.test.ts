@@ -1,6 +1,7 @@
 // The live offer flow (#/offers) in a real browser, over the master's GET /master/events stream:
 // against `meso local` (its agent and demo framework) offers flow into the diagram and the rates
-// per framework, pause holds the picture while the counts go on and step moves it on; against two
+// per framework, pause holds the picture while the counts go on and step moves it on, play runs a
+// held picture back to the stream at the chosen speed; against two
 // masters in a ZooKeeper group, a page opened at the standby follows the leader, shows the master
 // gone when the leader is killed, follows the standby once it leads (offers flowing from it), and
 // comes back when the master it was opened at is restarted.
@@ -33,11 +34,17 @@ async function total(page: Page, kind: 'made' | 'accepted' | 'declined' | 'launc
   return Number((await page.locator('[data-totals]').getAttribute(`data-${kind}`)) ?? 0);
 }
 
+/** The seconds a held or playing picture is behind the master, from the held line's text. */
+function behind(text: string | null): number {
+  const m = /(\d+) s behind the master$/.exec(text ?? '');
+  return m === null ? Number.NaN : Number(m[1]);
+}
+
 const streamState = (page: Page) => page.locator('[data-offer-stream]').getAttribute('data-offer-stream');
 const streamText = (page: Page) => page.locator('[data-offer-stream]').textContent();
 
 describe('the live offer flow', () => {
-  it('shows the offers of meso local flowing, per framework, with pause and step', async () => {
+  it('shows the offers of meso local flowing, per framework, with pause, step, play and speed', async () => {
     const port = await freePort();
     procs.meso(['local', `--port=${port}`, '--agents=1', '--resources=cpus:2;mem:1024;disk:1024']);
     await eventually(
@@ -78,6 +85,54 @@ describe('the live offer flow', () => {
     await step.click();
     await resume.click();
     expect(await step.isEnabled()).toBe(false);
+    const play = page.getByRole('button', { name: 'Play' });
+    expect(await play.isEnabled()).toBe(false);
+
+    // Held a few seconds, then played at 4x: the gap shrinks and the picture is back with the stream.
+    const heldText = page.locator('[data-held]');
+    await pause.click();
+    await expect
+      .poll(async () => behind(await heldText.textContent()), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(6);
+    // Every text the held line shows from here on, in order.
+    await page.evaluate(() => {
+      const node = document.querySelector('[data-held]')!;
+      const seen: string[] = [];
+      (window as unknown as { heldSeen: string[] }).heldSeen = seen;
+      new MutationObserver(() => seen.push(node.textContent ?? '')).observe(node, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    await page.getByLabel('Speed', { exact: true }).selectOption('4');
+    await play.click();
+    await expect.poll(() => heldText.textContent(), { timeout: 20_000 }).toBe('');
+    expect(await pause.getAttribute('aria-pressed')).toBe('false');
+    expect(await play.getAttribute('aria-pressed')).toBe('false');
+    expect(await play.isEnabled()).toBe(false);
+    const seen = await page.evaluate(() => (window as unknown as { heldSeen: string[] }).heldSeen);
+    const playing = seen.filter((t) => t.startsWith('Playing at 4×, ')).map(behind);
+    expect(playing.length).toBeGreaterThan(0);
+    expect(playing.at(-1)!).toBeLessThan(playing[0]!);
+    expect(playing).toEqual([...playing].sort((x, y) => y - x));
+    expect(seen.at(-1)).toBe('');
+
+    // Played at 1x the gap holds; a faster speed chosen while playing takes over at once.
+    await pause.click();
+    await expect
+      .poll(async () => behind(await heldText.textContent()), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(3);
+    await page.getByLabel('Speed', { exact: true }).selectOption('1');
+    await play.click();
+    expect(await play.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Pause' }).getAttribute('aria-pressed')).toBe('false');
+    expect(await step.isEnabled()).toBe(true);
+    expect(await heldText.textContent()).toMatch(/^Playing at 1×, \d+ s behind the master$/);
+    await page.getByLabel('Speed', { exact: true }).selectOption('8');
+    expect(await heldText.textContent()).toMatch(/^(Playing at 8×, \d+ s behind the master)?$/);
+    await expect.poll(() => heldText.textContent(), { timeout: 20_000 }).toBe('');
+    expect(await page.getByRole('button', { name: 'Pause' }).getAttribute('aria-pressed')).toBe('false');
     // The window is a labelled control.
     await page.getByLabel('Window', { exact: true }).selectOption('60');
     await expect.poll(() => page.locator('table.rates caption').textContent()).toContain('last 60 s');

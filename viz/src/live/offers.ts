@@ -2,7 +2,8 @@
 // (docs/protocol.md; the operator SUBSCRIBE stream carries none), counted per framework in one-second
 // buckets, drawn as the trace viewer draws a trace's flow (charts/flow.ts) over a sliding window,
 // with the rates per framework beside it. Pause holds the picture still while the counts go on;
-// step moves a held picture on by a second; the window is chosen. The stream follows the page's
+// step moves a held picture on by a second; play runs a held picture on through the counted seconds
+// at the chosen speed until it is back with the stream, resume goes back at once; the window is chosen. The stream follows the page's
 // live link: it is read from the master the link found leading (a standby answers 307 to the
 // leader, which fetch follows), read again from the new leader when the link finds another, and
 // retried while the master is away.
@@ -25,6 +26,8 @@ import { RecordReader } from './recordio.ts';
 const stream_types = ['offer_made', 'offer_accepted', 'offer_declined', 'offer_rescinded', 'task_launched'];
 /** Windows offered, in seconds. */
 const windows_s = [5, 10, 30, 60, 300];
+/** Speeds a held picture is played at, in seconds of the master's clock per second. */
+const speeds = [1, 2, 4, 8];
 /** How often the picture is redrawn (a held one only changes in its totals). */
 const redraw_ms = 500;
 const retry_ms_min = 500;
@@ -215,7 +218,10 @@ export const offers_view: View = {
     const link = liveLink();
     const status = el('p', { class: 'muted', role: 'status', 'data-offer-stream': 'connecting' });
     const pause = el('button', { type: 'button', 'aria-pressed': 'false' }, 'Pause');
+    const play = el('button', { type: 'button', 'aria-pressed': 'false', disabled: '' }, 'Play');
     const step = el('button', { type: 'button', disabled: '' }, 'Step 1 s');
+    const speed_select = el('select', { id: 'offers-speed' });
+    for (const v of speeds) speed_select.append(new Option(`${v}×`, String(v), v === 1, v === 1));
     const window_select = el('select', { id: 'offers-window' });
     for (const s of windows_s) window_select.append(new Option(`${s} s`, String(s), s === 10, s === 10));
     const held = el('span', { class: 'muted', 'data-held': '' });
@@ -233,7 +239,10 @@ export const offers_view: View = {
         'div',
         { class: 'toolbar', role: 'group', 'aria-label': 'Offer flow controls' },
         pause,
+        play,
         step,
+        el('label', { for: 'offers-speed' }, 'Speed'),
+        speed_select,
         el('label', { for: 'offers-window' }, 'Window'),
         window_select,
         held,
@@ -246,10 +255,15 @@ export const offers_view: View = {
       status.textContent = streamText(s);
       status.dataset.offerStream = s.kind;
     });
-    /** The end of the window while paused; undefined while following the stream. */
+    /** The end of the window while held or playing; undefined while following the stream. */
     let paused_at: number | undefined;
+    /** Whether a held picture is playing on toward the stream, and the page's clock when it last moved. */
+    let playing = false;
+    let moved_ms = 0;
+    let speed = 1;
     const names = (id: string): string => link.store.frameworks.get(id)?.framework_info.name ?? id;
     const draw = (): void => {
+      advance();
       const now = stream.now();
       const to = paused_at ?? now;
       const seconds = Number(window_select.value);
@@ -274,31 +288,74 @@ export const offers_view: View = {
         `${formatCount(made)} offers made in the last ${seconds} s; ${outcomes.join(', ')} on the right`,
       );
       rates.replaceChildren(ratesTable(flows, names, seconds));
+      const behind = paused_at === undefined ? 0 : Math.max(0, Math.round((now - paused_at) / 1000));
       held.textContent =
         paused_at === undefined
           ? ''
-          : `Held ${Math.max(0, Math.round((now - paused_at) / 1000))} s behind the master`;
+          : playing
+            ? `Playing at ${speed}×, ${behind} s behind the master`
+            : `Held ${behind} s behind the master`;
     };
     // A held picture ends with the newest whole second: the second still being written would go on
     // filling while paused (the stream is in the master's time order, so earlier ones are complete).
     const lastWhole = (): number => Math.floor(stream.now() / bucket_ms) * bucket_ms - 1;
-    pause.addEventListener('click', () => {
-      if (paused_at === undefined) {
-        paused_at = lastWhole();
-        pause.textContent = 'Resume';
-        pause.setAttribute('aria-pressed', 'true');
-        step.removeAttribute('disabled');
-      } else {
-        paused_at = undefined;
-        pause.textContent = 'Pause';
-        pause.setAttribute('aria-pressed', 'false');
-        step.setAttribute('disabled', '');
+    /** The buttons as the picture is: following the stream, held, or playing on toward it. */
+    const settle = (): void => {
+      const is_held = paused_at !== undefined && !playing;
+      pause.textContent = is_held ? 'Resume' : 'Pause';
+      pause.setAttribute('aria-pressed', String(is_held));
+      play.setAttribute('aria-pressed', String(playing));
+      for (const button of [play, step]) {
+        if (paused_at === undefined) button.setAttribute('disabled', '');
+        else button.removeAttribute('disabled');
       }
+    };
+    const follow = (): void => {
+      paused_at = undefined;
+      playing = false;
+      settle();
+    };
+    /** A playing picture moved on by the time gone since it last moved, at the speed; back with the
+     * stream once it reaches the newest whole second. */
+    const advance = (): void => {
+      if (!playing || paused_at === undefined) return;
+      const t = performance.now();
+      paused_at += (t - moved_ms) * speed;
+      moved_ms = t;
+      if (!(paused_at < lastWhole())) follow();
+    };
+    pause.addEventListener('click', () => {
+      if (paused_at === undefined || playing) {
+        advance();
+        if (paused_at === undefined) paused_at = lastWhole();
+        playing = false;
+      } else follow();
+      settle();
+      draw();
+    });
+    play.addEventListener('click', () => {
+      if (paused_at === undefined) return;
+      if (playing) {
+        advance();
+        playing = false;
+      } else {
+        playing = true;
+        moved_ms = performance.now();
+      }
+      settle();
       draw();
     });
     step.addEventListener('click', () => {
       if (paused_at === undefined) return;
+      advance();
+      if (paused_at === undefined) return draw();
       paused_at = Math.min(lastWhole(), paused_at + bucket_ms);
+      draw();
+    });
+    // A new speed counts from now: the time gone so far is played at the old one.
+    speed_select.addEventListener('change', () => {
+      advance();
+      speed = Number(speed_select.value);
       draw();
     });
     window_select.addEventListener('change', draw);
