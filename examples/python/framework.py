@@ -4,16 +4,21 @@
 It speaks the v1 scheduler HTTP API directly: SUBSCRIBE opens a RecordIO stream of events
 (`<length>\\n<JSON>` repeated); every other call is a POST carrying the Mesos-Stream-Id header.
 It launches --tasks tasks of cpus:0.5;mem:64 running --command, acknowledges every status update,
-and exits 0 once all of them finished (1 if any ended otherwise, or on --timeout).
+and exits 0 once all of them finished (1 if any ended otherwise, or on --timeout). Given
+--principal and --secret-file it authenticates to a master that requires it (HTTP Basic).
 
     python3 examples/python/framework.py --master 127.0.0.1:5050 [--tasks 3] [--command CMD]
     python3 examples/python/framework.py --master zk://127.0.0.1:2181/mesos   (with kazoo)
+    python3 examples/python/framework.py --master ... --principal P --secret-file FILE
 """
 
 import argparse
+import base64
 import http.client
 import json
+import os
 import socket
+import stat
 import sys
 import time
 from urllib.parse import urlsplit
@@ -30,6 +35,28 @@ JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"
 
 def log(line):
     print(line, flush=True)
+
+
+def read_secret(path):
+    """The secret in the file at path (one line; surrounding whitespace dropped). The file must be
+    readable by its owner only, as the master's credentials file must."""
+    try:
+        mode = os.stat(path).st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ValueError("--secret-file %s may be read by others than its owner; chmod 600 it" % path)
+        with open(path, encoding="utf-8") as f:
+            secret = f.read().strip()
+    except OSError as error:
+        raise ValueError("--secret-file %s cannot be read: %s" % (path, error.strerror)) from None
+    if not secret:
+        raise ValueError("--secret-file %s is empty" % path)
+    return secret
+
+
+def basic_authorization(principal, secret):
+    """The Authorization header of HTTP Basic, as Mesos's default authenticator reads it."""
+    token = base64.b64encode(("%s:%s" % (principal, secret)).encode("utf-8")).decode("ascii")
+    return {"Authorization": "Basic " + token}
 
 
 def split_host_port(text):
@@ -79,8 +106,10 @@ def leader_in_zookeeper(url, timeout):
 class Scheduler:
     """One subscription to a master's scheduler API and the calls made on it."""
 
-    def __init__(self, master, framework_info):
+    def __init__(self, master, framework_info, authorization=None):
         self.host, self.port = split_host_port(master)
+        self.headers = dict(JSON_HEADERS, **(authorization or {}))
+        self.principal = framework_info.get("principal")
         self.path = SCHEDULER_PATH
         self.framework_info = framework_info
         self.framework_id = None
@@ -102,7 +131,7 @@ class Scheduler:
                 raise RuntimeError("could not subscribe at %s:%d before --timeout" % (self.host, self.port))
             conn = http.client.HTTPConnection(self.host, self.port, timeout=min(30, left))
             try:
-                conn.request("POST", self.path, body=body, headers=JSON_HEADERS)
+                conn.request("POST", self.path, body=body, headers=self.headers)
                 response = conn.getresponse()
             except OSError as error:
                 conn.close()
@@ -123,6 +152,12 @@ class Scheduler:
                 self.path = location.path or SCHEDULER_PATH
                 log("Redirected to the leading master at %s:%d" % (self.host, self.port))
                 continue
+            if response.status == 401:
+                if self.principal is None:
+                    raise RuntimeError("the master requires authentication (401): give --principal "
+                                       "and --secret-file")
+                raise RuntimeError("the master refused the credentials of principal %r (401): "
+                                   "check --principal and --secret-file" % self.principal)
             if response.status == 503:
                 self.wait(attempt, deadline, "The master is not ready (%s)" % text.strip())
                 continue
@@ -155,7 +190,7 @@ class Scheduler:
         call = {"type": call_type, "framework_id": {"value": self.framework_id}}
         if body is not None:
             call[call_type.lower()] = body
-        headers = dict(JSON_HEADERS, **{"Mesos-Stream-Id": self.stream_id})
+        headers = dict(self.headers, **{"Mesos-Stream-Id": self.stream_id})
         for _ in range(2):
             if self.calls is None:
                 self.calls = http.client.HTTPConnection(self.host, self.port, timeout=30)
@@ -255,10 +290,14 @@ def run(args):
         "capabilities": [{"type": "MULTI_ROLE"}],
         "failover_timeout": 0,
     }
+    authorization = None
+    if args.principal is not None:
+        framework_info["principal"] = args.principal
+        authorization = basic_authorization(args.principal, read_secret(args.secret_file))
     master = args.master
     if master.startswith("zk://"):
         master = leader_in_zookeeper(master, args.timeout)
-    scheduler = Scheduler(master, framework_info)
+    scheduler = Scheduler(master, framework_info, authorization)
     runner = TaskRunner(scheduler, args.tasks, args.command)
     deadline = time.monotonic() + args.timeout
     scheduler.subscribe(deadline)
@@ -298,9 +337,15 @@ def main():
     parser.add_argument("--tasks", type=int, default=3, help="number of tasks (default 3)")
     parser.add_argument("--command", default="echo hello from python", help="shell command of each task")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before giving up (default 120)")
+    parser.add_argument("--principal", help="the framework's principal, for a master that authenticates")
+    parser.add_argument("--secret-file", help="file holding the principal's secret (mode 0600)")
     args = parser.parse_args()
     if args.tasks < 1:
         parser.error("--tasks must be at least 1")
+    if (args.principal is None) != (args.secret_file is None):
+        parser.error("--principal and --secret-file go together")
+    if args.principal is not None and (not args.principal or ":" in args.principal):
+        parser.error("--principal must be non-empty and without ':'")
     try:
         return run(args)
     except (RuntimeError, ValueError, OSError, socket.timeout) as error:
