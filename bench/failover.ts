@@ -105,19 +105,22 @@ async function startMaster(zk: ZooKeeperEnsemble, path: string, session_s: numbe
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const up = await waitFor(() => child.exitCode === null && portAnswers(port), 30_000);
-  if (!up) throw new Error(`master on port ${port} did not start:\n${stderr}`);
+  for (const deadline = Date.now() + 30_000; !(await answers(port)); ) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`master on port ${port} did not start:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return { port, child, exited };
 }
 
-const answering = new Map<number, boolean>();
-/** Whether `port` answered its last probe (probes run in the background). */
-function portAnswers(port: number): boolean {
-  void fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then(
-    () => answering.set(port, true),
-    () => undefined,
-  );
-  return answering.get(port) === true;
+/** Whether `port` answers /health. */
+async function answers(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the master on `port` says it leads and acts. */

@@ -55,6 +55,21 @@ async function master(tls: Tls): Promise<RunningMaster> {
   return m;
 }
 
+/** An agent of `m` dialling it, and serving, over TLS (stopped after the test). */
+async function tlsAgent(m: RunningMaster, tls: Tls) {
+  const agent = await startAgent({
+    master: `127.0.0.1:${m.port}`,
+    port: 0,
+    work_dir: await procs.dir('meso-tls-agent-'),
+    resources: 'cpus:2;mem:1024;disk:1024',
+    log: silentLog,
+    registration_backoff_ms_min: 20,
+    tls,
+  });
+  cleanups.push(() => agent.stop());
+  return agent;
+}
+
 interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -165,16 +180,7 @@ describe('a master serving TLS', () => {
   it('admits an agent over wss, forwards sandbox reads to it over https, and runs a framework over https', async () => {
     const tls = serverTls({ verify_cert: true });
     const m = await master(tls);
-    const agent = await startAgent({
-      master: `127.0.0.1:${m.port}`,
-      port: 0,
-      work_dir: await procs.dir('meso-tls-agent-'),
-      resources: 'cpus:2;mem:1024;disk:1024',
-      log: silentLog,
-      registration_backoff_ms_min: 20,
-      tls,
-    });
-    cleanups.push(() => agent.stop());
+    const agent = await tlsAgent(m, tls);
     const agent_id = await agent.registered();
     expect(agent.url).toMatch(/^https:/);
     // The agent itself is TLS-only too.
@@ -202,16 +208,7 @@ describe('a master serving TLS', () => {
   it("runs a custom executor that reaches its TLS agent over https with the agent's LIBPROCESS_SSL_*", async () => {
     const tls = serverTls();
     const m = await master(tls);
-    const agent = await startAgent({
-      master: `127.0.0.1:${m.port}`,
-      port: 0,
-      work_dir: await procs.dir('meso-tls-agent-'),
-      resources: 'cpus:2;mem:1024;disk:1024',
-      log: silentLog,
-      registration_backoff_ms_min: 20,
-      tls,
-    });
-    cleanups.push(() => agent.stop());
+    const agent = await tlsAgent(m, tls);
     await agent.registered();
     const lines: string[] = [];
     const code = await runCustomExecutorExample({
